@@ -1,0 +1,1 @@
+"""District peer review: the domain core (no user interface here)."""

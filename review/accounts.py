@@ -1,0 +1,131 @@
+"""Local accounts: bcrypt password hashes, sign-in with a lock after repeated failures."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import bcrypt
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from review import audit
+from review.access import Actor, Role
+from review.db import District, User
+from review.errors import InvalidInput, NotFound, PermissionDenied
+from review.settings import Settings
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD = 8
+
+
+def hash_password(password: str, rounds: int) -> str:
+    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds=rounds)).decode("ascii")
+
+
+def actor_for(user: User) -> Actor:
+    return Actor(
+        user_id=user.id,
+        name=user.name,
+        email=user.email,
+        district_id=user.district_id,
+        roles=frozenset(Role(r) for r in user.roles),
+    )
+
+
+def create_user(
+    session: Session,
+    settings: Settings,
+    *,
+    email: str,
+    name: str,
+    roles: list[Role],
+    district_code: str | None,
+    password: str | None,
+    by: Actor | None = None,
+) -> User:
+    """Create or update an account; district roles need a district.
+
+    Raises:
+        InvalidInput: for a malformed e-mail, a short password, or a role without its district.
+    """
+    email = email.strip().lower()
+    if not EMAIL.match(email):
+        raise InvalidInput(f"{email!r} is not an e-mail address")
+    if not name.strip():
+        raise InvalidInput(f"{email}: a name is required")
+    if password is not None and len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"{email}: the password needs at least {MIN_PASSWORD} characters")
+    district_id = None
+    if district_code:
+        district = session.scalar(select(District).where(District.code == district_code))
+        if district is None:
+            raise NotFound(f"{email}: no district with code {district_code!r}")
+        district_id = district.id
+    needs_district = {Role.DISTRICT_EDITOR, Role.PEER_REVIEWER} & set(roles)
+    if needs_district and district_id is None:
+        raise InvalidInput(f"{email}: district roles need a district")
+    user = session.scalar(select(User).where(func.lower(User.email) == email))
+    before = _public(user) if user else None
+    if user is None:
+        user = User(email=email, name=name, roles=[], failed_signins=0, active=True)
+        session.add(user)
+    user.name = name.strip()
+    user.roles = sorted(r.value for r in roles)
+    user.district_id = district_id
+    if password is not None:
+        user.password_hash = hash_password(password, settings.bcrypt_rounds)
+    session.flush()
+    audit.record(session, by, "save user", "user", user.id, before=before, after=_public(user))
+    return user
+
+
+def _public(user: User) -> dict[str, object]:
+    return {"email": user.email, "name": user.name, "roles": list(user.roles),
+            "district_id": user.district_id, "active": user.active}
+
+
+def sign_in(
+    session: Session, settings: Settings, email: str, password: str, *, at: datetime | None = None
+) -> Actor:
+    """Check a password; repeated failures lock the account for a while.
+
+    Raises:
+        PermissionDenied: with one message for an unknown account or a wrong password (so
+            the form does not reveal which accounts exist), another for a locked account.
+    """
+    at = at or audit.now()
+    refused = PermissionDenied("The e-mail or password is not right.")
+    user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None or not user.active or not user.password_hash:
+        raise refused
+    if user.locked_until is not None and _aware(user.locked_until) > at:
+        minutes = int((_aware(user.locked_until) - at).total_seconds() // 60) + 1
+        raise PermissionDenied(
+            f"Too many failed sign-ins: this account is locked for {minutes} more minute(s)."
+        )
+    if not bcrypt.checkpw(password.encode("utf-8"), user.password_hash.encode("ascii")):
+        user.failed_signins += 1
+        if user.failed_signins >= settings.login_max_failures:
+            user.locked_until = at + timedelta(minutes=settings.login_lock_minutes)
+            user.failed_signins = 0
+            audit.record(session, None, "lock account", "user", user.id, at=at)
+        raise refused
+    user.failed_signins = 0
+    user.locked_until = None
+    return actor_for(user)
+
+
+def sign_in_external(session: Session, email: str) -> Actor:
+    """Map an e-mail confirmed by single sign-on to an existing, active account."""
+    user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None or not user.active:
+        raise PermissionDenied(
+            f"{email} has no account here; ask your coordinator to add you."
+        )
+    return actor_for(user)
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite returns naive datetimes even for timezone-aware columns; they were stored as UTC.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -1,0 +1,79 @@
+"""Questions from reviewers, answers from the district, and discussion on one item."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from review import audit
+from review.access import Action, Actor, require
+from review.cycles import assigned_to
+from review.db import Comment, Cycle, User
+from review.errors import InvalidInput, NotFound
+
+MAX_COMMENT = 5_000
+
+
+@dataclass(frozen=True)
+class Message:
+    id: int
+    kind: str
+    item_id: str
+    author: str
+    body: str
+    at: datetime
+    parent_id: int | None
+
+
+def ask_question(
+    session: Session, actor: Actor, cycle: Cycle, *, district_id: int, item_id: str, body: str
+) -> Comment:
+    """A reviewer asks the district a question about one item."""
+    require(actor, Action.ASK_QUESTION, district_id=district_id,
+            assigned=assigned_to(session, cycle, actor.district_id))
+    return _add(session, actor, cycle, district_id, item_id, "question", body, None)
+
+
+def answer_question(
+    session: Session, actor: Actor, cycle: Cycle, *, question_id: int, body: str
+) -> Comment:
+    """The district answers a reviewer's question."""
+    question = session.get(Comment, question_id)
+    if question is None or question.cycle_id != cycle.id or question.kind != "question":
+        raise NotFound(f"no question {question_id} in cycle {cycle.name}")
+    require(actor, Action.ANSWER_QUESTION, district_id=question.district_id)
+    return _add(session, actor, cycle, question.district_id, question.item_id, "answer", body,
+                question.id)
+
+
+def _add(session: Session, actor: Actor, cycle: Cycle, district_id: int, item_id: str,
+         kind: str, body: str, parent_id: int | None) -> Comment:
+    body = body.strip()
+    if not body:
+        raise InvalidInput("the message is empty")
+    if len(body) > MAX_COMMENT:
+        raise InvalidInput(f"the message is longer than {MAX_COMMENT} characters")
+    comment = Comment(cycle_id=cycle.id, district_id=district_id, item_id=item_id, kind=kind,
+                      parent_id=parent_id, author_id=actor.user_id, body=body,
+                      created_at=audit.now())
+    session.add(comment)
+    session.flush()
+    audit.record(session, actor, f"add {kind}", "comment", comment.id,
+                 after={"item": item_id, "body": body})
+    return comment
+
+
+def thread(session: Session, cycle: Cycle, district_id: int, item_id: str | None = None
+           ) -> list[Message]:
+    """Messages on a district (optionally one item), oldest first."""
+    query = (select(Comment, User.name).join(User, User.id == Comment.author_id)
+             .where(Comment.cycle_id == cycle.id, Comment.district_id == district_id)
+             .order_by(Comment.id))
+    if item_id is not None:
+        query = query.where(Comment.item_id == item_id)
+    return [Message(id=c.id, kind=c.kind, item_id=c.item_id, author=name, body=c.body,
+                    at=c.created_at, parent_id=c.parent_id)
+            for c, name in session.execute(query).tuples()]

@@ -1,0 +1,239 @@
+"""Cycles, districts, triads and the assignments derived from them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from itertools import permutations
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from review import audit
+from review.access import Action, Actor, Phase, require
+from review.db import Assignment, Cycle, District, Participation, Triad
+from review.errors import InvalidInput, NotFound
+from review.rubrics import Catalogue, Rubric, content_hash
+
+TRIAD_MIN, TRIAD_MAX = 2, 4
+
+DEFAULT_CYCLE_SETTINGS: dict[str, int] = {
+    "peer_spread": 2,
+    "self_peer_gap": 2,
+    "network_outlier_gap": 2,
+    "unsupported_below_top": 1,
+}
+
+
+def save_district(
+    session: Session,
+    actor: Actor,
+    *,
+    code: str,
+    name: str,
+    enrollment: int,
+    school_count: int,
+    priority_count: int = 0,
+    focus_count: int = 0,
+    reward_count: int = 0,
+) -> District:
+    """Create or update a district by code (coordinators only)."""
+    require(actor, Action.MANAGE_CYCLE)
+    code = code.strip()
+    if not code or not name.strip():
+        raise InvalidInput("a district needs a code and a name")
+    numbers = {"enrollment": enrollment, "school_count": school_count,
+               "priority_count": priority_count, "focus_count": focus_count,
+               "reward_count": reward_count}
+    for field, value in numbers.items():
+        if value < 0:
+            raise InvalidInput(f"district {code}: {field} must not be negative (got {value})")
+    district = session.scalar(select(District).where(District.code == code))
+    before = _district_dict(district) if district else None
+    if district is None:
+        district = District(code=code)
+        session.add(district)
+    district.name = name.strip()
+    for field, value in numbers.items():
+        setattr(district, field, value)
+    session.flush()
+    audit.record(session, actor, "save district", "district", code, before=before,
+                 after=_district_dict(district))
+    return district
+
+
+def _district_dict(d: District) -> dict[str, object]:
+    return {"code": d.code, "name": d.name, "enrollment": d.enrollment,
+            "school_count": d.school_count, "priority_count": d.priority_count,
+            "focus_count": d.focus_count, "reward_count": d.reward_count}
+
+
+def create_cycle(
+    session: Session,
+    actor: Actor,
+    catalogue: Catalogue,
+    *,
+    name: str,
+    rubric_key: str,
+    index_spec: str | None = None,
+    deadlines: Mapping[str, str] | None = None,
+) -> Cycle:
+    """Open a cycle pinned to one rubric version (by content hash)."""
+    require(actor, Action.MANAGE_CYCLE)
+    name = name.strip()
+    if not name:
+        raise InvalidInput("a cycle needs a name, e.g. 2015-16")
+    if session.scalar(select(Cycle).where(Cycle.name == name)) is not None:
+        raise InvalidInput(f"a cycle named {name} already exists")
+    rubric = catalogue.get_key(rubric_key)
+    cycle = Cycle(
+        name=name,
+        rubric_id=rubric.id,
+        rubric_version=rubric.version,
+        rubric_hash=content_hash(rubric),
+        index_spec=index_spec,
+        settings=dict(DEFAULT_CYCLE_SETTINGS),
+        deadlines=dict(deadlines or {}),
+        released=False,
+        created_at=audit.now(),
+    )
+    session.add(cycle)
+    session.flush()
+    audit.record(session, actor, "create cycle", "cycle", name,
+                 after={"rubric": rubric.key, "hash": cycle.rubric_hash, "index_spec": index_spec})
+    return cycle
+
+
+def get_cycle(session: Session, name: str) -> Cycle:
+    cycle = session.scalar(select(Cycle).where(Cycle.name == name))
+    if cycle is None:
+        known = ", ".join(session.scalars(select(Cycle.name).order_by(Cycle.name))) or "none"
+        raise NotFound(f"no cycle named {name!r} (known: {known})")
+    return cycle
+
+
+def cycle_rubric(catalogue: Catalogue, cycle: Cycle) -> Rubric:
+    """The rubric a cycle pinned; refused if the file no longer has the pinned content."""
+    rubric = catalogue.get(cycle.rubric_id, cycle.rubric_version)
+    if content_hash(rubric) != cycle.rubric_hash:
+        raise InvalidInput(
+            f"cycle {cycle.name} pinned {rubric.key} with hash {cycle.rubric_hash[:12]}…, "
+            "but the file has changed; restore it and publish a new version instead"
+        )
+    return rubric
+
+
+def get_district(session: Session, code: str) -> District:
+    district = session.scalar(select(District).where(District.code == code))
+    if district is None:
+        raise NotFound(f"no district with code {code!r}")
+    return district
+
+
+def define_triads(
+    session: Session, actor: Actor, cycle: Cycle, triads: Mapping[str, Sequence[str]]
+) -> list[Assignment]:
+    """Replace the cycle's triads and derive its assignments.
+
+    Each district is rated by every other district of its triad, never by itself.
+
+    Args:
+        triads: triad name -> district codes (2 to 4 each, normally 3).
+
+    Raises:
+        InvalidInput: a triad of the wrong size, a district in two triads, an unknown code,
+            or a cycle whose reviews have already started.
+    """
+    require(actor, Action.MANAGE_CYCLE)
+    _check_triads(triads)
+    started = session.scalar(
+        select(Participation).where(Participation.cycle_id == cycle.id,
+                                    Participation.phase != Phase.DRAFT)
+    )
+    if started is not None:
+        raise InvalidInput(f"cycle {cycle.name}: triads cannot change once a district has submitted")
+    districts = {code: get_district(session, code) for codes in triads.values() for code in codes}
+    old = {p.district_id: p.phase for p in session.scalars(
+        select(Participation).where(Participation.cycle_id == cycle.id))}
+    for table in (Assignment, Participation, Triad):
+        session.execute(delete(table).where(table.cycle_id == cycle.id))
+    assignments = []
+    for triad_name, codes in triads.items():
+        triad = Triad(cycle_id=cycle.id, name=triad_name.strip())
+        session.add(triad)
+        session.flush()
+        for code in codes:
+            district = districts[code]
+            session.add(Participation(cycle_id=cycle.id, district_id=district.id,
+                                      triad_id=triad.id, phase=old.get(district.id, Phase.DRAFT),
+                                      context={}))
+        for reviewer, reviewed in permutations(codes, 2):
+            assignments.append(Assignment(cycle_id=cycle.id,
+                                          reviewer_district_id=districts[reviewer].id,
+                                          reviewed_district_id=districts[reviewed].id,
+                                          kind="triad"))
+    session.add_all(assignments)
+    session.flush()
+    audit.record(session, actor, "define triads", "cycle", cycle.name,
+                 after={name: list(codes) for name, codes in triads.items()})
+    return assignments
+
+
+def _check_triads(triads: Mapping[str, Sequence[str]]) -> None:
+    if not triads:
+        raise InvalidInput("at least one triad is needed")
+    seen: dict[str, str] = {}
+    for name, codes in triads.items():
+        if not name.strip():
+            raise InvalidInput("every triad needs a name")
+        if len(set(codes)) != len(codes):
+            raise InvalidInput(f"triad {name}: a district is listed twice")
+        if not TRIAD_MIN <= len(codes) <= TRIAD_MAX:
+            raise InvalidInput(
+                f"triad {name}: has {len(codes)} districts; a triad needs {TRIAD_MIN} to "
+                f"{TRIAD_MAX} (normally 3)"
+            )
+        for code in codes:
+            if code in seen:
+                raise InvalidInput(f"district {code} is in triads {seen[code]} and {name}")
+            seen[code] = name
+
+
+def assigned_to(session: Session, cycle: Cycle, reviewer_district_id: int | None) -> frozenset[int]:
+    """The districts that `reviewer_district_id` reviews in this cycle."""
+    if reviewer_district_id is None:
+        return frozenset()
+    return frozenset(session.scalars(
+        select(Assignment.reviewed_district_id).where(
+            Assignment.cycle_id == cycle.id,
+            Assignment.reviewer_district_id == reviewer_district_id)))
+
+
+def reviewers_of(session: Session, cycle: Cycle, district_id: int) -> list[District]:
+    return list(session.scalars(
+        select(District).join(Assignment, Assignment.reviewer_district_id == District.id)
+        .where(Assignment.cycle_id == cycle.id, Assignment.reviewed_district_id == district_id)
+        .order_by(District.code)))
+
+
+def participation(session: Session, cycle: Cycle, district_id: int) -> Participation:
+    part = session.scalar(select(Participation).where(
+        Participation.cycle_id == cycle.id, Participation.district_id == district_id))
+    if part is None:
+        raise NotFound(f"the district is not part of cycle {cycle.name}")
+    return part
+
+
+def participants(session: Session, cycle: Cycle) -> list[tuple[District, Participation]]:
+    rows = session.execute(
+        select(District, Participation).join(Participation, Participation.district_id == District.id)
+        .where(Participation.cycle_id == cycle.id).order_by(District.code))
+    return [(d, p) for d, p in rows.tuples()]
+
+
+def set_phase(session: Session, actor: Actor | None, part: Participation, phase: Phase) -> None:
+    before = part.phase
+    if before == phase:
+        return
+    part.phase = phase
+    audit.record(session, actor, "change phase", "participation", part.id,
+                 before={"phase": before}, after={"phase": phase.value})

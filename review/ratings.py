@@ -1,0 +1,216 @@
+"""Self and peer ratings: drafts, submission, and refusal of lost updates."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from review import audit
+from review.access import Action, Actor, Phase, require
+from review.cycles import assigned_to, participation, set_phase
+from review.db import Cycle, Evidence, EvidenceLink, Rating
+from review.errors import ConflictError, IncompleteSubmission, InvalidInput
+from review.rubrics import Rubric
+
+SELF, PEER = "self", "peer"
+MAX_TEXT = 20_000
+
+
+class RatingInput(BaseModel):
+    """What a rater enters for one item; `level=None` means not rated yet."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    level: int | None = None
+    not_applicable: bool = False
+    narrative: str = Field(default="", max_length=MAX_TEXT)
+    suggestions: str = Field(default="", max_length=MAX_TEXT)
+    context_values: dict[str, int] = Field(default_factory=dict)
+
+
+def rating_dict(row: Rating) -> dict[str, object]:
+    return {"level": row.level, "not_applicable": row.not_applicable, "narrative": row.narrative,
+            "suggestions": row.suggestions, "context_values": dict(row.context_values),
+            "status": row.status, "row_version": row.row_version}
+
+
+def save_self_rating(
+    session: Session,
+    actor: Actor,
+    cycle: Cycle,
+    rubric: Rubric,
+    *,
+    district_id: int,
+    item_id: str,
+    data: RatingInput,
+    expected_version: int | None,
+) -> Rating:
+    """Save a draft self-rating.
+
+    Args:
+        expected_version: the row version the editor started from (None for a first save).
+
+    Raises:
+        ConflictError: someone saved this item since; `current` holds their text.
+        InvalidInput: a level not on the scale, "not applicable" where not allowed, or a
+            self-evaluation that is already submitted.
+    """
+    require(actor, Action.EDIT_SELF, district_id=district_id)
+    if participation(session, cycle, district_id).phase != Phase.DRAFT:
+        raise InvalidInput("the self-evaluation is submitted and can no longer change")
+    _validate(rubric, item_id, data)
+    return _save(session, actor, cycle, district_id, item_id, district_id, SELF, data,
+                 expected_version)
+
+
+def save_peer_rating(
+    session: Session,
+    actor: Actor,
+    cycle: Cycle,
+    rubric: Rubric,
+    *,
+    district_id: int,
+    item_id: str,
+    data: RatingInput,
+    expected_version: int | None,
+) -> Rating:
+    """Save a peer rating (level, rationale in `narrative`, suggestions) of an assigned district.
+
+    The district moves to the peer-review phase with its first peer rating.
+    """
+    require(actor, Action.RATE_PEER, district_id=district_id,
+            assigned=assigned_to(session, cycle, actor.district_id))
+    part = participation(session, cycle, district_id)
+    if part.phase not in (Phase.SELF_SUBMITTED, Phase.PEER_REVIEW):
+        raise InvalidInput(
+            "peer ratings are open only after the self-evaluation is submitted and before "
+            "reconciliation"
+        )
+    _validate(rubric, item_id, data)
+    assert actor.district_id is not None
+    row = _save(session, actor, cycle, district_id, item_id, actor.district_id, PEER, data,
+                expected_version)
+    set_phase(session, actor, part, Phase.PEER_REVIEW)
+    return row
+
+
+def _validate(rubric: Rubric, item_id: str, data: RatingInput) -> None:
+    item = rubric.item(item_id)
+    if data.level is not None and data.level not in rubric.levels:
+        raise InvalidInput(f"item {item_id}: level {data.level} is not on the scale "
+                           f"{rubric.levels}")
+    if data.not_applicable and not item.allow_not_applicable:
+        raise InvalidInput(f"item {item_id}: 'not applicable' is not allowed for this item")
+    if data.not_applicable and data.level is not None:
+        raise InvalidInput(f"item {item_id}: choose a level or 'not applicable', not both")
+    known = {m.id for m in item.context_measures}
+    for key, value in data.context_values.items():
+        if key not in known:
+            raise InvalidInput(f"item {item_id}: unknown context measure {key!r}")
+        if value < 0:
+            raise InvalidInput(f"item {item_id}: {key} must not be negative")
+
+
+def _save(
+    session: Session,
+    actor: Actor,
+    cycle: Cycle,
+    district_id: int,
+    item_id: str,
+    rater_district_id: int,
+    source: str,
+    data: RatingInput,
+    expected_version: int | None,
+) -> Rating:
+    row = find_rating(session, cycle, district_id, item_id, rater_district_id)
+    current = row.row_version if row else None
+    if current != expected_version:
+        who = "someone else" if row is None else "another person"
+        raise ConflictError(
+            f"item {item_id}: {who} saved this rating after you opened it "
+            f"(version {current}, you started from {expected_version}). Your text was not "
+            "saved; compare it with theirs below, then save again.",
+            current=rating_dict(row) if row else {},
+        )
+    before = rating_dict(row) if row else None
+    if row is None:
+        row = Rating(cycle_id=cycle.id, district_id=district_id, item_id=item_id,
+                     rater_district_id=rater_district_id, source=source, row_version=0)
+        session.add(row)
+    row.level = data.level
+    row.not_applicable = data.not_applicable
+    row.narrative = data.narrative
+    row.suggestions = data.suggestions
+    row.context_values = dict(data.context_values)
+    row.status = "draft"
+    row.row_version += 1
+    row.updated_by = actor.user_id
+    row.updated_at = audit.now()
+    session.flush()
+    audit.record(session, actor, f"save {source} rating", "rating", row.id, before=before,
+                 after=rating_dict(row))
+    return row
+
+
+def find_rating(
+    session: Session, cycle: Cycle, district_id: int, item_id: str, rater_district_id: int
+) -> Rating | None:
+    return session.scalar(select(Rating).where(
+        Rating.cycle_id == cycle.id, Rating.district_id == district_id,
+        Rating.item_id == item_id, Rating.rater_district_id == rater_district_id))
+
+
+def ratings_of(session: Session, cycle: Cycle, district_id: int) -> list[Rating]:
+    """Every rating of a district in a cycle (self and peers), by item then rater."""
+    return list(session.scalars(select(Rating).where(
+        Rating.cycle_id == cycle.id, Rating.district_id == district_id)
+        .order_by(Rating.item_id, Rating.rater_district_id)))
+
+
+def linked_items(session: Session, cycle: Cycle, district_id: int) -> dict[str, int]:
+    """Item id -> number of evidence files linked, for one district."""
+    counts: dict[str, int] = {}
+    rows = session.scalars(select(EvidenceLink.item_id).join(
+        Evidence, Evidence.id == EvidenceLink.evidence_id).where(
+        Evidence.cycle_id == cycle.id, Evidence.district_id == district_id))
+    for item_id in rows:
+        counts[item_id] = counts.get(item_id, 0) + 1
+    return counts
+
+
+def missing_for_submission(
+    session: Session, cycle: Cycle, rubric: Rubric, district_id: int
+) -> list[str]:
+    """What stops a self-evaluation from being submitted, item by item, in rubric order."""
+    own = {r.item_id: r for r in ratings_of(session, cycle, district_id)
+           if r.rater_district_id == district_id}
+    evidence = linked_items(session, cycle, district_id)
+    missing = []
+    for item in rubric.items:
+        row = own.get(item.id)
+        rated = row is not None and (row.level is not None or row.not_applicable)
+        if item.required and not rated:
+            missing.append(f"{item.id} ({item.title}) has no level")
+        applicable = not (row is not None and row.not_applicable)
+        if item.evidence_required and applicable and not evidence.get(item.id):
+            missing.append(f"{item.id} ({item.title}) needs evidence")
+    return missing
+
+
+def submit_self_evaluation(
+    session: Session, actor: Actor, cycle: Cycle, rubric: Rubric, *, district_id: int
+) -> None:
+    """Submit the self-evaluation, or refuse with the list of what is missing."""
+    require(actor, Action.SUBMIT_SELF, district_id=district_id)
+    part = participation(session, cycle, district_id)
+    if part.phase != Phase.DRAFT:
+        raise InvalidInput("the self-evaluation was already submitted")
+    missing = missing_for_submission(session, cycle, rubric, district_id)
+    if missing:
+        raise IncompleteSubmission(missing)
+    for row in ratings_of(session, cycle, district_id):
+        if row.source == SELF:
+            row.status = "submitted"
+    set_phase(session, actor, part, Phase.SELF_SUBMITTED)
+    audit.record(session, actor, "submit self-evaluation", "participation", part.id)

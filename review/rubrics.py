@@ -1,0 +1,344 @@
+"""Rubric files: schema, loading with precise errors, publication hashes, diff and crosswalk.
+
+A rubric lives in `rubrics/<rubric-id>/<version>.yaml`. A published version never changes:
+`rubrics/published.json` records the content hash of each published version, and a file whose
+content no longer matches is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import string
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from review.errors import NotFound, RubricError
+
+PUBLISHED_FILE = "published.json"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ScaleLevel(_Frozen):
+    level: int = Field(ge=0, le=10)
+    label: str = Field(min_length=1)
+    meaning: str = Field(min_length=1)
+
+
+class ContextMeasure(_Frozen):
+    """A count a district reports for an item, read per 1,000 students (e.g. parents reached)."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str = Field(min_length=1)
+
+
+class Principle(_Frozen):
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    title: str = Field(min_length=1)
+
+
+class Compliance(_Frozen):
+    """Final level thresholds: at least `meets` meets, at least `partially_meets` partially."""
+
+    meets: int
+    partially_meets: int
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Compliance:
+        if self.partially_meets > self.meets:
+            raise ValueError("partially_meets must not be above meets")
+        return self
+
+
+class Item(_Frozen):
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    principle: str
+    title: str = Field(min_length=1)
+    prompt: str = Field(min_length=1)
+    descriptors: dict[int, str]
+    evidence_expectations: list[str] = Field(default_factory=list)
+    evidence_required: bool = False
+    required: bool = True
+    allow_not_applicable: bool = False
+    exemplars: dict[int, str] = Field(default_factory=dict)
+    context_measures: list[ContextMeasure] = Field(default_factory=list)
+
+    @field_validator("descriptors")
+    @classmethod
+    def _descriptors_not_blank(cls, value: dict[int, str]) -> dict[int, str]:
+        for level, text in value.items():
+            if not text.strip():
+                raise ValueError(f"descriptor for level {level} is blank")
+        return value
+
+
+class Crosswalk(_Frozen):
+    """How item ids of an earlier version map onto this one (old id -> new id)."""
+
+    from_version: str
+    items: dict[str, str] = Field(default_factory=dict)
+
+
+class Rubric(_Frozen):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    version: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    title: str = Field(min_length=1)
+    school_year: str
+    scale: list[ScaleLevel] = Field(min_length=2)
+    compliance: Compliance
+    settings: dict[str, int | str] = Field(default_factory=dict)
+    principles: list[Principle] = Field(min_length=1)
+    items: list[Item] = Field(min_length=1)
+    crosswalk: Crosswalk | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Rubric:
+        levels = [s.level for s in self.scale]
+        if len(set(levels)) != len(levels):
+            raise ValueError("scale: levels must be distinct")
+        known = set(levels)
+        principles = {p.id for p in self.principles}
+        seen: set[str] = set()
+        for item in self.items:
+            if item.id in seen:
+                raise ValueError(f"item {item.id}: id is used twice")
+            seen.add(item.id)
+            if item.principle not in principles:
+                raise ValueError(f"item {item.id}: principle {item.principle!r} is not declared")
+            if set(item.descriptors) != known:
+                raise ValueError(
+                    f"item {item.id}: descriptors: needs exactly one per level {sorted(known)}, "
+                    f"has {sorted(item.descriptors)}"
+                )
+            if not set(item.exemplars) <= known:
+                raise ValueError(f"item {item.id}: exemplars: level not on the scale")
+            for text in [item.prompt, *item.descriptors.values()]:
+                for name in _placeholders(text):
+                    if name not in self.settings:
+                        raise ValueError(f"item {item.id}: unknown setting {{{name}}}")
+        for level in (self.compliance.meets, self.compliance.partially_meets):
+            if level not in known:
+                raise ValueError(f"compliance: level {level} is not on the scale")
+        if self.crosswalk:
+            for old, new in self.crosswalk.items.items():
+                if new not in seen:
+                    raise ValueError(f"crosswalk: {old} -> {new}: {new} is not an item")
+        return self
+
+    @property
+    def key(self) -> str:
+        return f"{self.id}@{self.version}"
+
+    @property
+    def levels(self) -> list[int]:
+        return sorted(s.level for s in self.scale)
+
+    @property
+    def top_level(self) -> int:
+        return self.levels[-1]
+
+    def item(self, item_id: str) -> Item:
+        for item in self.items:
+            if item.id == item_id:
+                return item
+        raise NotFound(f"rubric {self.key} has no item {item_id}")
+
+    def text(self, template: str) -> str:
+        """Fill a prompt or descriptor with this version's settings (e.g. PDSA cycles a year)."""
+        return template.format(**self.settings) if _placeholders(template) else template
+
+    def label(self, level: int | None) -> str:
+        if level is None:
+            return "not rated"
+        return next((f"{s.level} {s.label}" for s in self.scale if s.level == level), str(level))
+
+    def compliance_status(self, level: int | None) -> str:
+        """'meets', 'partially meets', 'does not meet', or 'not rated' for a final level."""
+        if level is None:
+            return "not rated"
+        if level >= self.compliance.meets:
+            return "meets"
+        if level >= self.compliance.partially_meets:
+            return "partially meets"
+        return "does not meet"
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def content_hash(rubric: Rubric) -> str:
+    """SHA-256 of the canonical content: layout and comments of the file do not count."""
+    canonical = json.dumps(rubric.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def parse_rubric(path: Path) -> Rubric:
+    """Read and validate one rubric file.
+
+    Raises:
+        RubricError: naming the file, and the item id and field where one is at fault.
+    """
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise RubricError(f"{path}: cannot read the file ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise RubricError(f"{path}: the file is not UTF-8 text") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise RubricError(f"{path}: not valid YAML{where}: {problem}") from None
+    if not isinstance(raw, dict):
+        raise RubricError(f"{path}: expected a mapping of rubric fields at the top")
+    try:
+        rubric = Rubric.model_validate(raw)
+    except ValidationError as exc:
+        raise RubricError(f"{path}: {_describe(exc, raw)}") from None
+    expected = (path.parent.name, path.stem)
+    if (rubric.id, rubric.version) != expected:
+        raise RubricError(
+            f"{path}: id/version {rubric.id}@{rubric.version} do not match the path "
+            f"(expected {expected[0]}@{expected[1]})"
+        )
+    return rubric
+
+
+def _describe(exc: ValidationError, raw: dict[str, Any]) -> str:
+    parts = []
+    for error in exc.errors()[:5]:
+        loc = list(error["loc"])
+        where = []
+        if len(loc) >= 2 and loc[0] == "items" and isinstance(loc[1], int):
+            items = raw.get("items") or []
+            item = items[loc[1]] if loc[1] < len(items) else None
+            item_id = item.get("id") if isinstance(item, dict) else None
+            where.append(f"item {item_id or '#' + str(loc[1] + 1)}")
+            loc = loc[2:]
+        if loc:
+            where.append("field " + ".".join(str(p) for p in loc))
+        msg = error["msg"].removeprefix("Value error, ")
+        parts.append((", ".join(where) + ": " if where else "") + msg)
+    more = len(exc.errors()) - 5
+    return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
+
+
+class Catalogue:
+    """The rubric files under one folder, with their publication record."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def paths(self) -> list[Path]:
+        return sorted(self.root.glob("*/*.yaml"))
+
+    def published(self) -> dict[str, str]:
+        path = self.root / PUBLISHED_FILE
+        if not path.exists():
+            return {}
+        data: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+        return data
+
+    def check(self, path: Path) -> Rubric:
+        """Load a file and refuse it if it changes a published version."""
+        rubric = parse_rubric(path)
+        recorded = self.published().get(rubric.key)
+        if recorded is not None and recorded != content_hash(rubric):
+            raise RubricError(
+                f"{path}: {rubric.key} is published and its content has changed "
+                f"(recorded hash {recorded[:12]}…, file now {content_hash(rubric)[:12]}…); "
+                "publish a new version instead of editing this one"
+            )
+        return rubric
+
+    def all(self) -> list[Rubric]:
+        return [self.check(p) for p in self.paths()]
+
+    def get(self, rubric_id: str, version: str) -> Rubric:
+        path = self.root / rubric_id / f"{version}.yaml"
+        if not path.exists():
+            known = ", ".join(r.key for r in self.all()) or "none"
+            raise NotFound(f"no rubric {rubric_id}@{version} (known: {known})")
+        return self.check(path)
+
+    def get_key(self, key: str) -> Rubric:
+        rubric_id, sep, version = key.partition("@")
+        if not sep or not rubric_id or not version:
+            raise RubricError(f"{key!r}: expected ID@VERSION, e.g. core-p2@2015-16")
+        return self.get(rubric_id, version)
+
+    def publish(self, rubric: Rubric) -> str:
+        """Record a version's hash; refuses to re-record a different hash for it."""
+        record = self.published()
+        digest = content_hash(rubric)
+        if record.get(rubric.key, digest) != digest:
+            raise RubricError(f"{rubric.key} is already published with other content")
+        record[rubric.key] = digest
+        text = json.dumps(dict(sorted(record.items())), indent=2) + "\n"
+        (self.root / PUBLISHED_FILE).write_text(text, encoding="utf-8")
+        return digest
+
+
+class Change(_Frozen):
+    kind: str  # added | removed | renamed | reworded | descriptor | setting | requirement
+    item: str
+    detail: str
+
+
+def diff(old: Rubric, new: Rubric) -> list[Change]:
+    """What changed from `old` to `new`, using `new`'s crosswalk to follow renamed items."""
+    walk = new.crosswalk.items if new.crosswalk and new.crosswalk.from_version == old.version else {}
+    old_items = {i.id: i for i in old.items}
+    new_items = {i.id: i for i in new.items}
+    pairs = {old_id: walk.get(old_id, old_id) for old_id in old_items}
+    changes: list[Change] = []
+    for old_id, new_id in pairs.items():
+        if new_id not in new_items:
+            changes.append(Change(kind="removed", item=old_id, detail=old_items[old_id].title))
+            continue
+        if new_id != old_id:
+            changes.append(Change(kind="renamed", item=new_id, detail=f"was {old_id}"))
+        changes.extend(_item_changes(old_items[old_id], new_items[new_id]))
+    for new_id, item in new_items.items():
+        if new_id not in pairs.values():
+            changes.append(Change(kind="added", item=new_id, detail=item.title))
+    for name in sorted(set(old.settings) | set(new.settings)):
+        before, after = old.settings.get(name), new.settings.get(name)
+        if before != after:
+            changes.append(Change(kind="setting", item="-", detail=f"{name}: {before} -> {after}"))
+    return changes
+
+
+def _item_changes(old: Item, new: Item) -> list[Change]:
+    changes = []
+    if (old.title, old.prompt) != (new.title, new.prompt):
+        changes.append(Change(kind="reworded", item=new.id, detail="title or prompt reworded"))
+    for level in sorted(set(old.descriptors) | set(new.descriptors)):
+        if old.descriptors.get(level) != new.descriptors.get(level):
+            changes.append(
+                Change(kind="descriptor", item=new.id, detail=f"level {level} descriptor changed")
+            )
+    if (old.evidence_required, old.required) != (new.evidence_required, new.required):
+        changes.append(
+            Change(
+                kind="requirement",
+                item=new.id,
+                detail=f"evidence required {old.evidence_required} -> {new.evidence_required}, "
+                f"item required {old.required} -> {new.required}",
+            )
+        )
+    return changes
+
+
+def crosswalk_item(rubric: Rubric, old_item_id: str) -> str | None:
+    """The id in `rubric` that an earlier version's item became, or None if it was dropped."""
+    if rubric.crosswalk and old_item_id in rubric.crosswalk.items:
+        return rubric.crosswalk.items[old_item_id]
+    return old_item_id if any(i.id == old_item_id for i in rubric.items) else None
