@@ -82,7 +82,9 @@ def may(
     editor = actor.has(Role.DISTRICT_EDITOR) and own
     reviewer = actor.has(Role.PEER_REVIEWER) and district_id in assigned and not own
     match action:
-        case Action.EDIT_SELF | Action.SUBMIT_SELF | Action.UPLOAD_EVIDENCE | Action.ANSWER_QUESTION:
+        case (
+            Action.EDIT_SELF | Action.SUBMIT_SELF | Action.UPLOAD_EVIDENCE | Action.ANSWER_QUESTION
+        ):
             return editor
         case Action.RATE_PEER | Action.ASK_QUESTION:
             return reviewer

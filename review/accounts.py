@@ -81,8 +81,13 @@ def create_user(
 
 
 def _public(user: User) -> dict[str, object]:
-    return {"email": user.email, "name": user.name, "roles": list(user.roles),
-            "district_id": user.district_id, "active": user.active}
+    return {
+        "email": user.email,
+        "name": user.name,
+        "roles": list(user.roles),
+        "district_id": user.district_id,
+        "active": user.active,
+    }
 
 
 def sign_in(
@@ -120,9 +125,7 @@ def sign_in_external(session: Session, email: str) -> Actor:
     """Map an e-mail confirmed by single sign-on to an existing, active account."""
     user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
     if user is None or not user.active:
-        raise PermissionDenied(
-            f"{email} has no account here; ask your coordinator to add you."
-        )
+        raise PermissionDenied(f"{email} has no account here; ask your coordinator to add you.")
     return actor_for(user)
 
 

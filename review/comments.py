@@ -32,8 +32,12 @@ def ask_question(
     session: Session, actor: Actor, cycle: Cycle, *, district_id: int, item_id: str, body: str
 ) -> Comment:
     """A reviewer asks the district a question about one item."""
-    require(actor, Action.ASK_QUESTION, district_id=district_id,
-            assigned=assigned_to(session, cycle, actor.district_id))
+    require(
+        actor,
+        Action.ASK_QUESTION,
+        district_id=district_id,
+        assigned=assigned_to(session, cycle, actor.district_id),
+    )
     return _add(session, actor, cycle, district_id, item_id, "question", body, None)
 
 
@@ -45,35 +49,65 @@ def answer_question(
     if question is None or question.cycle_id != cycle.id or question.kind != "question":
         raise NotFound(f"no question {question_id} in cycle {cycle.name}")
     require(actor, Action.ANSWER_QUESTION, district_id=question.district_id)
-    return _add(session, actor, cycle, question.district_id, question.item_id, "answer", body,
-                question.id)
+    return _add(
+        session, actor, cycle, question.district_id, question.item_id, "answer", body, question.id
+    )
 
 
-def _add(session: Session, actor: Actor, cycle: Cycle, district_id: int, item_id: str,
-         kind: str, body: str, parent_id: int | None) -> Comment:
+def _add(
+    session: Session,
+    actor: Actor,
+    cycle: Cycle,
+    district_id: int,
+    item_id: str,
+    kind: str,
+    body: str,
+    parent_id: int | None,
+) -> Comment:
     body = body.strip()
     if not body:
         raise InvalidInput("the message is empty")
     if len(body) > MAX_COMMENT:
         raise InvalidInput(f"the message is longer than {MAX_COMMENT} characters")
-    comment = Comment(cycle_id=cycle.id, district_id=district_id, item_id=item_id, kind=kind,
-                      parent_id=parent_id, author_id=actor.user_id, body=body,
-                      created_at=audit.now())
+    comment = Comment(
+        cycle_id=cycle.id,
+        district_id=district_id,
+        item_id=item_id,
+        kind=kind,
+        parent_id=parent_id,
+        author_id=actor.user_id,
+        body=body,
+        created_at=audit.now(),
+    )
     session.add(comment)
     session.flush()
-    audit.record(session, actor, f"add {kind}", "comment", comment.id,
-                 after={"item": item_id, "body": body})
+    audit.record(
+        session, actor, f"add {kind}", "comment", comment.id, after={"item": item_id, "body": body}
+    )
     return comment
 
 
-def thread(session: Session, cycle: Cycle, district_id: int, item_id: str | None = None
-           ) -> list[Message]:
+def thread(
+    session: Session, cycle: Cycle, district_id: int, item_id: str | None = None
+) -> list[Message]:
     """Messages on a district (optionally one item), oldest first."""
-    query = (select(Comment, User.name).join(User, User.id == Comment.author_id)
-             .where(Comment.cycle_id == cycle.id, Comment.district_id == district_id)
-             .order_by(Comment.id))
+    query = (
+        select(Comment, User.name)
+        .join(User, User.id == Comment.author_id)
+        .where(Comment.cycle_id == cycle.id, Comment.district_id == district_id)
+        .order_by(Comment.id)
+    )
     if item_id is not None:
         query = query.where(Comment.item_id == item_id)
-    return [Message(id=c.id, kind=c.kind, item_id=c.item_id, author=name, body=c.body,
-                    at=c.created_at, parent_id=c.parent_id)
-            for c, name in session.execute(query).tuples()]
+    return [
+        Message(
+            id=c.id,
+            kind=c.kind,
+            item_id=c.item_id,
+            author=name,
+            body=c.body,
+            at=c.created_at,
+            parent_id=c.parent_id,
+        )
+        for c, name in session.execute(query).tuples()
+    ]

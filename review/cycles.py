@@ -41,9 +41,13 @@ def save_district(
     code = code.strip()
     if not code or not name.strip():
         raise InvalidInput("a district needs a code and a name")
-    numbers = {"enrollment": enrollment, "school_count": school_count,
-               "priority_count": priority_count, "focus_count": focus_count,
-               "reward_count": reward_count}
+    numbers = {
+        "enrollment": enrollment,
+        "school_count": school_count,
+        "priority_count": priority_count,
+        "focus_count": focus_count,
+        "reward_count": reward_count,
+    }
     for field, value in numbers.items():
         if value < 0:
             raise InvalidInput(f"district {code}: {field} must not be negative (got {value})")
@@ -56,15 +60,28 @@ def save_district(
     for field, value in numbers.items():
         setattr(district, field, value)
     session.flush()
-    audit.record(session, actor, "save district", "district", code, before=before,
-                 after=_district_dict(district))
+    audit.record(
+        session,
+        actor,
+        "save district",
+        "district",
+        code,
+        before=before,
+        after=_district_dict(district),
+    )
     return district
 
 
 def _district_dict(d: District) -> dict[str, object]:
-    return {"code": d.code, "name": d.name, "enrollment": d.enrollment,
-            "school_count": d.school_count, "priority_count": d.priority_count,
-            "focus_count": d.focus_count, "reward_count": d.reward_count}
+    return {
+        "code": d.code,
+        "name": d.name,
+        "enrollment": d.enrollment,
+        "school_count": d.school_count,
+        "priority_count": d.priority_count,
+        "focus_count": d.focus_count,
+        "reward_count": d.reward_count,
+    }
 
 
 def create_cycle(
@@ -98,8 +115,14 @@ def create_cycle(
     )
     session.add(cycle)
     session.flush()
-    audit.record(session, actor, "create cycle", "cycle", name,
-                 after={"rubric": rubric.key, "hash": cycle.rubric_hash, "index_spec": index_spec})
+    audit.record(
+        session,
+        actor,
+        "create cycle",
+        "cycle",
+        name,
+        after={"rubric": rubric.key, "hash": cycle.rubric_hash, "index_spec": index_spec},
+    )
     return cycle
 
 
@@ -146,14 +169,19 @@ def define_triads(
     require(actor, Action.MANAGE_CYCLE)
     _check_triads(triads)
     started = session.scalar(
-        select(Participation).where(Participation.cycle_id == cycle.id,
-                                    Participation.phase != Phase.DRAFT)
+        select(Participation).where(
+            Participation.cycle_id == cycle.id, Participation.phase != Phase.DRAFT
+        )
     )
     if started is not None:
-        raise InvalidInput(f"cycle {cycle.name}: triads cannot change once a district has submitted")
+        raise InvalidInput(
+            f"cycle {cycle.name}: triads cannot change once a district has submitted"
+        )
     districts = {code: get_district(session, code) for codes in triads.values() for code in codes}
-    old = {p.district_id: p.phase for p in session.scalars(
-        select(Participation).where(Participation.cycle_id == cycle.id))}
+    old = {
+        p.district_id: p.phase
+        for p in session.scalars(select(Participation).where(Participation.cycle_id == cycle.id))
+    }
     for table in (Assignment, Participation, Triad):
         session.execute(delete(table).where(table.cycle_id == cycle.id))
     assignments = []
@@ -163,18 +191,34 @@ def define_triads(
         session.flush()
         for code in codes:
             district = districts[code]
-            session.add(Participation(cycle_id=cycle.id, district_id=district.id,
-                                      triad_id=triad.id, phase=old.get(district.id, Phase.DRAFT),
-                                      context={}))
+            session.add(
+                Participation(
+                    cycle_id=cycle.id,
+                    district_id=district.id,
+                    triad_id=triad.id,
+                    phase=old.get(district.id, Phase.DRAFT),
+                    context={},
+                )
+            )
         for reviewer, reviewed in permutations(codes, 2):
-            assignments.append(Assignment(cycle_id=cycle.id,
-                                          reviewer_district_id=districts[reviewer].id,
-                                          reviewed_district_id=districts[reviewed].id,
-                                          kind="triad"))
+            assignments.append(
+                Assignment(
+                    cycle_id=cycle.id,
+                    reviewer_district_id=districts[reviewer].id,
+                    reviewed_district_id=districts[reviewed].id,
+                    kind="triad",
+                )
+            )
     session.add_all(assignments)
     session.flush()
-    audit.record(session, actor, "define triads", "cycle", cycle.name,
-                 after={name: list(codes) for name, codes in triads.items()})
+    audit.record(
+        session,
+        actor,
+        "define triads",
+        "cycle",
+        cycle.name,
+        after={name: list(codes) for name, codes in triads.items()},
+    )
     return assignments
 
 
@@ -202,22 +246,33 @@ def assigned_to(session: Session, cycle: Cycle, reviewer_district_id: int | None
     """The districts that `reviewer_district_id` reviews in this cycle."""
     if reviewer_district_id is None:
         return frozenset()
-    return frozenset(session.scalars(
-        select(Assignment.reviewed_district_id).where(
-            Assignment.cycle_id == cycle.id,
-            Assignment.reviewer_district_id == reviewer_district_id)))
+    return frozenset(
+        session.scalars(
+            select(Assignment.reviewed_district_id).where(
+                Assignment.cycle_id == cycle.id,
+                Assignment.reviewer_district_id == reviewer_district_id,
+            )
+        )
+    )
 
 
 def reviewers_of(session: Session, cycle: Cycle, district_id: int) -> list[District]:
-    return list(session.scalars(
-        select(District).join(Assignment, Assignment.reviewer_district_id == District.id)
-        .where(Assignment.cycle_id == cycle.id, Assignment.reviewed_district_id == district_id)
-        .order_by(District.code)))
+    return list(
+        session.scalars(
+            select(District)
+            .join(Assignment, Assignment.reviewer_district_id == District.id)
+            .where(Assignment.cycle_id == cycle.id, Assignment.reviewed_district_id == district_id)
+            .order_by(District.code)
+        )
+    )
 
 
 def participation(session: Session, cycle: Cycle, district_id: int) -> Participation:
-    part = session.scalar(select(Participation).where(
-        Participation.cycle_id == cycle.id, Participation.district_id == district_id))
+    part = session.scalar(
+        select(Participation).where(
+            Participation.cycle_id == cycle.id, Participation.district_id == district_id
+        )
+    )
     if part is None:
         raise NotFound(f"the district is not part of cycle {cycle.name}")
     return part
@@ -225,8 +280,11 @@ def participation(session: Session, cycle: Cycle, district_id: int) -> Participa
 
 def participants(session: Session, cycle: Cycle) -> list[tuple[District, Participation]]:
     rows = session.execute(
-        select(District, Participation).join(Participation, Participation.district_id == District.id)
-        .where(Participation.cycle_id == cycle.id).order_by(District.code))
+        select(District, Participation)
+        .join(Participation, Participation.district_id == District.id)
+        .where(Participation.cycle_id == cycle.id)
+        .order_by(District.code)
+    )
     return [(d, p) for d, p in rows.tuples()]
 
 
@@ -235,5 +293,12 @@ def set_phase(session: Session, actor: Actor | None, part: Participation, phase:
     if before == phase:
         return
     part.phase = phase
-    audit.record(session, actor, "change phase", "participation", part.id,
-                 before={"phase": before}, after={"phase": phase.value})
+    audit.record(
+        session,
+        actor,
+        "change phase",
+        "participation",
+        part.id,
+        before={"phase": before},
+        after={"phase": phase.value},
+    )

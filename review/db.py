@@ -107,9 +107,7 @@ class Rating(Base):
     district for the self-rating."""
 
     __tablename__ = "ratings"
-    __table_args__ = (
-        UniqueConstraint("cycle_id", "district_id", "item_id", "rater_district_id"),
-    )
+    __table_args__ = (UniqueConstraint("cycle_id", "district_id", "item_id", "rater_district_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"))
     district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
@@ -189,9 +187,7 @@ class IndexResult(Base):
     """One school-level result row of the School Quality Improvement Index, as imported."""
 
     __tablename__ = "index_results"
-    __table_args__ = (
-        UniqueConstraint("cycle_id", "school_id", "year", "metric", "student_group"),
-    )
+    __table_args__ = (UniqueConstraint("cycle_id", "school_id", "year", "metric", "student_group"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"))
     school_id: Mapped[str] = mapped_column(String(64))

@@ -26,9 +26,7 @@ class IncompleteSubmission(ReviewError):
 
     def __init__(self, missing: list[str]) -> None:
         self.missing = missing
-        super().__init__(
-            "The self-evaluation cannot be submitted yet: " + "; ".join(missing) + "."
-        )
+        super().__init__("The self-evaluation cannot be submitted yet: " + "; ".join(missing) + ".")
 
 
 class ConflictError(ReviewError):

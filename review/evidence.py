@@ -31,11 +31,11 @@ ALLOWED = {
     "text/csv": "CSV",
     "text/plain": "text",
 }
+_OOXML = "application/vnd.openxmlformats-officedocument."
 _OFFICE = {
-    "word/document.xml": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xl/workbook.xml": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "ppt/presentation.xml":
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "word/document.xml": _OOXML + "wordprocessingml.document",
+    "xl/workbook.xml": _OOXML + "spreadsheetml.sheet",
+    "ppt/presentation.xml": _OOXML + "presentationml.presentation",
 }
 ALLOWED_NAMES = "PDF, PNG, JPEG, DOCX, XLSX, PPTX, CSV or TXT"
 
@@ -151,17 +151,33 @@ def add_evidence(
     digest = hashlib.sha256(data).hexdigest()
     if session.get(Blob, digest) is None:
         session.add(Blob(sha256=digest, size=len(data), media_type=media_type, data=data))
-    evidence = session.scalar(select(Evidence).where(
-        Evidence.cycle_id == cycle.id, Evidence.district_id == district_id,
-        Evidence.sha256 == digest))
+    evidence = session.scalar(
+        select(Evidence).where(
+            Evidence.cycle_id == cycle.id,
+            Evidence.district_id == district_id,
+            Evidence.sha256 == digest,
+        )
+    )
     if evidence is None:
-        evidence = Evidence(cycle_id=cycle.id, district_id=district_id, sha256=digest,
-                            file_name=safe, description=description.strip(),
-                            uploaded_by=actor.user_id, uploaded_at=audit.now())
+        evidence = Evidence(
+            cycle_id=cycle.id,
+            district_id=district_id,
+            sha256=digest,
+            file_name=safe,
+            description=description.strip(),
+            uploaded_by=actor.user_id,
+            uploaded_at=audit.now(),
+        )
         session.add(evidence)
         session.flush()
-        audit.record(session, actor, "upload evidence", "evidence", evidence.id,
-                     after={"file_name": safe, "sha256": digest, "size": len(data)})
+        audit.record(
+            session,
+            actor,
+            "upload evidence",
+            "evidence",
+            evidence.id,
+            after={"file_name": safe, "sha256": digest, "size": len(data)},
+        )
     link_items(session, actor, evidence, items)
     return _view(session, evidence)
 
@@ -173,42 +189,64 @@ def _check_editable(session: Session, cycle: Cycle, district_id: int) -> None:
 
 def link_items(session: Session, actor: Actor, evidence: Evidence, items: tuple[str, ...]) -> None:
     require(actor, Action.UPLOAD_EVIDENCE, district_id=evidence.district_id)
-    have = set(session.scalars(select(EvidenceLink.item_id).where(
-        EvidenceLink.evidence_id == evidence.id)))
+    have = set(
+        session.scalars(select(EvidenceLink.item_id).where(EvidenceLink.evidence_id == evidence.id))
+    )
     new = [i for i in dict.fromkeys(items) if i not in have]
     for item_id in new:
         session.add(EvidenceLink(evidence_id=evidence.id, item_id=item_id))
     if new:
         session.flush()
-        audit.record(session, actor, "link evidence", "evidence", evidence.id,
-                     before={"items": sorted(have)}, after={"items": sorted(have | set(new))})
+        audit.record(
+            session,
+            actor,
+            "link evidence",
+            "evidence",
+            evidence.id,
+            before={"items": sorted(have)},
+            after={"items": sorted(have | set(new))},
+        )
 
 
 def link_existing(
-    session: Session, actor: Actor, cycle: Cycle, evidence_id: int, item_id: str
+    session: Session, actor: Actor, cycle: Cycle, evidence_id: int, items: tuple[str, ...]
 ) -> None:
-    """Link a file the district already uploaded to one more item."""
+    """Link a file the district already uploaded to more items."""
     evidence = session.get(Evidence, evidence_id)
     if evidence is None or evidence.cycle_id != cycle.id:
         raise NotFound(f"no evidence file {evidence_id} in cycle {cycle.name}")
     _check_editable(session, cycle, evidence.district_id)
-    link_items(session, actor, evidence, (item_id,))
+    link_items(session, actor, evidence, items)
 
 
 def _view(session: Session, evidence: Evidence) -> EvidenceFile:
     blob = session.get(Blob, evidence.sha256)
     assert blob is not None
-    items = tuple(sorted(session.scalars(select(EvidenceLink.item_id).where(
-        EvidenceLink.evidence_id == evidence.id))))
-    return EvidenceFile(id=evidence.id, file_name=evidence.file_name,
-                        description=evidence.description, media_type=blob.media_type,
-                        size=blob.size, sha256=blob.sha256, items=items)
+    items = tuple(
+        sorted(
+            session.scalars(
+                select(EvidenceLink.item_id).where(EvidenceLink.evidence_id == evidence.id)
+            )
+        )
+    )
+    return EvidenceFile(
+        id=evidence.id,
+        file_name=evidence.file_name,
+        description=evidence.description,
+        media_type=blob.media_type,
+        size=blob.size,
+        sha256=blob.sha256,
+        items=items,
+    )
 
 
 def evidence_for(session: Session, cycle: Cycle, district_id: int) -> list[EvidenceFile]:
     """Every file a district uploaded in a cycle, oldest first."""
-    rows = session.scalars(select(Evidence).where(
-        Evidence.cycle_id == cycle.id, Evidence.district_id == district_id).order_by(Evidence.id))
+    rows = session.scalars(
+        select(Evidence)
+        .where(Evidence.cycle_id == cycle.id, Evidence.district_id == district_id)
+        .order_by(Evidence.id)
+    )
     return [_view(session, e) for e in rows]
 
 
@@ -217,8 +255,12 @@ def read_evidence(session: Session, actor: Actor, cycle: Cycle, evidence_id: int
     evidence = session.get(Evidence, evidence_id)
     if evidence is None or evidence.cycle_id != cycle.id:
         raise NotFound(f"no evidence file {evidence_id} in cycle {cycle.name}")
-    require(actor, Action.READ_DISTRICT, district_id=evidence.district_id,
-            assigned=assigned_to(session, cycle, actor.district_id))
+    require(
+        actor,
+        Action.READ_DISTRICT,
+        district_id=evidence.district_id,
+        assigned=assigned_to(session, cycle, actor.district_id),
+    )
     blob = session.get(Blob, evidence.sha256)
     assert blob is not None
     return blob.data

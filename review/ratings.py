@@ -30,9 +30,15 @@ class RatingInput(BaseModel):
 
 
 def rating_dict(row: Rating) -> dict[str, object]:
-    return {"level": row.level, "not_applicable": row.not_applicable, "narrative": row.narrative,
-            "suggestions": row.suggestions, "context_values": dict(row.context_values),
-            "status": row.status, "row_version": row.row_version}
+    return {
+        "level": row.level,
+        "not_applicable": row.not_applicable,
+        "narrative": row.narrative,
+        "suggestions": row.suggestions,
+        "context_values": dict(row.context_values),
+        "status": row.status,
+        "row_version": row.row_version,
+    }
 
 
 def save_self_rating(
@@ -60,8 +66,9 @@ def save_self_rating(
     if participation(session, cycle, district_id).phase != Phase.DRAFT:
         raise InvalidInput("the self-evaluation is submitted and can no longer change")
     _validate(rubric, item_id, data)
-    return _save(session, actor, cycle, district_id, item_id, district_id, SELF, data,
-                 expected_version)
+    return _save(
+        session, actor, cycle, district_id, item_id, district_id, SELF, data, expected_version
+    )
 
 
 def save_peer_rating(
@@ -79,8 +86,12 @@ def save_peer_rating(
 
     The district moves to the peer-review phase with its first peer rating.
     """
-    require(actor, Action.RATE_PEER, district_id=district_id,
-            assigned=assigned_to(session, cycle, actor.district_id))
+    require(
+        actor,
+        Action.RATE_PEER,
+        district_id=district_id,
+        assigned=assigned_to(session, cycle, actor.district_id),
+    )
     part = participation(session, cycle, district_id)
     if part.phase not in (Phase.SELF_SUBMITTED, Phase.PEER_REVIEW):
         raise InvalidInput(
@@ -89,8 +100,9 @@ def save_peer_rating(
         )
     _validate(rubric, item_id, data)
     assert actor.district_id is not None
-    row = _save(session, actor, cycle, district_id, item_id, actor.district_id, PEER, data,
-                expected_version)
+    row = _save(
+        session, actor, cycle, district_id, item_id, actor.district_id, PEER, data, expected_version
+    )
     set_phase(session, actor, part, Phase.PEER_REVIEW)
     return row
 
@@ -98,8 +110,9 @@ def save_peer_rating(
 def _validate(rubric: Rubric, item_id: str, data: RatingInput) -> None:
     item = rubric.item(item_id)
     if data.level is not None and data.level not in rubric.levels:
-        raise InvalidInput(f"item {item_id}: level {data.level} is not on the scale "
-                           f"{rubric.levels}")
+        raise InvalidInput(
+            f"item {item_id}: level {data.level} is not on the scale {rubric.levels}"
+        )
     if data.not_applicable and not item.allow_not_applicable:
         raise InvalidInput(f"item {item_id}: 'not applicable' is not allowed for this item")
     if data.not_applicable and data.level is not None:
@@ -135,8 +148,14 @@ def _save(
         )
     before = rating_dict(row) if row else None
     if row is None:
-        row = Rating(cycle_id=cycle.id, district_id=district_id, item_id=item_id,
-                     rater_district_id=rater_district_id, source=source, row_version=0)
+        row = Rating(
+            cycle_id=cycle.id,
+            district_id=district_id,
+            item_id=item_id,
+            rater_district_id=rater_district_id,
+            source=source,
+            row_version=0,
+        )
         session.add(row)
     row.level = data.level
     row.not_applicable = data.not_applicable
@@ -148,32 +167,50 @@ def _save(
     row.updated_by = actor.user_id
     row.updated_at = audit.now()
     session.flush()
-    audit.record(session, actor, f"save {source} rating", "rating", row.id, before=before,
-                 after=rating_dict(row))
+    audit.record(
+        session,
+        actor,
+        f"save {source} rating",
+        "rating",
+        row.id,
+        before=before,
+        after=rating_dict(row),
+    )
     return row
 
 
 def find_rating(
     session: Session, cycle: Cycle, district_id: int, item_id: str, rater_district_id: int
 ) -> Rating | None:
-    return session.scalar(select(Rating).where(
-        Rating.cycle_id == cycle.id, Rating.district_id == district_id,
-        Rating.item_id == item_id, Rating.rater_district_id == rater_district_id))
+    return session.scalar(
+        select(Rating).where(
+            Rating.cycle_id == cycle.id,
+            Rating.district_id == district_id,
+            Rating.item_id == item_id,
+            Rating.rater_district_id == rater_district_id,
+        )
+    )
 
 
 def ratings_of(session: Session, cycle: Cycle, district_id: int) -> list[Rating]:
     """Every rating of a district in a cycle (self and peers), by item then rater."""
-    return list(session.scalars(select(Rating).where(
-        Rating.cycle_id == cycle.id, Rating.district_id == district_id)
-        .order_by(Rating.item_id, Rating.rater_district_id)))
+    return list(
+        session.scalars(
+            select(Rating)
+            .where(Rating.cycle_id == cycle.id, Rating.district_id == district_id)
+            .order_by(Rating.item_id, Rating.rater_district_id)
+        )
+    )
 
 
 def linked_items(session: Session, cycle: Cycle, district_id: int) -> dict[str, int]:
     """Item id -> number of evidence files linked, for one district."""
     counts: dict[str, int] = {}
-    rows = session.scalars(select(EvidenceLink.item_id).join(
-        Evidence, Evidence.id == EvidenceLink.evidence_id).where(
-        Evidence.cycle_id == cycle.id, Evidence.district_id == district_id))
+    rows = session.scalars(
+        select(EvidenceLink.item_id)
+        .join(Evidence, Evidence.id == EvidenceLink.evidence_id)
+        .where(Evidence.cycle_id == cycle.id, Evidence.district_id == district_id)
+    )
     for item_id in rows:
         counts[item_id] = counts.get(item_id, 0) + 1
     return counts
@@ -183,8 +220,11 @@ def missing_for_submission(
     session: Session, cycle: Cycle, rubric: Rubric, district_id: int
 ) -> list[str]:
     """What stops a self-evaluation from being submitted, item by item, in rubric order."""
-    own = {r.item_id: r for r in ratings_of(session, cycle, district_id)
-           if r.rater_district_id == district_id}
+    own = {
+        r.item_id: r
+        for r in ratings_of(session, cycle, district_id)
+        if r.rater_district_id == district_id
+    }
     evidence = linked_items(session, cycle, district_id)
     missing = []
     for item in rubric.items:

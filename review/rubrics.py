@@ -294,7 +294,9 @@ class Change(_Frozen):
 
 def diff(old: Rubric, new: Rubric) -> list[Change]:
     """What changed from `old` to `new`, using `new`'s crosswalk to follow renamed items."""
-    walk = new.crosswalk.items if new.crosswalk and new.crosswalk.from_version == old.version else {}
+    walk = (
+        new.crosswalk.items if new.crosswalk and new.crosswalk.from_version == old.version else {}
+    )
     old_items = {i.id: i for i in old.items}
     new_items = {i.id: i for i in new.items}
     pairs = {old_id: walk.get(old_id, old_id) for old_id in old_items}
@@ -325,6 +327,10 @@ def _item_changes(old: Item, new: Item) -> list[Change]:
             changes.append(
                 Change(kind="descriptor", item=new.id, detail=f"level {level} descriptor changed")
             )
+    guidance = ("evidence_expectations", "exemplars", "context_measures", "allow_not_applicable")
+    for field in guidance:
+        if getattr(old, field) != getattr(new, field):
+            changes.append(Change(kind="guidance", item=new.id, detail=f"{field} changed"))
     if (old.evidence_required, old.required) != (new.evidence_required, new.required):
         changes.append(
             Change(

@@ -1,0 +1,1 @@
+"""Review packets: report rows first, then PDF, Excel and ZIP bytes."""

@@ -1,0 +1,149 @@
+"""Command line: `python -m review ...` for what coordinators script."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from review.db import Database
+from review.demo import load_demo
+from review.errors import ReviewError
+from review.rubrics import Catalogue, diff
+from review.settings import Settings
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad argument is one line on stderr, never a usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m review", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    demo = commands.add_parser("demo", help="load the fictional demo network into the database")
+    demo.set_defaults(func=_demo)
+    _rubric_commands(commands)
+    for register in _plugins():
+        register(commands)
+    return parser
+
+
+def _rubric_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
+    rubric = commands.add_parser("rubric", help="list, check, diff and publish rubric files")
+    sub = rubric.add_subparsers(dest="rubric_command", required=True, parser_class=_Parser)
+    sub.add_parser("list", help="list rubric versions and their status").set_defaults(
+        func=_rubric_list
+    )
+    check = sub.add_parser("check", help="validate rubric files (exit 1 if any is bad)")
+    check.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    check.set_defaults(func=_rubric_check)
+    compare = sub.add_parser("diff", help="what changed between two versions")
+    compare.add_argument("old", metavar="ID@VERSION")
+    compare.add_argument("new", metavar="ID@VERSION")
+    compare.set_defaults(func=_rubric_diff)
+    publish = sub.add_parser("publish", help="record a new version's hash; it never changes again")
+    publish.add_argument("key", metavar="ID@VERSION")
+    publish.set_defaults(func=_rubric_publish)
+
+
+def _plugins() -> list[Callable[[argparse._SubParsersAction[_Parser]], None]]:
+    """Command groups that live beside their domain (index, discrepancies, export)."""
+    found = []
+    for module in ("review.index.cli", "review.reconcile_cli", "exports.cli"):
+        try:
+            imported = __import__(module, fromlist=["register"])
+        except ModuleNotFoundError as exc:
+            if exc.name and module.startswith(exc.name):
+                continue
+            raise
+        found.append(imported.register)
+    return found
+
+
+def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    db = Database(settings.database_url)
+    report = load_demo(db, settings)
+    db.dispose()
+    where = _safe_url(settings.database_url)
+    if report.created:
+        print(f"Demo network loaded into {where}")
+    else:
+        print(f"Demo network already in {where}; nothing changed")
+    for table in ("districts", "cycles", "users", "ratings", "evidence", "index_results"):
+        print(f"  {table:14} {report.counts.get(table, 0)}")
+    print("Demo accounts (synthetic; password for all shown):")
+    for email, roles, password in report.accounts:
+        print(f"  {email:30} {roles:32} {password}")
+    return 0
+
+
+def _safe_url(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    if "@" in rest:
+        rest = "***@" + rest.split("@", 1)[1]
+    return scheme + sep + rest
+
+
+def _rubric_list(args: argparse.Namespace, settings: Settings) -> int:
+    catalogue = Catalogue(settings.rubrics_dir)
+    published = catalogue.published()
+    for rubric in catalogue.all():
+        state = "published" if rubric.key in published else "draft"
+        print(f"{rubric.key:24} {state:9} {len(rubric.items):3} items  {rubric.title}")
+    return 0
+
+
+def _rubric_check(args: argparse.Namespace, settings: Settings) -> int:
+    catalogue = Catalogue(settings.rubrics_dir)
+    failed = 0
+    for path in args.files:
+        try:
+            rubric = catalogue.check(path)
+        except ReviewError as exc:
+            failed += 1
+            print(f"error: {exc}", file=sys.stderr)
+        else:
+            print(f"ok: {path} ({rubric.key}, {len(rubric.items)} items)")
+    return 1 if failed else 0
+
+
+def _rubric_diff(args: argparse.Namespace, settings: Settings) -> int:
+    catalogue = Catalogue(settings.rubrics_dir)
+    old, new = catalogue.get_key(args.old), catalogue.get_key(args.new)
+    changes = diff(old, new)
+    print(f"{old.key} -> {new.key}: {len(changes)} change(s)")
+    for change in changes:
+        print(f"  {change.kind:11} {change.item:24} {change.detail}")
+    return 0
+
+
+def _rubric_publish(args: argparse.Namespace, settings: Settings) -> int:
+    catalogue = Catalogue(settings.rubrics_dir)
+    rubric = catalogue.get_key(args.key)
+    digest = catalogue.publish(rubric)
+    print(f"published {rubric.key} sha256 {digest}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        func: Handler = args.func
+        return func(args, settings)
+    except ReviewError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:  # settings from the environment
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,318 @@
+"""The demo network: six fictional districts in two triads, one cycle in progress.
+
+Everything here is synthetic. Running `load_demo` twice leaves the same state.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from review import accounts, cycles, evidence, ratings
+from review.access import Actor, Phase, Role
+from review.db import Cycle, Database, User
+from review.rubrics import Catalogue, Rubric
+from review.settings import PROJECT_ROOT, Settings
+
+SAMPLE_EVIDENCE = PROJECT_ROOT / "sample_evidence"
+CYCLE, PREVIOUS_CYCLE = "2015-16", "2014-15"
+RUBRIC, PREVIOUS_RUBRIC = "core-p2@2015-16", "core-p2@2014-15"
+INDEX_SPEC = "core-sqii@2015-16"
+COORDINATOR_EMAIL = "coordinator@core.example"
+OBSERVER_EMAIL = "board@core.example"
+PASSWORD = "demo-review-2015"  # synthetic accounts on a local demo database, printed on load
+
+
+@dataclass(frozen=True)
+class DemoDistrict:
+    code: str
+    name: str
+    enrollment: int
+    schools: int
+    priority: int
+    focus: int
+    reward: int
+    stage: str  # empty | draft | submitted | peer_review
+
+
+DISTRICTS = (
+    DemoDistrict("ALV", "Alder Valley Unified", 11_200, 18, 1, 2, 1, "draft"),
+    DemoDistrict("BHU", "Birch Harbor Unified", 48_100, 72, 3, 6, 2, "empty"),
+    DemoDistrict("CPU", "Cedar Plains Unified", 73_500, 101, 4, 9, 3, "peer_review"),
+    DemoDistrict("DCU", "Dunmore City Unified", 79_700, 88, 4, 8, 4, "submitted"),
+    DemoDistrict("ECU", "Elm Creek Unified", 56_800, 60, 3, 7, 2, "peer_review"),
+    DemoDistrict("FHU", "Fairhaven Unified", 612_400, 890, 38, 70, 25, "peer_review"),
+)
+TRIADS = {"Triad North": ("ALV", "CPU", "FHU"), "Triad South": ("BHU", "DCU", "ECU")}
+# Peer levels that disagree by two or more, so reconciliation has real work on the demo.
+DISAGREEMENTS = {("FHU", 0): (4, 2), ("CPU", 1): (1, 3), ("ECU", 2): (4, 1)}
+
+
+@dataclass(frozen=True)
+class DemoReport:
+    created: bool
+    counts: dict[str, int]
+    accounts: list[tuple[str, str, str]]  # email, roles, password
+
+
+def load_demo(db: Database, settings: Settings) -> DemoReport:
+    """Load the demo network unless it is there already; all or nothing."""
+    catalogue = Catalogue(settings.rubrics_dir)
+    with db.session() as session:
+        created = session.scalar(select(User).where(User.email == COORDINATOR_EMAIL)) is None
+        if created:
+            _load(session, settings, catalogue)
+    with db.session() as session:
+        return DemoReport(created=created, counts=count_rows(session), accounts=demo_accounts())
+
+
+def count_rows(session: Session) -> dict[str, int]:
+    from review.db import Base
+
+    return {
+        name: session.scalar(select(func.count()).select_from(table)) or 0
+        for name, table in sorted(Base.metadata.tables.items())
+    }
+
+
+def demo_accounts() -> list[tuple[str, str, str]]:
+    rows = [(COORDINATOR_EMAIL, "coordinator", PASSWORD)]
+    rows += [(_email(d), "district editor + peer reviewer", PASSWORD) for d in DISTRICTS]
+    rows.append((OBSERVER_EMAIL, "observer", PASSWORD))
+    return rows
+
+
+def _email(district: DemoDistrict) -> str:
+    return f"lead@{district.code.lower()}.example"
+
+
+def _load(session: Session, settings: Settings, catalogue: Catalogue) -> None:
+    coordinator_user = accounts.create_user(
+        session,
+        settings,
+        email=COORDINATOR_EMAIL,
+        name="Casey Coordinator (demo)",
+        roles=[Role.COORDINATOR],
+        district_code=None,
+        password=PASSWORD,
+    )
+    coordinator = accounts.actor_for(coordinator_user)
+    for d in DISTRICTS:
+        cycles.save_district(
+            session,
+            coordinator,
+            code=d.code,
+            name=d.name,
+            enrollment=d.enrollment,
+            school_count=d.schools,
+            priority_count=d.priority,
+            focus_count=d.focus,
+            reward_count=d.reward,
+        )
+    leads = {
+        d.code: accounts.actor_for(
+            accounts.create_user(
+                session,
+                settings,
+                email=_email(d),
+                name=f"{d.name} review lead (demo)",
+                roles=[Role.DISTRICT_EDITOR, Role.PEER_REVIEWER],
+                district_code=d.code,
+                password=PASSWORD,
+            )
+        )
+        for d in DISTRICTS
+    }
+    accounts.create_user(
+        session,
+        settings,
+        email=OBSERVER_EMAIL,
+        name="Board member (demo)",
+        roles=[Role.OBSERVER],
+        district_code=None,
+        password=PASSWORD,
+    )
+    _previous_cycle(session, coordinator, catalogue, leads)
+    cycle = cycles.create_cycle(
+        session,
+        coordinator,
+        catalogue,
+        name=CYCLE,
+        rubric_key=RUBRIC,
+        index_spec=INDEX_SPEC,
+        deadlines={
+            Phase.DRAFT.value: "2016-02-15",
+            Phase.PEER_REVIEW.value: "2016-04-15",
+            Phase.RECONCILIATION.value: "2016-05-15",
+        },
+    )
+    cycles.define_triads(session, coordinator, cycle, TRIADS)
+    rubric = cycles.cycle_rubric(catalogue, cycle)
+    rng = random.Random(2015)
+    for d in DISTRICTS:
+        _self_evaluation(session, settings, leads[d.code], cycle, rubric, d, rng)
+    for d in DISTRICTS:
+        if d.stage == "peer_review":
+            _peer_ratings(session, leads, cycle, rubric, d, rng)
+
+
+def _previous_cycle(
+    session: Session, coordinator: Actor, catalogue: Catalogue, leads: dict[str, Actor]
+) -> None:
+    """Last year's self-ratings, so carrying a narrative forward can be tried."""
+    cycle = cycles.create_cycle(
+        session, coordinator, catalogue, name=PREVIOUS_CYCLE, rubric_key=PREVIOUS_RUBRIC
+    )
+    cycles.define_triads(session, coordinator, cycle, TRIADS)
+    rubric = cycles.cycle_rubric(catalogue, cycle)
+    for d in DISTRICTS:
+        for i, item in enumerate(rubric.items):
+            ratings.save_self_rating(
+                session,
+                leads[d.code],
+                cycle,
+                rubric,
+                district_id=leads[d.code].district_id or 0,
+                item_id=item.id,
+                expected_version=None,
+                data=ratings.RatingInput(
+                    level=2 + (i % 2), narrative=_narrative(d, item.title, PREVIOUS_CYCLE)
+                ),
+            )
+        cycles.set_phase(
+            session,
+            coordinator,
+            cycles.participation(session, cycle, leads[d.code].district_id or 0),
+            Phase.FINAL,
+        )
+
+
+def _narrative(d: DemoDistrict, title: str, year: str) -> str:
+    return (
+        f"[Synthetic demo text] In {year}, {d.name} worked on {title.lower()}: the district "
+        f"team documented its actions across its {d.schools} schools and attached the "
+        "agendas, rosters and records listed as evidence."
+    )
+
+
+def _self_evaluation(
+    session: Session,
+    settings: Settings,
+    lead: Actor,
+    cycle: Cycle,
+    rubric: Rubric,
+    d: DemoDistrict,
+    rng: random.Random,
+) -> None:
+    if d.stage == "empty":
+        return
+    district_id = lead.district_id or 0
+    _attach_evidence(session, settings, lead, cycle, rubric, district_id)
+    items = rubric.items if d.stage != "draft" else rubric.items[: len(rubric.items) // 2]
+    for item in items:
+        level = rng.choice(rubric.levels[1:])
+        data = ratings.RatingInput(
+            level=level,
+            narrative=_narrative(d, item.title, CYCLE),
+            context_values=_context(item, d),
+        )
+        ratings.save_self_rating(
+            session,
+            lead,
+            cycle,
+            rubric,
+            district_id=district_id,
+            item_id=item.id,
+            data=data,
+            expected_version=None,
+        )
+    if d.stage != "draft":
+        ratings.submit_self_evaluation(session, lead, cycle, rubric, district_id=district_id)
+
+
+def _context(item: object, d: DemoDistrict) -> dict[str, int]:
+    measures = getattr(item, "context_measures", [])
+    # Parents reached grows with size, but less than in proportion (the seed's "60 parents").
+    return {m.id: int(60 * (d.enrollment / 11_000) ** 0.6) for m in measures}
+
+
+def _attach_evidence(
+    session: Session,
+    settings: Settings,
+    lead: Actor,
+    cycle: Cycle,
+    rubric: Rubric,
+    district_id: int,
+) -> None:
+    manifest = json.loads((SAMPLE_EVIDENCE / "manifest.json").read_text(encoding="utf-8"))
+    known = {i.id for i in rubric.items}
+    linked: set[str] = set()
+    for entry in manifest:
+        items = tuple(i for i in entry["items"] if i in known)
+        linked.update(items)
+        evidence.add_evidence(
+            session,
+            settings,
+            lead,
+            cycle,
+            rubric,
+            district_id=district_id,
+            file_name=entry["file"],
+            data=(SAMPLE_EVIDENCE / entry["file"]).read_bytes(),
+            description=entry["description"],
+            items=items,
+        )
+    # Items the sample files do not cover still need evidence to submit: reuse the first file.
+    rest = tuple(i.id for i in rubric.items if i.evidence_required and i.id not in linked)
+    if rest:
+        first = evidence.evidence_for(session, cycle, district_id)[0]
+        evidence.link_existing(session, lead, cycle, first.id, rest)
+
+
+def _peer_ratings(
+    session: Session,
+    leads: dict[str, Actor],
+    cycle: Cycle,
+    rubric: Rubric,
+    d: DemoDistrict,
+    rng: random.Random,
+) -> None:
+    district_id = leads[d.code].district_id or 0
+    reviewers = [leads[code] for code in _triad_of(d.code) if code != d.code]
+    own = {
+        r.item_id: r.level
+        for r in ratings.ratings_of(session, cycle, district_id)
+        if r.source == ratings.SELF
+    }
+    for index, item in enumerate(rubric.items):
+        forced = DISAGREEMENTS.get((d.code, index))
+        for n, reviewer in enumerate(reviewers):
+            base = own.get(item.id) or 2
+            level = (
+                forced[n] if forced else max(1, min(rubric.top_level, base - rng.choice((0, 0, 1))))
+            )
+            data = ratings.RatingInput(
+                level=level,
+                narrative=f"[Synthetic demo text] The evidence for {item.title.lower()} shows "
+                f"level {level} practice: {rubric.text(item.descriptors[level])}",
+                suggestions="[Synthetic demo text] Share the sign-in sheets by school and "
+                "add a short reflection after each meeting.",
+            )
+            ratings.save_peer_rating(
+                session,
+                reviewer,
+                cycle,
+                rubric,
+                district_id=district_id,
+                item_id=item.id,
+                data=data,
+                expected_version=None,
+            )
+
+
+def _triad_of(code: str) -> tuple[str, ...]:
+    return next(codes for codes in TRIADS.values() if code in codes)

@@ -1,0 +1,30 @@
+# Sourced by scripts/run and scripts/test: a virtual environment with the project installed.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+VENV="$ROOT/.venv"
+
+apt_install() {
+  # System packages, installed only when missing; needs root (as on CI and a fresh machine).
+  if [ "$(id -u)" != 0 ]; then
+    echo "error: system packages missing ($*); run as root or install them with apt-get" >&2
+    return 1
+  fi
+  if [ -z "${APT_UPDATED:-}" ]; then apt-get update -qq; APT_UPDATED=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+ensure_venv() {
+  local extra="$1"
+  if [ ! -x "$VENV/bin/python" ]; then
+    python3 -m venv "$VENV" 2>/dev/null || { apt_install python3-venv && python3 -m venv "$VENV"; }
+  fi
+  local stamp="$VENV/.installed-$extra"
+  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+    "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null 2>&1 || true
+    "$VENV/bin/python" -m pip install -q -e ".[$extra]" 2>&1 | grep -v "^WARNING: Location" || true
+    "$VENV/bin/python" -c "import review, streamlit" || { echo "error: install failed" >&2; exit 1; }
+    touch "$stamp"
+  fi
+  export PATH="$VENV/bin:$PATH"
+}
