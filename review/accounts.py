@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from review import audit
 from review.access import Actor, Role
-from review.db import District, User
+from review.db import Database, District, User
 from review.errors import InvalidInput, NotFound, PermissionDenied
 from review.settings import Settings
 
@@ -91,22 +91,33 @@ def _public(user: User) -> dict[str, object]:
 
 
 def sign_in(
-    session: Session, settings: Settings, email: str, password: str, *, at: datetime | None = None
+    db: Database, settings: Settings, email: str, password: str, *, at: datetime | None = None
 ) -> Actor:
     """Check a password; repeated failures lock the account for a while.
+
+    The failure count is committed even though the sign-in is refused.
 
     Raises:
         PermissionDenied: with one message for an unknown account or a wrong password (so
             the form does not reveal which accounts exist), another for a locked account.
     """
-    at = at or audit.now()
+    with db.session() as session:
+        outcome = _check_password(session, settings, email, password, at or audit.now())
+    if isinstance(outcome, PermissionDenied):
+        raise outcome
+    return outcome
+
+
+def _check_password(
+    session: Session, settings: Settings, email: str, password: str, at: datetime
+) -> Actor | PermissionDenied:
     refused = PermissionDenied("The e-mail or password is not right.")
     user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
     if user is None or not user.active or not user.password_hash:
-        raise refused
+        return refused
     if user.locked_until is not None and _aware(user.locked_until) > at:
         minutes = int((_aware(user.locked_until) - at).total_seconds() // 60) + 1
-        raise PermissionDenied(
+        return PermissionDenied(
             f"Too many failed sign-ins: this account is locked for {minutes} more minute(s)."
         )
     if not bcrypt.checkpw(password.encode("utf-8"), user.password_hash.encode("ascii")):
@@ -115,7 +126,7 @@ def sign_in(
             user.locked_until = at + timedelta(minutes=settings.login_lock_minutes)
             user.failed_signins = 0
             audit.record(session, None, "lock account", "user", user.id, at=at)
-        raise refused
+        return refused
     user.failed_signins = 0
     user.locked_until = None
     return actor_for(user)

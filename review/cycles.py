@@ -136,11 +136,15 @@ def get_cycle(session: Session, name: str) -> Cycle:
 
 def cycle_rubric(catalogue: Catalogue, cycle: Cycle) -> Rubric:
     """The rubric a cycle pinned; refused if the file no longer has the pinned content."""
-    rubric = catalogue.get(cycle.rubric_id, cycle.rubric_version)
-    if content_hash(rubric) != cycle.rubric_hash:
+    return pinned_rubric(catalogue, cycle.rubric_id, cycle.rubric_version, cycle.rubric_hash)
+
+
+def pinned_rubric(catalogue: Catalogue, rubric_id: str, version: str, rubric_hash: str) -> Rubric:
+    rubric = catalogue.get(rubric_id, version)
+    if content_hash(rubric) != rubric_hash:
         raise InvalidInput(
-            f"cycle {cycle.name} pinned {rubric.key} with hash {cycle.rubric_hash[:12]}…, "
-            "but the file has changed; restore it and publish a new version instead"
+            f"the cycle pinned {rubric.key} with hash {rubric_hash[:12]}…, but the file has "
+            "changed; restore it and publish a new version instead"
         )
     return rubric
 
@@ -302,3 +306,46 @@ def set_phase(session: Session, actor: Actor | None, part: Participation, phase:
         before={"phase": before},
         after={"phase": phase.value},
     )
+
+
+def release_peer_ratings(session: Session, actor: Actor, cycle: Cycle, released: bool) -> None:
+    """Let districts read the peer ratings of their own district (or withdraw that)."""
+    require(actor, Action.MANAGE_CYCLE)
+    if cycle.released != released:
+        audit.record(
+            session,
+            actor,
+            "release peer ratings",
+            "cycle",
+            cycle.name,
+            before={"released": cycle.released},
+            after={"released": released},
+        )
+        cycle.released = released
+
+
+def set_deadlines(
+    session: Session, actor: Actor, cycle: Cycle, deadlines: Mapping[str, str]
+) -> None:
+    """Replace the phase deadlines (ISO dates keyed by phase)."""
+    require(actor, Action.MANAGE_CYCLE)
+    from datetime import date
+
+    for phase, due in deadlines.items():
+        Phase(phase)
+        try:
+            date.fromisoformat(due)
+        except ValueError:
+            raise InvalidInput(
+                f"deadline for {phase}: {due!r} is not a date (YYYY-MM-DD)"
+            ) from None
+    audit.record(
+        session,
+        actor,
+        "set deadlines",
+        "cycle",
+        cycle.name,
+        before=dict(cycle.deadlines),
+        after=dict(deadlines),
+    )
+    cycle.deadlines = dict(deadlines)

@@ -10,34 +10,31 @@ T0 = datetime(2016, 1, 10, 9, 0, tzinfo=UTC)
 
 
 def test_sign_in_with_right_password_returns_actor(world):
-    with world.db.session() as s:
-        actor = accounts.sign_in(s, world.settings, "LEAD@a.example ", "password1", at=T0)
+    actor = accounts.sign_in(world.db, world.settings, "LEAD@a.example ", "password1", at=T0)
     assert (actor.email, actor.district_id) == ("lead@a.example", world.district_id("A"))
     assert actor.roles == frozenset({Role.DISTRICT_EDITOR, Role.PEER_REVIEWER})
 
 
 def test_sign_in_unknown_and_wrong_password_give_the_same_message(world):
-    with world.db.session() as s:
-        for email, password in (("nobody@x.example", "password1"), ("lead@a.example", "nope")):
-            with pytest.raises(PermissionDenied) as err:
-                accounts.sign_in(s, world.settings, email, password, at=T0)
-            assert str(err.value) == "The e-mail or password is not right."
+    for email, password in (("nobody@x.example", "password1"), ("lead@a.example", "nope")):
+        with pytest.raises(PermissionDenied) as err:
+            accounts.sign_in(world.db, world.settings, email, password, at=T0)
+        assert str(err.value) == "The e-mail or password is not right."
 
 
 def test_repeated_failures_lock_the_account_for_a_while(world):
     for _ in range(world.settings.login_max_failures):
-        with world.db.session() as s, pytest.raises(PermissionDenied):
-            accounts.sign_in(s, world.settings, "lead@a.example", "wrong", at=T0)
-    with world.db.session() as s, pytest.raises(PermissionDenied) as err:
+        with pytest.raises(PermissionDenied):
+            accounts.sign_in(world.db, world.settings, "lead@a.example", "wrong", at=T0)
+    with pytest.raises(PermissionDenied) as err:
         accounts.sign_in(
-            s, world.settings, "lead@a.example", "password1", at=T0 + timedelta(minutes=1)
+            world.db, world.settings, "lead@a.example", "password1", at=T0 + timedelta(minutes=1)
         )
     assert str(err.value) == (
         "Too many failed sign-ins: this account is locked for 15 more minute(s)."
     )
-    with world.db.session() as s:
-        later = T0 + timedelta(minutes=world.settings.login_lock_minutes + 1)
-        assert accounts.sign_in(s, world.settings, "lead@a.example", "password1", at=later)
+    later = T0 + timedelta(minutes=world.settings.login_lock_minutes + 1)
+    assert accounts.sign_in(world.db, world.settings, "lead@a.example", "password1", at=later)
 
 
 @pytest.mark.parametrize(

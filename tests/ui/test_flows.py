@@ -1,0 +1,151 @@
+"""Behaviour of the pages, driven through AppTest on a copy of the demo network."""
+
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+
+from review import cycles, ratings
+from review.db import District, Evidence, Rating
+from review.demo import PASSWORD
+from tests.ui.conftest import APP, TIMEOUT
+
+PDF = b"%PDF-1.4\n%synthetic upload\n"
+
+
+def _district_id(db, code):
+    with db.session() as s:
+        return s.scalar(select(District.id).where(District.code == code))
+
+
+def _self_row(db, code, item):
+    with db.session() as s:
+        cycle = cycles.get_cycle(s, "2015-16")
+        district_id = _district_id(db, code)
+        return ratings.find_rating(s, cycle, district_id, item, district_id)
+
+
+def test_sign_in_wrong_password_then_right_password(demo_db):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.text_input(key="email").input("lead@alv.example")
+    at.text_input(key="password").input("not-the-password")
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == ["The e-mail or password is not right."]
+    at.text_input(key="password").input(PASSWORD)
+    at.button[0].click().run()
+    assert [t.value for t in at.title] == ["My work"]
+    assert "Alder Valley Unified review lead (demo)" in at.sidebar.caption[0].value
+
+
+def test_sign_out_returns_to_sign_in(app_as):
+    at = app_as("lead@alv.example")
+    at.sidebar.button(key="sign_out").click().run()
+    assert [t.value for t in at.title] == ["District Peer Review"]
+
+
+def test_save_self_rating_stores_level_and_narrative(app_as, demo_db):
+    at = app_as("lead@alv.example", "self_evaluation")
+    item = at.selectbox(key="self_item").value
+    at.radio(key=f"self_level_{item}").set_value("3 Implementing")
+    at.text_area(key=f"self_narrative_{item}").input("Quarterly parent forums at every school.")
+    at.button(key=f"save_{item}").click().run()
+    assert not at.exception and not at.error
+    row = _self_row(demo_db, "ALV", item)
+    assert (row.level, row.narrative) == (3, "Quarterly parent forums at every school.")
+
+
+def test_conflicting_save_is_refused_and_shows_the_other_text(app_as, demo_db):
+    at = app_as("lead@alv.example", "self_evaluation")
+    item = at.selectbox(key="self_item").value
+    other = app_as("lead@alv.example", "self_evaluation")
+    other.text_area(key=f"self_narrative_{item}").input("Colleague's version")
+    other.button(key=f"save_{item}").click().run()
+    at.text_area(key=f"self_narrative_{item}").input("My version")
+    at.button(key=f"save_{item}").click().run()
+    assert "saved this rating after you opened it" in at.error[0].value
+    assert "Colleague's version" in [t.value for t in at.text]
+    assert _self_row(demo_db, "ALV", item).narrative == "Colleague's version"
+
+
+def test_upload_evidence_links_it_to_the_item(app_as, demo_db):
+    at = app_as("lead@alv.example", "self_evaluation")
+    item = at.selectbox(key="self_item").value
+    at.file_uploader(key=f"upload_{item}").set_value(("agenda final.pdf", PDF, "application/pdf"))
+    at.run()
+    at.text_input(key=f"upload_description_{item}").input("Parent forum agenda")
+    at.button(key=f"upload_button_{item}").click().run()
+    assert [s.value for s in at.success] == [f"Uploaded agenda final.pdf and linked it to {item}."]
+    with demo_db.session() as s:
+        names = set(s.scalars(select(Evidence.file_name)))
+    assert "agenda final.pdf" in names
+
+
+def test_upload_of_a_disallowed_type_is_refused_with_the_type_found(app_as):
+    at = app_as("lead@alv.example", "self_evaluation")
+    item = at.selectbox(key="self_item").value
+    at.file_uploader(key=f"upload_{item}").set_value(
+        ("report.pdf", b"GIF89a" + b"\0" * 20, "application/pdf")
+    )
+    at.run()
+    at.button(key=f"upload_button_{item}").click().run()
+    assert at.error[0].value.startswith("report.pdf: the content is image/gif (.gif)")
+    assert not at.exception
+
+
+def test_submit_refused_lists_missing_items(app_as, demo_db):
+    at = app_as("lead@bhu.example", "self_evaluation")
+    at.button(key="submit_self").click().run()
+    assert at.error[0].value == "The self-evaluation cannot be submitted yet. Still missing:"
+    lines = at.markdown[-1].value.replace("\\", "").splitlines()
+    assert lines[:3] == [
+        "- P2-INDEX-DATA (Collection of School Quality Improvement Index data) has no level",
+        "- P2-INDEX-DATA (Collection of School Quality Improvement Index data) needs evidence",
+        "- P2-STAKEHOLDER (Stakeholder engagement on Principle 2) has no level",
+    ]
+    assert len(lines) == 30  # 15 required items without level, 15 without evidence
+    with demo_db.session() as s:
+        part = cycles.participation(s, cycles.get_cycle(s, "2015-16"), _district_id(demo_db, "BHU"))
+        assert part.phase == "draft"
+
+
+def test_reviewer_opening_an_unassigned_district_is_refused(app_as):
+    at = app_as("lead@alv.example", "peer_review")
+    at.query_params["district"] = "DCU"
+    at.run()
+    assert at.error[0].value.startswith("You are not assigned to review district DCU")
+    assert at.selectbox(key="peer_district").options == [
+        "CPU · Cedar Plains Unified",
+        "FHU · Fairhaven Unified",
+    ]
+
+
+def test_peer_rating_saved_from_the_review_page(app_as, demo_db):
+    at = app_as("lead@dcu.example", "peer_review")
+    at.selectbox(key="peer_district").set_value("ECU").run()
+    item = at.selectbox(key="peer_item_ECU").value
+    at.radio(key=f"peer_level_ECU_{item}").set_value("2 Beginning")
+    at.text_area(key=f"peer_rationale_ECU_{item}").input("Agendas but no sign-in sheets.")
+    at.text_area(key=f"peer_suggestions_ECU_{item}").input("Collect sign-ins by school.")
+    at.button[0].click().run()
+    assert not at.error, [e.value for e in at.error]
+    with demo_db.session() as s:
+        row = s.scalar(
+            select(Rating).where(
+                Rating.item_id == item,
+                Rating.district_id == _district_id(demo_db, "ECU"),
+                Rating.rater_district_id == _district_id(demo_db, "DCU"),
+            )
+        )
+    assert (row.level, row.narrative, row.suggestions) == (
+        2,
+        "Agendas but no sign-in sheets.",
+        "Collect sign-ins by school.",
+    )
+
+
+def test_setup_triad_upload_with_bad_rows_names_row_and_column(app_as):
+    at = app_as("coordinator@core.example", "setup")
+    at.file_uploader(key="triads_file").set_value(
+        ("triads.csv", b"triad,district_code\nNorth,ALV\n,CPU\n", "text/csv")
+    )
+    at.run()
+    at.button(key="save_triads").click().run()
+    assert at.error[0].value == "triads.csv: nothing was saved: row 3, column triad: empty"

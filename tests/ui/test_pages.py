@@ -1,0 +1,42 @@
+"""Every page renders for its role without an exception; the sign-in gate holds."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from review.settings import PROJECT_ROOT
+from tests.ui.conftest import APP, TIMEOUT
+from ui.shell import PAGES as SPECS
+
+PAGES = sorted(p.stem for p in (PROJECT_ROOT / "ui" / "pages").glob("*.py"))
+WHO = {
+    "home": "lead@cpu.example",
+    "self_evaluation": "lead@alv.example",
+    "peer_review": "lead@alv.example",
+    "progress": "coordinator@core.example",
+    "setup": "coordinator@core.example",
+    "rubrics": "coordinator@core.example",
+}
+
+
+def test_every_page_file_is_in_the_navigation_or_is_sign_in():
+    assert set(PAGES) - {s.name for s in SPECS} == {"sign_in"}
+
+
+@pytest.mark.parametrize("page", sorted(WHO))
+def test_page_renders_without_exception(app_as, page):
+    at = app_as(WHO[page], page)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title, page
+
+
+def test_every_page_has_a_smoke_test():
+    assert set(PAGES) - {"sign_in"} == set(WHO)
+
+
+def test_signed_out_visitor_sees_only_the_sign_in_form(demo_db):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert [t.value for t in at.title] == ["District Peer Review"]
+    assert at.text_input(key="email") is not None
+    assert not at.dataframe and not at.metric
+    with pytest.raises(ValueError, match=r"Known pages: .*sign_in.py'\]"):
+        at.switch_page("ui/pages/progress.py")

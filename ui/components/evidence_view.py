@@ -1,0 +1,41 @@
+"""Evidence shown in the page: PDF pages, images, tables and text, plus a download."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from review.evidence import EvidenceFile
+from review.preview import preview
+
+
+def show(file: EvidenceFile, data: bytes, *, key: str) -> None:
+    size = f"{file.size / 1024:.0f} KB" if file.size >= 1024 else f"{file.size} B"
+    with st.expander(f"📎 {file.file_name} · {size}"):
+        if file.description:
+            st.caption(file.description)
+        shown = preview(data, file.media_type)
+        if shown.kind == "image":
+            st.image(data)
+        elif shown.kind == "pages":
+            for number, text in enumerate(shown.pages, start=1):
+                st.markdown(f"*Page {number}*")
+                st.text(text or "(no text on this page)")
+        elif shown.kind == "table":
+            st.dataframe(
+                {
+                    h or f"column {i + 1}": [r[i] for r in shown.rows]
+                    for i, h in enumerate(shown.header)
+                },
+                hide_index=True,
+            )
+        elif shown.kind == "text":
+            st.text(shown.text)
+        if shown.note:
+            st.caption(shown.note)
+        st.download_button(
+            "Download",
+            data,
+            file_name=file.file_name,
+            mime=file.media_type,
+            key=f"download_{key}_{file.id}",
+        )

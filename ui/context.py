@@ -1,0 +1,42 @@
+"""Shared handles for every page: settings, the database, rubrics; cached per process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from review.cycles import pinned_rubric
+from review.db import Cycle, Database
+from review.rubrics import Catalogue, Rubric
+from review.settings import Settings
+
+
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+@st.cache_resource(show_spinner=False)
+def _database(url: str) -> Database:
+    return Database(url)
+
+
+def database() -> Database:
+    return _database(settings().database_url)
+
+
+def catalogue() -> Catalogue:
+    return Catalogue(settings().rubrics_dir)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _rubric(root: str, rubric_id: str, version: str, rubric_hash: str, mtime: int) -> Rubric:
+    return pinned_rubric(Catalogue(Path(root)), rubric_id, version, rubric_hash)
+
+
+def rubric_of(cycle: Cycle) -> Rubric:
+    """The cycle's rubric, re-read only when its file changes (and re-checked then)."""
+    root = settings().rubrics_dir
+    path = root / cycle.rubric_id / f"{cycle.rubric_version}.yaml"
+    mtime = path.stat().st_mtime_ns if path.exists() else 0
+    return _rubric(str(root), cycle.rubric_id, cycle.rubric_version, cycle.rubric_hash, mtime)

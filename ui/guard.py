@@ -1,0 +1,41 @@
+"""Errors on a page: a clear message, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+
+from review.errors import ConflictError, IncompleteSubmission, ReviewError
+
+log = logging.getLogger("review.ui")
+
+
+@contextmanager
+def shown_errors() -> Iterator[None]:
+    """Show what went wrong in words; unexpected faults are logged, and nothing saved is lost."""
+    try:
+        yield
+    except IncompleteSubmission as exc:
+        st.error("The self-evaluation cannot be submitted yet. Still missing:")
+        st.markdown("\n".join(f"- {_inert(m)}" for m in exc.missing))
+    except ConflictError as exc:
+        st.error(str(exc))
+        if exc.current:
+            st.info(f"Their saved version — level {exc.current.get('level') or 'not rated'}")
+            st.text(str(exc.current.get("narrative", "")))
+    except ReviewError as exc:
+        st.error(str(exc))
+    except Exception:
+        log.exception("unexpected error on a page")
+        st.error(
+            "Something went wrong on our side. Nothing you saved before was lost; "
+            "try again, and tell your coordinator if it happens again."
+        )
+
+
+def _inert(text: str) -> str:
+    """Markdown-escape user-derived text so it renders as written."""
+    return "".join("\\" + c if c in "\\`*_{}[]()#+-.!<>|~" else c for c in text)

@@ -1,0 +1,96 @@
+"""The frame around every page: sign-in gate, cycle picker, role-based navigation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+from sqlalchemy import select
+
+from review.access import Role
+from review.db import Cycle
+from ui import context, state
+
+PAGE_DIR = "ui/pages"
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    name: str
+    title: str
+    icon: str
+    section: str
+    roles: frozenset[Role]  # who sees it; empty means everyone signed in
+
+
+def _for(*roles: Role) -> frozenset[Role]:
+    return frozenset(roles)
+
+
+PAGES = (
+    PageSpec("home", "My work", "🏠", "", _for()),
+    PageSpec("self_evaluation", "Self-evaluation", "📝", "District", _for(Role.DISTRICT_EDITOR)),
+    PageSpec("peer_review", "Rate a district", "🔍", "Peer review", _for(Role.PEER_REVIEWER)),
+    PageSpec("progress", "Progress", "📊", "Coordinator", _for(Role.COORDINATOR)),
+    PageSpec("setup", "Cycle setup", "⚙️", "Coordinator", _for(Role.COORDINATOR)),
+    PageSpec("rubrics", "Rubrics", "📚", "Coordinator", _for(Role.COORDINATOR)),
+)
+SIGN_IN = PageSpec("sign_in", "Sign in", "🔑", "", _for())
+
+
+def specs_for(roles: frozenset[Role]) -> list[PageSpec]:
+    return [p for p in PAGES if not p.roles or p.roles & roles]
+
+
+def _page(spec: PageSpec, *, default: bool = False) -> st.Page:
+    return st.Page(
+        f"{PAGE_DIR}/{spec.name}.py",
+        title=spec.title,
+        icon=spec.icon,
+        default=default,
+        url_path=spec.name,
+    )
+
+
+def pages_for(roles: frozenset[Role]) -> dict[str, list[st.Page]]:
+    """The navigation a user sees: each role its own pages."""
+    nav: dict[str, list[st.Page]] = {}
+    for spec in specs_for(roles):
+        nav.setdefault(spec.section, []).append(_page(spec, default=spec is PAGES[0]))
+    return nav
+
+
+def run() -> None:
+    actor = state.actor()
+    if actor is None:
+        st.navigation([_page(SIGN_IN, default=True)], position="hidden").run()
+        return
+    _sidebar(actor.name, actor.email)
+    st.navigation(pages_for(actor.roles)).run()
+
+
+def _sidebar(name: str, email: str) -> None:
+    with context.database().session() as session:
+        names = list(session.scalars(select(Cycle.name).order_by(Cycle.name.desc())))
+    with st.sidebar:
+        st.caption(f"Signed in as **{name}**  \n{email}")
+        if names:
+            current = state.cycle_name()
+            index = names.index(current) if current in names else 0
+            st.session_state[state.CYCLE] = st.selectbox(
+                "Review cycle", names, index=index, key="cycle_picker"
+            )
+        else:
+            st.info("No review cycle yet.")
+        if st.button("Sign out", key="sign_out"):
+            state.sign_out()
+            if _sso_user():
+                st.logout()
+            st.rerun()
+
+
+def _sso_user() -> bool:
+    try:
+        return bool(st.user.is_logged_in)
+    except Exception:  # no [auth] configured: st.user has no login state
+        return False
