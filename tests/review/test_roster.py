@@ -1,0 +1,78 @@
+import io
+
+import pytest
+from openpyxl import Workbook
+
+from review.errors import InvalidInput
+from review.roster import parse_districts, parse_triad_text, parse_triads
+
+
+def test_parse_districts_csv_with_bom_and_thousands():
+    data = '\ufeffcode,name,enrollment,school_count\nALV,Alder Valley,"11,200",18\n'.encode()
+    assert parse_districts(data, "d.csv") == [
+        {
+            "code": "ALV",
+            "name": "Alder Valley",
+            "enrollment": 11200,
+            "school_count": 18,
+            "priority_count": 0,
+            "focus_count": 0,
+            "reward_count": 0,
+        }
+    ]
+
+
+def test_parse_districts_xlsx_numbers_read_as_whole_numbers():
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Code", "Name", "Enrollment", "School_count", "priority_count"])
+    ws.append(["FHU", "Fairhaven", 612400.0, 890, 38])
+    buf = io.BytesIO()
+    wb.save(buf)
+    assert parse_districts(buf.getvalue(), "d.xlsx")[0]["enrollment"] == 612400
+
+
+def test_parse_districts_reports_every_problem_with_row_and_column():
+    data = b"code,name,enrollment,school_count\nA,,ten,1\nA,Again,5,-1\n"
+    with pytest.raises(InvalidInput) as err:
+        parse_districts(data, "d.csv")
+    assert str(err.value) == (
+        "d.csv: nothing was saved: row 2, column name: empty; "
+        "row 2, column enrollment: 'ten' is not a whole number ≥ 0; "
+        "row 3, column code: A repeats row 2; "
+        "row 3, column school_count: '-1' is not a whole number ≥ 0"
+    )
+
+
+def test_parse_districts_missing_column_names_it():
+    with pytest.raises(InvalidInput, match=r"row 1: missing column\(s\) school_count"):
+        parse_districts(b"code,name,enrollment\nA,B,1\n", "d.csv")
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "message"),
+    [
+        (b"", "d.csv", "d.csv: the file is empty"),
+        (b"x", "d.txt", "d.txt: upload a .csv or .xlsx file"),
+        (b"not a zip", "d.xlsx", "d.xlsx: not a readable Excel workbook"),
+        (b"\xff\xfe\x00bad", "d.csv", "d.csv: not UTF-8 text; save it as CSV UTF-8"),
+    ],
+)
+def test_parse_districts_bad_files(data, name, message):
+    with pytest.raises(InvalidInput) as err:
+        parse_districts(data, name)
+    assert str(err.value) == message
+
+
+def test_parse_triads_groups_rows_by_triad():
+    data = b"triad,district_code\nNorth,ALV\nNorth,CPU\nSouth,BHU\n\nNorth,FHU\n"
+    assert parse_triads(data, "t.csv") == {"North": ["ALV", "CPU", "FHU"], "South": ["BHU"]}
+
+
+def test_parse_triad_text_lines_and_error():
+    assert parse_triad_text("North: ALV, CPU,FHU\n\nSouth: BHU, DCU") == {
+        "North": ["ALV", "CPU", "FHU"],
+        "South": ["BHU", "DCU"],
+    }
+    with pytest.raises(InvalidInput, match="line 1: write it as `Triad name: CODE, CODE, CODE`"):
+        parse_triad_text("North ALV CPU")
