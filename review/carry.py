@@ -109,5 +109,5 @@ def _old_files(
             EvidenceLink.item_id.in_(item_ids),
         )
         .order_by(Evidence.id)
-    ).tuples()
+    ).all()
     return list(dict.fromkeys(rows))

@@ -109,5 +109,5 @@ def thread(
             at=c.created_at,
             parent_id=c.parent_id,
         )
-        for c, name in session.execute(query).tuples()
+        for c, name in session.execute(query).all()
     ]

@@ -289,7 +289,7 @@ def participants(session: Session, cycle: Cycle) -> list[tuple[District, Partici
         .where(Participation.cycle_id == cycle.id)
         .order_by(District.code)
     )
-    return [(d, p) for d, p in rows.tuples()]
+    return [(d, p) for d, p in rows.all()]
 
 
 def set_phase(session: Session, actor: Actor | None, part: Participation, phase: Phase) -> None:

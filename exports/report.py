@@ -1,0 +1,317 @@
+"""The review packet as plain rows and sections, built from the database; renderers only draw.
+
+Everything a packet shows is decided here, so the PDF, the workbook and the app agree.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from review import evidence as evidence_store
+from review import ratings as rating_store
+from review.cycles import get_cycle, get_district, participation, pinned_rubric
+from review.db import AuditEvent, District, Rating, User
+from review.flags import FlagThresholds, ItemRatings, find_flags
+from review.rubrics import Catalogue, Rubric, content_hash
+
+
+@dataclass(frozen=True)
+class PeerEntry:
+    reviewer: str  # reviewing district's code
+    level: int | None
+    rationale: str
+    suggestions: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    level: int | None
+    method: str
+    rationale: str
+    decided_by: str
+    decided_at: str
+
+
+@dataclass(frozen=True)
+class ItemSection:
+    item_id: str
+    principle: str
+    title: str
+    prompt: str
+    descriptors: tuple[tuple[int, str, str], ...]  # level, label, text
+    self_level: int | None
+    self_not_applicable: bool
+    self_narrative: str
+    peers: tuple[PeerEntry, ...]
+    flags: tuple[str, ...]
+    decision: Decision | None
+    final_level: int | None
+    status: str  # meets | partially meets | does not meet | not rated
+
+
+@dataclass(frozen=True)
+class PrincipleStatus:
+    principle: str
+    title: str
+    status: str
+    items: tuple[tuple[str, str, int | None, str], ...]  # id, title, final level, status
+
+
+@dataclass(frozen=True)
+class EvidenceRow:
+    file_name: str
+    description: str
+    items: tuple[str, ...]
+    sha256: str
+    size: int
+    media_type: str
+    evidence_id: int
+
+
+@dataclass(frozen=True)
+class IndexTable:
+    title: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[str | int | float | None, ...], ...]
+
+
+@dataclass(frozen=True)
+class Report:
+    district_code: str
+    district_name: str
+    enrollment: int
+    school_count: int
+    designations: tuple[tuple[str, int], ...]
+    cycle: str
+    phase: str
+    rubric_key: str
+    rubric_title: str
+    rubric_hash: str
+    index_spec: str | None
+    overall_status: str
+    principles: tuple[PrincipleStatus, ...]
+    strengths: tuple[str, ...]
+    next_steps: tuple[str, ...]
+    items: tuple[ItemSection, ...]
+    evidence: tuple[EvidenceRow, ...]
+    index_tables: tuple[IndexTable, ...] = ()
+    index_chart: tuple[tuple[str, tuple[int, int, int]], ...] = ()  # metric, band counts
+    audit: tuple[tuple[str, int], ...] = field(default_factory=tuple)
+    as_of: str = ""
+
+    @property
+    def title(self) -> str:
+        return f"Peer review packet — {self.district_name} — {self.cycle}"
+
+
+def build_report(
+    session: Session, catalogue: Catalogue, *, cycle_name: str, district_code: str
+) -> Report:
+    """Every section of one district's packet for one cycle, as plain data."""
+    cycle = get_cycle(session, cycle_name)
+    rubric = pinned_rubric(catalogue, cycle.rubric_id, cycle.rubric_version, cycle.rubric_hash)
+    district = get_district(session, district_code)
+    phase = participation(session, cycle, district.id).phase
+    rows = rating_store.ratings_of(session, cycle, district.id)
+    codes: dict[int, str] = dict(session.execute(select(District.id, District.code)).all())
+    files = evidence_store.evidence_for(session, cycle, district.id)
+    decisions = _decisions(session, cycle.id, district.id)
+    flags = _flags(rubric, district.code, rows, files, codes, cycle.settings)
+    items = tuple(
+        _item_section(rubric, item.id, rows, codes, district.id, flags, decisions)
+        for item in rubric.items
+    )
+    principles = _principles(rubric, items)
+    return Report(
+        district_code=district.code,
+        district_name=district.name,
+        enrollment=district.enrollment,
+        school_count=district.school_count,
+        designations=(
+            ("priority", district.priority_count),
+            ("focus", district.focus_count),
+            ("reward", district.reward_count),
+        ),
+        cycle=cycle.name,
+        phase=phase,
+        rubric_key=rubric.key,
+        rubric_title=rubric.title,
+        rubric_hash=content_hash(rubric),
+        index_spec=cycle.index_spec,
+        overall_status=_overall(principles),
+        principles=principles,
+        strengths=_strengths(items, rubric),
+        next_steps=_next_steps(items),
+        items=items,
+        evidence=tuple(
+            EvidenceRow(
+                file_name=f.file_name,
+                description=f.description,
+                items=f.items,
+                sha256=f.sha256,
+                size=f.size,
+                media_type=f.media_type,
+                evidence_id=f.id,
+            )
+            for f in files
+        ),
+        audit=_audit_summary(session, cycle.id, district.id),
+        as_of=_as_of(rows),
+    )
+
+
+def _flags(
+    rubric: Rubric,
+    code: str,
+    rows: list[Rating],
+    files: list[evidence_store.EvidenceFile],
+    codes: dict[int, str],
+    settings: dict[str, object],
+) -> dict[str, list[str]]:
+    evidence_count = Counter(i for f in files for i in f.items)
+    entries = []
+    for item in rubric.items:
+        own = [r for r in rows if r.item_id == item.id]
+        self_row = next((r for r in own if r.source == rating_store.SELF), None)
+        entries.append(
+            ItemRatings(
+                district=code,
+                item=item.id,
+                self_level=self_row.level if self_row else None,
+                peer_levels={
+                    codes[r.rater_district_id]: r.level
+                    for r in own
+                    if r.source == rating_store.PEER
+                },
+                evidence_count=evidence_count[item.id],
+                top_level=rubric.top_level,
+            )
+        )
+    known = set(FlagThresholds.model_fields)
+    thresholds = FlagThresholds(**{k: v for k, v in settings.items() if k in known})
+    found: dict[str, list[str]] = {}
+    for flag in find_flags(entries, thresholds):
+        found.setdefault(flag.item, []).append(f"{flag.rule.replace('_', ' ')}: {flag.detail}")
+    return found
+
+
+def _decisions(session: Session, cycle_id: int, district_id: int) -> dict[str, Decision]:
+    """Reconciliation decisions by item (none until reconciliation records them)."""
+    return {}
+
+
+def _item_section(
+    rubric: Rubric,
+    item_id: str,
+    rows: list[Rating],
+    codes: dict[int, str],
+    district_id: int,
+    flags: dict[str, list[str]],
+    decisions: dict[str, Decision],
+) -> ItemSection:
+    item = rubric.item(item_id)
+    own = [r for r in rows if r.item_id == item_id]
+    self_row = next((r for r in own if r.source == rating_store.SELF), None)
+    peers = tuple(
+        PeerEntry(
+            reviewer=codes[r.rater_district_id],
+            level=r.level,
+            rationale=r.narrative,
+            suggestions=r.suggestions,
+        )
+        for r in own
+        if r.source == rating_store.PEER
+    )
+    decision = decisions.get(item_id)
+    final = decision.level if decision else None
+    return ItemSection(
+        item_id=item.id,
+        principle=item.principle,
+        title=item.title,
+        prompt=rubric.text(item.prompt),
+        descriptors=tuple(
+            (s.level, s.label, rubric.text(item.descriptors[s.level]))
+            for s in sorted(rubric.scale, key=lambda s: s.level)
+        ),
+        self_level=self_row.level if self_row else None,
+        self_not_applicable=bool(self_row and self_row.not_applicable),
+        self_narrative=self_row.narrative if self_row else "",
+        peers=peers,
+        flags=tuple(flags.get(item_id, [])),
+        decision=decision,
+        final_level=final,
+        status=rubric.compliance_status(final),
+    )
+
+
+def _principles(rubric: Rubric, items: tuple[ItemSection, ...]) -> tuple[PrincipleStatus, ...]:
+    result = []
+    for principle in rubric.principles:
+        mine = [i for i in items if i.principle == principle.id]
+        if not mine:
+            continue
+        result.append(
+            PrincipleStatus(
+                principle=principle.id,
+                title=principle.title,
+                status=_worst([i.status for i in mine]),
+                items=tuple((i.item_id, i.title, i.final_level, i.status) for i in mine),
+            )
+        )
+    return tuple(result)
+
+
+_SEVERITY = ("not rated", "does not meet", "partially meets", "meets")
+
+
+def _worst(statuses: list[str]) -> str:
+    """A principle (or the district) meets only as well as its weakest item."""
+    return min(statuses, key=_SEVERITY.index) if statuses else "not rated"
+
+
+def _overall(principles: tuple[PrincipleStatus, ...]) -> str:
+    return _worst([p.status for p in principles])
+
+
+def _strengths(items: tuple[ItemSection, ...], rubric: Rubric) -> tuple[str, ...]:
+    top = [i for i in items if i.final_level == rubric.top_level]
+    return tuple(f"{i.item_id} {i.title}" for i in top[:5])
+
+
+def _next_steps(items: tuple[ItemSection, ...]) -> tuple[str, ...]:
+    steps = []
+    for item in items:
+        if item.status in ("does not meet", "partially meets"):
+            ideas = [p.suggestions for p in item.peers if p.suggestions.strip()]
+            steps.append(f"{item.item_id} {item.title}: " + (ideas[0] if ideas else item.status))
+    return tuple(steps[:8])
+
+
+def _audit_summary(
+    session: Session, cycle_id: int, district_id: int
+) -> tuple[tuple[str, int], ...]:
+    rating_ids = {
+        str(i)
+        for i in session.scalars(
+            select(Rating.id).where(Rating.cycle_id == cycle_id, Rating.district_id == district_id)
+        )
+    }
+    events = session.scalars(select(AuditEvent).where(AuditEvent.entity == "rating"))
+    counts = Counter(e.action for e in events if e.entity_id in rating_ids)
+    return tuple(sorted(counts.items()))
+
+
+def _as_of(rows: list[Rating]) -> str:
+    latest = max((r.updated_at for r in rows), default=None)
+    return latest.strftime("%Y-%m-%d %H:%M UTC") if latest else "no ratings yet"
+
+
+def user_name(session: Session, user_id: int | None) -> str:
+    if user_id is None:
+        return "system"
+    user = session.get(User, user_id)
+    return user.name if user else f"user {user_id}"
