@@ -8,6 +8,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from review.db import Database
 from review.demo import load_demo
 from review.errors import ReviewError
@@ -144,6 +146,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:  # settings from the environment
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # files and folders named on the command line
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:
+        print(
+            f"error: the database could not be used: {exc.__class__.__name__}: "
+            f"{str(exc.orig if hasattr(exc, 'orig') else exc).splitlines()[0]}",
+            file=sys.stderr,
+        )
+        return 1
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130

@@ -1,0 +1,70 @@
+"""`python -m review export packet|all`: review packets to a folder, whole or not at all."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from exports.packet import build_packet, packet_name, staged, write_atomically
+from review.cycles import get_cycle, participants
+from review.db import Database
+from review.rubrics import Catalogue
+from review.settings import Settings
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    export = commands.add_parser(
+        "export", help="write review packets (ZIP with PDF, workbook, evidence and manifest)"
+    )
+    sub = export.add_subparsers(dest="export_command", required=True, parser_class=type(export))
+    one = sub.add_parser("packet", help="one district's packet")
+    one.add_argument("--cycle", required=True)
+    one.add_argument("--district", required=True, metavar="CODE")
+    one.add_argument("--out", required=True, type=Path, metavar="DIR")
+    one.set_defaults(func=_packet)
+    every = sub.add_parser("all", help="every district's packet for a cycle")
+    every.add_argument("--cycle", required=True)
+    every.add_argument("--out", required=True, type=Path, metavar="DIR")
+    every.set_defaults(func=_all)
+
+
+def _packet(args: argparse.Namespace, settings: Settings) -> int:
+    db = Database(settings.database_url)
+    with db.session() as session:
+        report, data = build_packet(
+            session,
+            Catalogue(settings.rubrics_dir),
+            cycle_name=args.cycle,
+            district_code=args.district,
+        )
+    target = args.out / f"{packet_name(report)}.zip"
+    write_atomically(target, data)
+    print(f"wrote {target} ({len(data):,} bytes)")
+    return 0
+
+
+def _all(args: argparse.Namespace, settings: Settings) -> int:
+    db = Database(settings.database_url)
+    catalogue = Catalogue(settings.rubrics_dir)
+    with db.session() as session:
+        codes = [d.code for d, _ in participants(session, get_cycle(session, args.cycle))]
+    with staged(args.out) as stage:
+        for done, code in enumerate(codes, start=1):
+            with db.session() as session:
+                report, data = build_packet(
+                    session, catalogue, cycle_name=args.cycle, district_code=code
+                )
+            (stage / f"{packet_name(report)}.zip").write_bytes(data)
+            _progress(done, len(codes), code)
+    print(f"wrote {len(codes)} packet(s) to {args.out}")
+    return 0
+
+
+def _progress(done: int, total: int, label: str) -> None:
+    width = 30
+    filled = width * done // total if total else width
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {label:8}")
+    if done == total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()

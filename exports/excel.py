@@ -1,0 +1,131 @@
+"""The packet as an Excel workbook: real cell types, frozen headers, filters, no formulas."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from datetime import datetime
+
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from exports.report import Report
+
+_HEADER_FILL = PatternFill("solid", fgColor="E8EEF5")
+# A fixed timestamp keeps the workbook identical for identical data.
+_FIXED_TIME = datetime(2000, 1, 1)
+
+Cell = str | int | float | None
+
+
+def render_xlsx(report: Report) -> bytes:
+    """The packet's sheets: ratings, reconciliation, suggestions, evidence, index summary."""
+    workbook = Workbook()
+    workbook.remove(workbook.worksheets[0])
+    _sheet(workbook, "Ratings", *_ratings(report))
+    _sheet(workbook, "Reconciliation", *_reconciliation(report))
+    _sheet(workbook, "Suggestions", *_suggestions(report))
+    _sheet(workbook, "Evidence", *_evidence(report))
+    for table in report.index_tables:
+        _sheet(workbook, table.title[:31], table.header, list(table.rows))
+    workbook.properties.creator = "District Peer Review"
+    workbook.properties.title = report.title
+    workbook.properties.created = workbook.properties.modified = _FIXED_TIME
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _sheet(
+    workbook: Workbook, title: str, header: Sequence[str], rows: Sequence[Sequence[Cell]]
+) -> None:
+    sheet = workbook.create_sheet(_sheet_title(title))
+    sheet.append(list(header))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.fill = _HEADER_FILL
+    for values in rows:
+        sheet.append([_safe(v) for v in values])
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # never a formula, whatever the text starts with
+    sheet.freeze_panes = "A2"
+    last = get_column_letter(max(1, len(header)))
+    sheet.auto_filter.ref = f"A1:{last}{max(1, sheet.max_row)}"
+    for index, name in enumerate(header, start=1):
+        longest = max(
+            [len(str(name))]
+            + [len(str(r[index - 1] or "")) for r in rows[:200] if index - 1 < len(r)]
+        )
+        sheet.column_dimensions[get_column_letter(index)].width = min(60, max(8, longest + 2))
+
+
+def _sheet_title(title: str) -> str:
+    return "".join("_" if c in "[]:*?/\\" else c for c in title)[:31]
+
+
+def _safe(value: Cell) -> Cell:
+    """Drop control characters, which a workbook cannot hold (openpyxl refuses them)."""
+    if isinstance(value, str):
+        cleaned = "".join(c for c in value if c in "\t\n\r" or ord(c) >= 32)
+        return cleaned
+    return value
+
+
+def _ratings(report: Report) -> tuple[list[str], list[list[Cell]]]:
+    reviewers = sorted({p.reviewer for i in report.items for p in i.peers})
+    header = ["Item", "Title", "Self level"] + [f"Peer {r}" for r in reviewers]
+    header += ["Final level", "Status"]
+    rows: list[list[Cell]] = []
+    for item in report.items:
+        peers = {p.reviewer: p.level for p in item.peers}
+        rows.append(
+            [
+                item.item_id,
+                item.title,
+                "N/A" if item.self_not_applicable else item.self_level,
+                *[peers.get(r) for r in reviewers],
+                item.final_level,
+                item.status,
+            ]
+        )
+    return header, rows
+
+
+def _reconciliation(report: Report) -> tuple[list[str], list[list[Cell]]]:
+    header = ["Item", "Flags", "Final level", "Method", "Rationale", "Decided by", "Decided at"]
+    rows: list[list[Cell]] = []
+    for item in report.items:
+        d = item.decision
+        rows.append(
+            [
+                item.item_id,
+                "; ".join(item.flags),
+                item.final_level,
+                d.method if d else None,
+                d.rationale if d else None,
+                d.decided_by if d else None,
+                d.decided_at if d else None,
+            ]
+        )
+    return header, rows
+
+
+def _suggestions(report: Report) -> tuple[list[str], list[list[Cell]]]:
+    header = ["Item", "Reviewer", "Level", "Rationale", "Suggestions"]
+    rows: list[list[Cell]] = [
+        [i.item_id, p.reviewer, p.level, p.rationale, p.suggestions]
+        for i in report.items
+        for p in i.peers
+    ]
+    return header, rows
+
+
+def _evidence(report: Report) -> tuple[list[str], list[list[Cell]]]:
+    header = ["File", "Description", "Items", "Type", "Bytes", "SHA-256"]
+    rows: list[list[Cell]] = [
+        [e.file_name, e.description, ", ".join(e.items), e.media_type, e.size, e.sha256]
+        for e in report.evidence
+    ]
+    return header, rows

@@ -1,0 +1,77 @@
+"""A small finished-looking district to export: district A of the test world, rated by B and C."""
+
+import pytest
+
+from review import evidence, ratings
+from review.ratings import RatingInput
+
+PDF = b"%PDF-1.4\n%synthetic evidence\n"
+HOSTILE = (
+    '<b>unclosed <script>alert(1)</script> & =HYPERLINK("http://x") '
+    + "Peña Nguyễn Łódź שלום مرحبا "
+    + "x" * 120
+)
+
+
+@pytest.fixture
+def rated(world):
+    a = world.district_id("A")
+    with world.db.session() as s:
+        cycle = world.cycle(s)
+        lead = world.leads["A"]
+        ratings.save_self_rating(
+            s,
+            lead,
+            cycle,
+            world.rubric,
+            district_id=a,
+            item_id="ENGAGE",
+            expected_version=None,
+            data=RatingInput(level=4, narrative=HOSTILE),
+        )
+        ratings.save_self_rating(
+            s,
+            lead,
+            cycle,
+            world.rubric,
+            district_id=a,
+            item_id="PDSA",
+            expected_version=None,
+            data=RatingInput(not_applicable=True),
+        )
+        evidence.add_evidence(
+            s,
+            world.settings,
+            lead,
+            cycle,
+            world.rubric,
+            district_id=a,
+            file_name="agenda.pdf",
+            data=PDF,
+            description="=1+1 agenda",
+            items=("ENGAGE",),
+        )
+        evidence.add_evidence(
+            s,
+            world.settings,
+            lead,
+            cycle,
+            world.rubric,
+            district_id=a,
+            file_name="../agenda.pdf",
+            data=PDF + b"2",
+            items=("ENGAGE",),
+        )
+        ratings.submit_self_evaluation(s, lead, cycle, world.rubric, district_id=a)
+        for code, level, text in (("B", 2, "-Only agendas"), ("C", 4, "@Strong records")):
+            ratings.save_peer_rating(
+                s,
+                world.leads[code],
+                cycle,
+                world.rubric,
+                district_id=a,
+                item_id="ENGAGE",
+                expected_version=None,
+                data=RatingInput(level=level, narrative=text, suggestions=f"+Add sign-ins {code}"),
+            )
+    return world
