@@ -97,3 +97,12 @@ def staged(out_dir: Path) -> Iterator[Path]:
             os.replace(path, out_dir / path.name)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+def bundle(packets: list[tuple[str, bytes]]) -> bytes:
+    """Several packets in one ZIP, for a single download of all districts."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for name, data in packets:
+            archive.writestr(zipfile.ZipInfo(name, date_time=_ZIP_DATE), data)
+    return buffer.getvalue()

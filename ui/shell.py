@@ -34,6 +34,7 @@ PAGES = (
     PageSpec("progress", "Progress", "📊", "Coordinator", _for(Role.COORDINATOR)),
     PageSpec("setup", "Cycle setup", "⚙️", "Coordinator", _for(Role.COORDINATOR)),
     PageSpec("rubrics", "Rubrics", "📚", "Coordinator", _for(Role.COORDINATOR)),
+    PageSpec("packets", "Review packets", "📦", "", _for()),
 )
 SIGN_IN = PageSpec("sign_in", "Sign in", "🔑", "", _for())
 

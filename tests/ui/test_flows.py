@@ -149,3 +149,16 @@ def test_setup_triad_upload_with_bad_rows_names_row_and_column(app_as):
     at.run()
     at.button(key="save_triads").click().run()
     assert at.error[0].value == "triads.csv: nothing was saved: row 3, column triad: empty"
+
+
+def test_coordinator_builds_all_packets_and_gets_one_download(app_as):
+    at = app_as("coordinator@core.example", "packets")
+    assert at.selectbox(key="packet_district").value == "ALL"
+    at.button(key="build_packets").click().run()
+    assert not at.exception and not at.error
+    assert at.download_button(key="download_packet").label == "Download 6 packets"
+
+
+def test_district_sees_no_packet_before_its_review_is_final(app_as):
+    at = app_as("lead@alv.example", "packets")
+    assert at.info[0].value.startswith("No packet is available to you yet")

@@ -15,6 +15,7 @@ WHO = {
     "progress": "coordinator@core.example",
     "setup": "coordinator@core.example",
     "rubrics": "coordinator@core.example",
+    "packets": "coordinator@core.example",
 }
 
 
