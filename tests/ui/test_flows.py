@@ -162,3 +162,13 @@ def test_coordinator_builds_all_packets_and_gets_one_download(app_as):
 def test_district_sees_no_packet_before_its_review_is_final(app_as):
     at = app_as("lead@alv.example", "packets")
     assert at.info[0].value.startswith("No packet is available to you yet")
+
+
+def test_changing_the_level_autosaves_a_draft(app_as, demo_db):
+    at = app_as("lead@alv.example", "self_evaluation")
+    item = at.selectbox(key="self_item").value
+    before = _self_row(demo_db, "ALV", item)
+    at.radio(key=f"self_level_{item}").set_value("1 Not started").run()
+    after = _self_row(demo_db, "ALV", item)
+    assert after.level == 1
+    assert after.row_version == (before.row_version + 1 if before else 1)

@@ -6,6 +6,8 @@ district names) goes through tables, charts and `st.text`, never as markdown or 
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -210,8 +212,8 @@ def _detail(detail: SchoolDetail) -> None:
     st.dataframe(groups, hide_index=True, width="stretch")
 
 
-def _number(value: object) -> float | None:
-    return None if value is None else float(value)  # type: ignore[arg-type]
+def _number(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
 
 
 def _level(level: int | None) -> str:

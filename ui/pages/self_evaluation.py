@@ -106,6 +106,7 @@ st.radio(
     horizontal=True,
     key=f"self_level_{item.id}",
     disabled=not editable,
+    on_change=_save,
 )
 st.text_area(
     "Narrative: what the district did, and what the evidence shows",
@@ -113,6 +114,7 @@ st.text_area(
     key=f"self_narrative_{item.id}",
     height=160,
     disabled=not editable,
+    on_change=_save,
 )
 for measure in item.context_measures:
     st.number_input(
@@ -122,10 +124,13 @@ for measure in item.context_measures:
         key=f"self_ctx_{item.id}_{measure.id}",
         value=(row.context_values.get(measure.id, 0) if row else 0),
         disabled=not editable,
+        on_change=_save,
         help=f"Read per 1,000 students: {district.enrollment:,} enrolled.",
     )
-if editable and st.button("Save draft", key=f"save_{item.id}", type="primary"):
-    _save()
+if editable:
+    st.caption("Changes are saved as a draft as you go; nothing is final until you submit.")
+    if st.button("Save draft", key=f"save_{item.id}", type="primary"):
+        _save()
 
 st.subheader("Evidence")
 linked = [f for f in files if item.id in f.items]
