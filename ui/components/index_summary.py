@@ -18,7 +18,11 @@ BAND_COLOURS = ["#d95f02", "#bdbdbd", "#1b9e77"]  # below, average, above
 
 
 def show(summary: DistrictSummary, *, key: str) -> None:
-    """Render a district's summary; `key` prefixes every widget key of this component."""
+    """Render a district's summary; `key` prefixes every widget key of this component.
+
+    The school drill-down appears when the summary was built with details (the default of
+    `summarise_district`).
+    """
     st.subheader("Index summary")
     st.text(
         f"District {summary.district_id} · {summary.year} · {summary.school_count} schools · "

@@ -1,0 +1,123 @@
+"""`python -m review index ...`: district summaries from a results file, imports into a cycle."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from review.db import Database
+from review.errors import InvalidInput
+from review.index.catalogue import SpecCatalogue, content_hash
+from review.index.spec import IndexSpec
+from review.settings import Settings
+
+# pandas and pyarrow load inside the handlers: other commands should not wait for them.
+
+__all__ = ["register", "run_import", "run_publish", "run_specs", "run_summary"]
+
+
+def register(subparsers: argparse._SubParsersAction[Any]) -> None:
+    """Add the `index` command and its subcommands to the top-level parser."""
+    index = subparsers.add_parser("index", help="index specs, results import, district summaries")
+    # The dispatcher's parser class, so a bad argument is reported the same way everywhere.
+    commands = index.add_subparsers(dest="index_command", required=True, parser_class=type(index))
+    summary = commands.add_parser("summary", help="print district summaries of a results file")
+    summary.add_argument("--spec", required=True, metavar="ID@VERSION", help="core-sqii@2016-17")
+    summary.add_argument("--data", required=True, type=Path, metavar="FILE", help=".csv or .xlsx")
+    summary.add_argument("--district", metavar="ID", help="one district (default: every one)")
+    summary.add_argument("--year", help="school year to summarise (default: the spec's)")
+    summary.add_argument("--format", choices=["table", "json"], default="table")
+    summary.add_argument(
+        "--details", action="store_true", help="json: include each school's metrics by group"
+    )
+    summary.set_defaults(func=run_summary)
+    load = commands.add_parser("import", help="store a results file in a cycle (all or nothing)")
+    load.add_argument("--cycle", required=True, metavar="NAME", help="e.g. 2015-16")
+    load.add_argument("--data", required=True, type=Path, metavar="FILE", help=".csv or .xlsx")
+    load.set_defaults(func=run_import)
+    commands.add_parser("specs", help="list index specs and their status").set_defaults(
+        func=run_specs
+    )
+    publish = commands.add_parser("publish", help="record a spec version's hash for good")
+    publish.add_argument("key", metavar="ID@VERSION")
+    publish.set_defaults(func=run_publish)
+
+
+def run_summary(args: argparse.Namespace, settings: Settings) -> int:
+    """Print one district's summary, or every district's, as text tables or JSON."""
+    from review.index._text import render_summary
+    from review.index.compute import compute_index
+    from review.index.importer import read_results
+    from review.index.models import DistrictSummary
+    from review.index.summary import summarise_district, summarise_network
+
+    spec = SpecCatalogue(settings.index_specs_dir).get_key(args.spec)
+    results = compute_index(read_results(args.data), spec)
+    details = args.format == "json" and args.details
+    summaries: tuple[DistrictSummary, ...]
+    if args.district:
+        summaries = (summarise_district(results, args.district, year=args.year, details=details),)
+    else:
+        summaries = summarise_network(results, year=args.year, details=details)
+    if args.format == "json":
+        exclude = None if details else {"details"}
+        print(json.dumps([s.model_dump(mode="json", exclude=exclude) for s in summaries], indent=2))
+    else:
+        print("\n\n".join(render_summary(s) for s in summaries))
+    return 0
+
+
+def run_import(args: argparse.Namespace, settings: Settings) -> int:
+    """Validate a results file and store every row in the cycle, or none of them."""
+    from review.index.importer import read_results
+    from review.index.store import find_cycle, store_results
+
+    catalogue = SpecCatalogue(settings.index_specs_dir)
+    frame = read_results(args.data)
+    db = Database(settings.database_url)
+    try:
+        with db.session() as session:
+            cycle = find_cycle(session, args.cycle)
+            spec = catalogue.get_key(cycle.index_spec) if cycle.index_spec else None
+            if spec is not None:
+                _check_year(frame["year"].cat.categories, spec, args.data)
+            count = store_results(session, cycle, frame)
+    finally:
+        db.dispose()
+    schools = frame["school_id"].nunique()
+    districts = frame["district_id"].nunique()
+    years = ", ".join(str(y) for y in frame["year"].cat.categories)
+    against = f" (index spec {spec.key})" if spec else " (the cycle has no index spec yet)"
+    print(
+        f"imported {count} rows for {schools} schools in {districts} districts, years {years}, "
+        f"into cycle {args.cycle}{against}"
+    )
+    return 0
+
+
+def _check_year(years: Any, spec: IndexSpec, path: Path) -> None:
+    if spec.school_year not in {str(y) for y in years}:
+        raise InvalidInput(
+            f"{path}: no results for {spec.school_year}, the school year of {spec.key} "
+            f"(years in the file: {', '.join(str(y) for y in years)})"
+        )
+
+
+def run_specs(args: argparse.Namespace, settings: Settings) -> int:
+    """List every spec version with its publication state."""
+    catalogue = SpecCatalogue(settings.index_specs_dir)
+    published = catalogue.published()
+    for spec in catalogue.all():
+        state = "published" if spec.key in published else "draft"
+        print(f"{spec.key:24} {state:9} {content_hash(spec)[:12]}  {spec.title}")
+    return 0
+
+
+def run_publish(args: argparse.Namespace, settings: Settings) -> int:
+    """Record a spec version's content hash; the version can then never change."""
+    catalogue = SpecCatalogue(settings.index_specs_dir)
+    spec = catalogue.get_key(args.key)
+    print(f"published {spec.key} sha256 {catalogue.publish(spec)}")
+    return 0

@@ -1,0 +1,216 @@
+import argparse
+import json
+import shutil
+from datetime import UTC, datetime
+
+import pytest
+from index_helpers import HEADER, SPECS
+
+from review.db import Cycle, Database
+from review.errors import InvalidInput, NotFound
+from review.index.cli import register
+from review.index.importer import ImportProblems
+from review.index.store import load_results
+from review.settings import Settings
+
+LINES = [
+    HEADER + ",designation",
+    "S1,Alder Elementary,D1,elementary,2015-16,academic_performance,all,200,45,priority",
+    "S1,Alder Elementary,D1,elementary,2015-16,chronic_absence,all,210,22,priority",
+    "S2,Birch High,D2,high,2015-16,graduation,all,300,88,",
+]
+
+
+def _run(argv, settings):
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(argv)
+    return args.func(args, settings)
+
+
+@pytest.fixture
+def data(tmp_path):
+    path = tmp_path / "results.csv"
+    path.write_text("\n".join(LINES) + "\n")
+    return path
+
+
+@pytest.fixture
+def settings(tmp_path):
+    specs = tmp_path / "index_specs"
+    shutil.copytree(SPECS, specs)
+    return Settings.from_env({}, database_url=f"sqlite:///{tmp_path}/t.db", index_specs_dir=specs)
+
+
+def _add_cycle(settings, spec="core-sqii@2015-16"):
+    db = Database(settings.database_url)
+    with db.session() as session:
+        session.add(
+            Cycle(
+                name="2015-16",
+                rubric_id="core-p2",
+                rubric_version="2015-16",
+                rubric_hash="0" * 64,
+                index_spec=spec,
+                settings={},
+                deadlines={},
+                released=False,
+                created_at=datetime.now(UTC),
+            )
+        )
+    return db
+
+
+def test_index_summary_table_for_one_district(data, settings, capsys):
+    code = _run(
+        [
+            "index",
+            "summary",
+            "--spec",
+            "core-sqii@2015-16",
+            "--data",
+            str(data),
+            "--district",
+            "D1",
+        ],
+        settings,
+    )
+
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.startswith("District D1: index summary 2015-16 (core-sqii@2015-16)\n")
+    assert "Designated schools: priority 1, focus 0, reward 0" in out
+    assert "Chronic absence (attendance at or below 90%)" in out
+    assert "level 2 is at or below 2" in out  # chronic absence 22 is level 2: lagging
+
+
+def test_index_summary_json_every_district(data, settings, capsys):
+    _run(
+        [
+            "index",
+            "summary",
+            "--spec",
+            "core-sqii@2015-16",
+            "--data",
+            str(data),
+            "--format",
+            "json",
+        ],
+        settings,
+    )
+
+    summaries = json.loads(capsys.readouterr().out)
+    assert [s["district_id"] for s in summaries] == ["D1", "D2"]
+    assert "details" not in summaries[0]
+    assert summaries[1]["schools"][0]["levels"]["graduation"] == 7
+    assert summaries[1]["schools"][0]["overall_score"] == "70.00"
+
+
+def test_index_summary_json_with_details(data, settings, capsys):
+    _run(
+        [
+            "index",
+            "summary",
+            "--spec",
+            "core-sqii@2015-16",
+            "--data",
+            str(data),
+            "--format",
+            "json",
+            "--district",
+            "D2",
+            "--details",
+        ],
+        settings,
+    )
+
+    [summary] = json.loads(capsys.readouterr().out)
+    assert summary["details"][0]["school_id"] == "S2"
+
+
+def test_index_summary_unknown_district_or_spec(data, settings):
+    with pytest.raises(NotFound, match="no schools of district D7"):
+        _run(
+            [
+                "index",
+                "summary",
+                "--spec",
+                "core-sqii@2015-16",
+                "--data",
+                str(data),
+                "--district",
+                "D7",
+            ],
+            settings,
+        )
+    with pytest.raises(NotFound, match="no index spec core-sqii@2020-21"):
+        _run(["index", "summary", "--spec", "core-sqii@2020-21", "--data", str(data)], settings)
+
+
+def test_index_summary_year_missing_from_data(data, settings):
+    with pytest.raises(InvalidInput, match=r"no results for 2016-17 \(years in the data: 2015-16"):
+        _run(["index", "summary", "--spec", "core-sqii@2016-17", "--data", str(data)], settings)
+
+
+def test_index_import_stores_every_row(data, settings, capsys):
+    db = _add_cycle(settings)
+
+    code = _run(["index", "import", "--cycle", "2015-16", "--data", str(data)], settings)
+
+    assert code == 0
+    assert capsys.readouterr().out == (
+        "imported 3 rows for 2 schools in 2 districts, years 2015-16, into cycle 2015-16 "
+        "(index spec core-sqii@2015-16)\n"
+    )
+    assert len(load_results(db, "2015-16")) == 3
+    db.dispose()
+
+
+def test_index_import_bad_file_stores_nothing(data, settings):
+    db = _add_cycle(settings)
+    _run(["index", "import", "--cycle", "2015-16", "--data", str(data)], settings)
+    data.write_text("\n".join([*LINES, LINES[1]]) + "\n")
+
+    with pytest.raises(ImportProblems, match="row 5: duplicate"):
+        _run(["index", "import", "--cycle", "2015-16", "--data", str(data)], settings)
+
+    assert len(load_results(db, "2015-16")) == 3
+    db.dispose()
+
+
+def test_index_import_data_without_the_specs_year_refused(data, settings):
+    db = _add_cycle(settings, spec="core-sqii@2016-17")
+
+    with pytest.raises(InvalidInput, match="no results for 2016-17, the school year of core-sqii"):
+        _run(["index", "import", "--cycle", "2015-16", "--data", str(data)], settings)
+
+    with pytest.raises(NotFound):
+        load_results(db, "2015-16")
+    db.dispose()
+
+
+def test_index_import_unknown_cycle(data, settings):
+    _add_cycle(settings).dispose()
+
+    with pytest.raises(NotFound, match=r"no cycle '2016-17' \(cycles: 2015-16\)"):
+        _run(["index", "import", "--cycle", "2016-17", "--data", str(data)], settings)
+
+
+def test_index_specs_lists_versions(settings, capsys):
+    _run(["index", "specs"], settings)
+
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[:2] for line in lines] == [
+        ["core-sqii@2015-16", "published"],
+        ["core-sqii@2016-17", "published"],
+        ["core-sqii-5x20@2016-17", "published"],
+    ]
+
+
+def test_index_publish_is_idempotent_for_a_published_spec(settings, capsys):
+    before = (settings.index_specs_dir / "published.json").read_text()
+
+    _run(["index", "publish", "core-sqii@2016-17"], settings)
+
+    assert capsys.readouterr().out.startswith("published core-sqii@2016-17 sha256 6af1e465")
+    assert (settings.index_specs_dir / "published.json").read_text() == before
