@@ -252,3 +252,42 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class Decision(Base):
+    """The reconciled (final) level of one item for one district.
+
+    Raw ratings are never changed: a decision points at the ratings it was decided from.
+    `level` is `None` only when the item was decided "not applicable".
+    """
+
+    __tablename__ = "decisions"
+    __table_args__ = (UniqueConstraint("cycle_id", "district_id", "item_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"))
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
+    item_id: Mapped[str] = mapped_column(String(64))
+    level: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    not_applicable: Mapped[bool] = mapped_column(Boolean, default=False)
+    method: Mapped[str] = mapped_column(String(16))  # agreement | choice | consensus | adjudication
+    rationale: Mapped[str] = mapped_column(Text, default="")
+    rating_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    flags: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # open when decided
+    decided_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class CalibrationReview(Base):
+    """An item a coordinator sent back for calibration across the network; open until resolved."""
+
+    __tablename__ = "calibration_reviews"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"))
+    item_id: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    resolution: Mapped[str] = mapped_column(Text, default="")
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
