@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 import streamlit as st
+from sqlalchemy.orm import Session
 
 from review.errors import ConflictError, IncompleteSubmission, ReviewError
+from ui import context, state
 
 log = logging.getLogger("review.ui")
 
@@ -39,3 +42,31 @@ def shown_errors() -> Iterator[None]:
 def _inert(text: str) -> str:
     """Markdown-escape user-derived text so it renders as written."""
     return "".join("\\" + c if c in "\\`*_{}[]()#+-.!<>|~" else c for c in text)
+
+
+T = TypeVar("T")
+
+
+def act(
+    work: Callable[[Session], T],
+    *,
+    done: str | Callable[[T], str] | None = None,
+    rerun: bool = False,
+) -> T | None:
+    """Run one change in its own transaction, then report it.
+
+    Messages and reruns happen only after the commit: Streamlit stops a script by raising,
+    and a raise inside the transaction would roll the change back.
+    """
+    with shown_errors():
+        with context.database().session() as session:
+            result = work(session)
+        message = done(result) if callable(done) else done
+        if message and rerun:
+            state.flash(message)
+        elif message:
+            st.success(message)
+        if rerun:
+            st.rerun()
+        return result
+    return None

@@ -76,10 +76,11 @@ def _sidebar(name: str, email: str) -> None:
     with st.sidebar:
         st.caption(f"Signed in as **{name}**  \n{email}")
         if names:
-            current = state.cycle_name()
-            index = names.index(current) if current in names else 0
+            if st.session_state.get(state.CYCLE_PICKER) not in names:
+                current = state.cycle_name()
+                st.session_state[state.CYCLE_PICKER] = current if current in names else names[0]
             st.session_state[state.CYCLE] = st.selectbox(
-                "Review cycle", names, index=index, key="cycle_picker"
+                "Review cycle", names, key=state.CYCLE_PICKER
             )
         else:
             st.info("No review cycle yet.")

@@ -8,6 +8,7 @@ from review.access import Actor, Role
 
 ACTOR = "actor"
 CYCLE = "cycle"
+CYCLE_PICKER = "cycle_picker"
 
 
 def actor() -> Actor | None:
@@ -31,6 +32,12 @@ def sign_in(user: Actor) -> None:
 def sign_out() -> None:
     for key in list(st.session_state.keys()):
         del st.session_state[key]
+
+
+def choose_cycle(name: str) -> None:
+    """Make `name` the sidebar's cycle (its picker widget included) from the next run on."""
+    st.session_state[CYCLE] = name
+    st.session_state[CYCLE_PICKER] = name
 
 
 def cycle_name() -> str | None:

@@ -6,6 +6,7 @@ from streamlit.testing.v1 import AppTest
 from review import cycles, ratings
 from review.db import District, Evidence, Rating
 from review.demo import PASSWORD
+from review.ratings import RatingInput
 from tests.ui.conftest import APP, TIMEOUT
 
 PDF = b"%PDF-1.4\n%synthetic upload\n"
@@ -172,3 +173,39 @@ def test_changing_the_level_autosaves_a_draft(app_as, demo_db):
     after = _self_row(demo_db, "ALV", item)
     assert after.level == 1
     assert after.row_version == (before.row_version + 1 if before else 1)
+
+
+def test_successful_submit_is_committed(app_as, demo_db):
+    from review.accounts import actor_for
+    from review.cycles import cycle_rubric
+    from review.db import User
+    from review.rubrics import Catalogue
+    from review.settings import PROJECT_ROOT
+
+    alv = _district_id(demo_db, "ALV")
+    with demo_db.session() as s:
+        cycle = cycles.get_cycle(s, "2015-16")
+        rubric = cycle_rubric(Catalogue(PROJECT_ROOT / "rubrics"), cycle)
+        lead = actor_for(s.scalar(select(User).where(User.email == "lead@alv.example")))
+        for item in rubric.items:
+            row = ratings.find_rating(s, cycle, alv, item.id, alv)
+            if row is None:
+                ratings.save_self_rating(
+                    s,
+                    lead,
+                    cycle,
+                    rubric,
+                    district_id=alv,
+                    item_id=item.id,
+                    data=RatingInput(level=3),
+                    expected_version=None,
+                )
+    at = app_as("lead@alv.example", "self_evaluation")
+    at.button(key="submit_self").click().run()
+    assert [s.value for s in at.success] == [
+        "Submitted. Your peer reviewers can now rate your district."
+    ]
+    with demo_db.session() as s:
+        assert (
+            cycles.participation(s, cycles.get_cycle(s, "2015-16"), alv).phase == "self_submitted"
+        )

@@ -9,11 +9,12 @@ from review.db import District
 from ui import context, state
 from ui.components import cycle as cycle_picker
 from ui.components import descriptors, evidence_view
-from ui.guard import shown_errors
+from ui.guard import act
 
 actor = state.signed_in()
 db = context.database()
 st.title("Rate a district")
+state.show_flash()
 
 with db.session() as s:
     cycle, rubric = cycle_picker.current(s)
@@ -123,8 +124,8 @@ with st.form(f"peer_form_{code}_{item.id}"):
     saved = st.form_submit_button("Save rating", type="primary", disabled=not open_for_rating)
 if saved:
     level, not_applicable = descriptors.parse_level(rubric, choice)
-    with shown_errors(), db.session() as s:
-        result = ratings.save_peer_rating(
+    result = act(
+        lambda s: ratings.save_peer_rating(
             s,
             actor,
             cycle,
@@ -139,17 +140,21 @@ if saved:
             ),
             expected_version=st.session_state[version_key],
         )
+    )
+    if result is not None:
         st.session_state[version_key] = result.row_version
-        st.success(f"Saved your rating of {item.id} (version {result.row_version}).")
+        state.flash(f"Saved your rating of {item.id} (version {result.row_version}).")
+        st.rerun()
 
 with st.expander("Ask the district a question about this item"):
     question = st.text_area("Question", key=f"question_{code}_{item.id}")
     if st.button("Send question", key=f"ask_{code}_{item.id}"):
-        with shown_errors(), db.session() as s:
-            comments.ask_question(
+        act(
+            lambda s: comments.ask_question(
                 s, actor, cycle, district_id=district.id, item_id=item.id, body=question
-            )
-            st.success("Sent. The district sees it on its self-evaluation page.")
+            ),
+            done="Sent. The district sees it on its self-evaluation page.",
+        )
     with db.session() as s:
         for message in comments.thread(s, cycle, district.id, item.id):
             st.markdown(f"**{message.author}** ({message.kind}):")

@@ -10,7 +10,7 @@ from review.rubrics import Item
 from ui import context, state
 from ui.components import cycle as cycle_picker
 from ui.components import descriptors, evidence_view
-from ui.guard import shown_errors
+from ui.guard import act
 
 actor = state.signed_in()
 db = context.database()
@@ -79,8 +79,8 @@ def _save() -> None:
         narrative=st.session_state.get(f"self_narrative_{item.id}", ""),
         context_values=values,
     )
-    with shown_errors(), db.session() as s:
-        saved = ratings.save_self_rating(
+    saved = act(
+        lambda s: ratings.save_self_rating(
             s,
             actor,
             cycle,
@@ -90,6 +90,8 @@ def _save() -> None:
             data=data,
             expected_version=st.session_state[version_key],
         )
+    )
+    if saved is not None:
         st.session_state[version_key] = saved.row_version
         st.toast(f"Saved {item.id} (version {saved.row_version})")
 
@@ -146,8 +148,8 @@ if editable:
     description = st.text_input("What the file shows", key=f"upload_description_{item.id}")
     if st.button("Upload and link", key=f"upload_button_{item.id}", disabled=upload is None):
         assert upload is not None
-        with shown_errors(), db.session() as s:
-            added = evidence.add_evidence(
+        act(
+            lambda s: evidence.add_evidence(
                 s,
                 context.settings(),
                 actor,
@@ -158,8 +160,10 @@ if editable:
                 data=upload.getvalue(),
                 description=description,
                 items=(item.id,),
-            )
-            st.success(f"Uploaded {added.file_name} and linked it to {item.id}.")
+            ),
+            done=lambda added: f"Uploaded {added.file_name} and linked it to {item.id}.",
+            rerun=True,
+        )
     others = [f for f in files if item.id not in f.items]
     if others:
         chosen = st.multiselect(
@@ -169,15 +173,18 @@ if editable:
             format_func=lambda i: next(f.file_name for f in others if f.id == i),
         )
         if st.button("Link", key=f"link_button_{item.id}", disabled=not chosen):
-            with shown_errors(), db.session() as s:
-                for evidence_id in chosen:
-                    evidence.link_existing(s, actor, cycle, evidence_id, (item.id,))
-                st.rerun()
+            act(
+                lambda s: [evidence.link_existing(s, actor, cycle, e, (item.id,)) for e in chosen],
+                done=f"Linked {len(chosen)} file(s) to {item.id}.",
+                rerun=True,
+            )
     if earlier is not None and st.button(
         f"Carry forward from {earlier.name}", key=f"carry_{item.id}"
     ):
-        with shown_errors(), db.session() as s:
-            narrative, count = carry.carry_forward(
+        st.session_state.pop(version_key, None)
+        st.session_state.pop(f"self_narrative_{item.id}", None)
+        act(
+            lambda s: carry.carry_forward(
                 s,
                 context.settings(),
                 actor,
@@ -186,11 +193,10 @@ if editable:
                 rubric,
                 district_id=district.id,
                 item_id=item.id,
-            )
-            st.session_state.pop(version_key, None)
-            st.session_state.pop(f"self_narrative_{item.id}", None)
-            state.flash(f"Carried forward the narrative and {count} evidence file(s).")
-            st.rerun()
+            ),
+            done=lambda r: f"Carried forward the narrative and {r[1]} evidence file(s).",
+            rerun=True,
+        )
 
 with db.session() as s:
     thread = comments.thread(s, cycle, district.id, item.id)
@@ -206,9 +212,13 @@ for question in questions:
             st.text(answer.body)
         reply = st.text_area("Your answer", key=f"answer_{question.id}")
         if st.button("Send answer", key=f"answer_button_{question.id}"):
-            with shown_errors(), db.session() as s:
-                comments.answer_question(s, actor, cycle, question_id=question.id, body=reply)
-                st.rerun()
+            act(
+                lambda s, q=question.id, body=reply: comments.answer_question(
+                    s, actor, cycle, question_id=q, body=body
+                ),
+                done="Answer sent.",
+                rerun=True,
+            )
 
 if cycle.released and peers:
     st.subheader("Peer ratings")
@@ -221,9 +231,12 @@ if editable:
     if missing:
         st.caption(f"{len(missing)} thing(s) left before you can submit.")
     if st.button("Submit self-evaluation", key="submit_self"):
-        with shown_errors(), db.session() as s:
-            ratings.submit_self_evaluation(s, actor, cycle, rubric, district_id=district.id)
-            state.flash("Submitted. Your peer reviewers can now rate your district.")
-            st.rerun()
+        act(
+            lambda s: ratings.submit_self_evaluation(
+                s, actor, cycle, rubric, district_id=district.id
+            ),
+            done="Submitted. Your peer reviewers can now rate your district.",
+            rerun=True,
+        )
 else:
     st.info("The self-evaluation is submitted; it can no longer change.")

@@ -2,16 +2,25 @@
 
 import streamlit as st
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from review import accounts, cycles, roster
 from review.access import Phase, Role
 from review.db import District, User
 from ui import context, state
-from ui.guard import shown_errors
+from ui.guard import act, shown_errors
 
 actor = state.signed_in()
 db = context.database()
 st.title("Cycle setup")
+
+
+def _save_cycle(s: Session, name: str, dates: dict[str, str], released: bool) -> None:
+    cycle = cycles.get_cycle(s, name)
+    cycles.set_deadlines(s, actor, cycle, {k: v for k, v in dates.items() if v})
+    cycles.release_peer_ratings(s, actor, cycle, released)
+
+
 state.show_flash()
 tab_cycle, tab_districts, tab_triads, tab_users = st.tabs(["Cycle", "Districts", "Triads", "Users"])
 
@@ -23,8 +32,8 @@ with tab_cycle:
         rubric_key = st.selectbox("Rubric version", keys, index=len(keys) - 1, key="cycle_rubric")
         spec = st.text_input("Index specification", value="core-sqii@2016-17", key="cycle_spec")
         if st.form_submit_button("Create cycle"):
-            with shown_errors(), db.session() as s:
-                cycles.create_cycle(
+            created = act(
+                lambda s: cycles.create_cycle(
                     s,
                     actor,
                     context.catalogue(),
@@ -32,8 +41,10 @@ with tab_cycle:
                     rubric_key=rubric_key,
                     index_spec=spec.strip() or None,
                 )
-                state.flash(f"Cycle {name} created; now define its triads.")
-                st.session_state[state.CYCLE] = name.strip()
+            )
+            if created is not None:
+                state.choose_cycle(created.name)
+                state.flash(f"Cycle {created.name} created; now define its triads.")
                 st.rerun()
     with db.session() as s:
         current = cycles.get_cycle(s, state.cycle_name()) if state.cycle_name() else None
@@ -58,11 +69,7 @@ with tab_cycle:
                 key="released",
             )
             if st.form_submit_button("Save deadlines and release"):
-                with shown_errors(), db.session() as s:
-                    cycle = cycles.get_cycle(s, current.name)
-                    cycles.set_deadlines(s, actor, cycle, {k: v for k, v in dates.items() if v})
-                    cycles.release_peer_ratings(s, actor, cycle, released)
-                    st.success("Saved.")
+                act(lambda s: _save_cycle(s, current.name, dates, released), done="Saved.")
 
 with tab_districts:
     with db.session() as s:
@@ -96,10 +103,11 @@ with tab_districts:
             for f, lbl, c in zip(fields, labels, numbers, strict=True)
         }
         if st.form_submit_button("Save district"):
-            with shown_errors(), db.session() as s:
-                cycles.save_district(s, actor, code=code, name=title, **values)
-                state.flash(f"District {code} saved.")
-                st.rerun()
+            act(
+                lambda s: cycles.save_district(s, actor, code=code, name=title, **values),
+                done=f"District {code} saved.",
+                rerun=True,
+            )
     upload = st.file_uploader(
         "Or upload districts (CSV or XLSX with columns code, name, "
         "enrollment, school_count[, priority_count, focus_count, "
@@ -110,11 +118,12 @@ with tab_districts:
     if upload is not None and st.button("Import districts", key="import_districts"):
         with shown_errors():
             rows = roster.parse_districts(upload.getvalue(), upload.name)
-            with db.session() as s:
-                for row in rows:
-                    cycles.save_district(s, actor, **row)  # type: ignore[arg-type]
-            state.flash(f"Imported {len(rows)} district(s) from {upload.name}.")
-            st.rerun()
+        if rows:
+            act(
+                lambda s: [cycles.save_district(s, actor, **row) for row in rows],  # type: ignore[arg-type]
+                done=f"Imported {len(rows)} district(s) from {upload.name}.",
+                rerun=True,
+            )
 
 with tab_triads:
     if current is None:
@@ -128,16 +137,21 @@ with tab_triads:
             key="triads_file",
         )
         if st.button("Save triads", key="save_triads"):
+            triads = {}
             with shown_errors():
                 triads = (
                     roster.parse_triads(upload.getvalue(), upload.name)
                     if upload
                     else roster.parse_triad_text(text)
                 )
-                with db.session() as s:
-                    made = cycles.define_triads(s, actor, cycles.get_cycle(s, current.name), triads)
-                state.flash(f"Saved {len(triads)} triad(s) and {len(made)} assignments.")
-                st.rerun()
+            if triads:
+                act(
+                    lambda s: cycles.define_triads(
+                        s, actor, cycles.get_cycle(s, current.name), triads
+                    ),
+                    done=lambda made: f"Saved {len(triads)} triad(s) and {len(made)} assignments.",
+                    rerun=True,
+                )
 
 with tab_users:
     with db.session() as s:
@@ -168,8 +182,8 @@ with tab_users:
             key="user_password",
         )
         if st.form_submit_button("Save account"):
-            with shown_errors(), db.session() as s:
-                accounts.create_user(
+            act(
+                lambda s: accounts.create_user(
                     s,
                     context.settings(),
                     email=email,
@@ -178,6 +192,7 @@ with tab_users:
                     district_code=district_code or None,
                     password=password or None,
                     by=actor,
-                )
-                state.flash(f"Account {email} saved.")
-                st.rerun()
+                ),
+                done=f"Account {email} saved.",
+                rerun=True,
+            )

@@ -4,7 +4,7 @@ import streamlit as st
 
 from review import accounts
 from ui import context, state
-from ui.guard import shown_errors
+from ui.guard import act, shown_errors
 
 st.title("District Peer Review")
 st.write("Self-evaluations, peer reviews and review packets for the districts of the network.")
@@ -19,8 +19,9 @@ def _sso_configured() -> bool:
 
 if _sso_configured():
     if getattr(st.user, "is_logged_in", False):
-        with shown_errors(), context.database().session() as session:
-            state.sign_in(accounts.sign_in_external(session, str(st.user.email)))
+        user = act(lambda s: accounts.sign_in_external(s, str(st.user.email)))
+        if user is not None:
+            state.sign_in(user)
             st.rerun()
     if st.button("Sign in with your organisation's account", key="sso"):
         st.login()

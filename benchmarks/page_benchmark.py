@@ -1,0 +1,551 @@
+"""Rerun time of the peer-review page, on the demo network and on a 60-district network.
+
+Run: .venv/bin/python benchmarks/page_benchmark.py [--reruns N] [--profile]
+
+Each page is reached through app.py with AppTest, signed in by seeding the session, then timed
+over N reruns (`at.run()`), beside a trivial one-button page measured in the same process.
+Targets: the peer-review page at 60 districts within 0.5 s per rerun and within 5x the trivial
+page. When a target is missed (or with --profile) the 60-district page is profiled with cProfile
+and the hot spots are printed. Prints figures only; nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import functools
+import io
+import os
+import pstats
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import yaml  # noqa: E402
+from sqlalchemy import event, insert, select, update  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
+from streamlit.runtime.scriptrunner.script_cache import ScriptCache  # noqa: E402
+from streamlit.testing.v1 import AppTest  # noqa: E402
+from streamlit.testing.v1.local_script_runner import LocalScriptRunner  # noqa: E402
+
+from review import accounts, audit, cycles, evidence  # noqa: E402
+from review.access import Phase, Role  # noqa: E402
+from review.db import Database, Participation, Rating, User  # noqa: E402
+from review.demo import SAMPLE_EVIDENCE, load_demo  # noqa: E402
+from review.rubrics import Catalogue  # noqa: E402
+from review.settings import Settings  # noqa: E402
+
+APP = str(ROOT / "app.py")
+PEER_PAGE = "ui/pages/peer_review.py"
+TRIVIAL = "import streamlit as st\n\nst.button('Click me')\n"
+# The peer-review page's widgets and layout with constant data and no database: the cost of
+# the elements alone, which no data-access fix can remove (reference for the 5x target).
+LAYOUT_FLOOR = """
+import streamlit as st
+
+with st.sidebar:
+    st.caption("Signed in as **Lead**")
+    st.selectbox("Review cycle", ["2015-16"])
+    st.button("Sign out")
+st.title("Rate a district")
+st.selectbox("District", ["D002", "D003"])
+st.caption("Peer review · you have rated 40 of 40 items")
+for column in st.columns(5):
+    column.metric("Students", "6,000")
+st.selectbox("Item", [f"Item {i}" for i in range(40)])
+st.markdown("**Item 1**")
+st.write("Did the district carry out this requirement?")
+for column in st.columns(4):
+    with column, st.container(border=True):
+        st.markdown("**1 · Level**")
+        st.write("Descriptor text.")
+        st.caption("Example")
+st.caption("Evidence (required): agendas")
+st.subheader("The district's self-evaluation")
+st.markdown("Self level: **3 Implementing**")
+st.text("Narrative " * 30)
+st.metric("Parents reached", "120")
+st.caption("20.0 per 1,000 students")
+for n in range(3):
+    with st.expander(f"file {n}"):
+        st.caption("What the file shows")
+        st.text("Preview text " * 40)
+        st.download_button("Download", b"x" * 4000, key=f"download_{n}")
+st.subheader("Your rating")
+with st.form("rating"):
+    st.radio("Level", ["Not rated", "1", "2", "3", "4"], horizontal=True)
+    st.text_area("Rationale", "Level 3: " + "evidence text " * 20)
+    st.text_area("Suggestions", "Share sign-in sheets by school.")
+    st.form_submit_button("Save rating")
+with st.expander("Ask the district a question about this item"):
+    st.text_area("Question")
+    st.button("Send question")
+"""
+DISTRICTS, ITEMS, TRIAD_SIZE = 60, 40, 3  # 20 triads: a self rating + 2 peer ratings per item
+EVIDENCE_FILES = ("stakeholder_meeting_agenda.pdf", "parent_meeting_signin.csv")
+EVIDENCE_FILES += ("climate_survey_summary.xlsx",)
+TARGET_SECONDS, TARGET_RATIO = 0.5, 5.0
+WARMUP = 3
+SEED = 2016
+
+
+# --- measuring -------------------------------------------------------------------------------
+
+
+class QueryCounter:
+    """Counts the SQL statements every engine of the process runs."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        event.listen(Engine, "before_cursor_execute", self._hit)
+
+    def _hit(self, *_: object) -> None:
+        self.count += 1
+
+
+QUERIES = QueryCounter()
+
+
+@dataclass(frozen=True)
+class Figures:
+    name: str
+    times: list[float]
+    queries_per_rerun: float
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+    @property
+    def p90(self) -> float:
+        ordered = sorted(self.times)
+        return ordered[min(len(ordered) - 1, round(0.9 * (len(ordered) - 1)))]
+
+
+@dataclass(frozen=True)
+class Subject:
+    """A page to time: its app, the environment it reads, and an optional patch."""
+
+    name: str
+    at: AppTest
+    env: dict[str, str | None] = field(default_factory=dict)
+    patch: Callable[[], AbstractContextManager[object]] = nullcontext
+
+
+def measure(subjects: list[Subject], reruns: int) -> list[Figures]:
+    """Time the subjects round-robin, so that a busy machine weighs on all of them alike."""
+    times: dict[str, list[float]] = {s.name: [] for s in subjects}
+    queries = dict.fromkeys(times, 0)
+    for subject in subjects:
+        with environment(**subject.env), subject.patch():
+            for _ in range(WARMUP):
+                subject.at.run()
+        check(subject.at, subject.name)
+    for _ in range(reruns):
+        for subject in subjects:
+            with environment(**subject.env), subject.patch():
+                before = QUERIES.count
+                start = time.perf_counter()
+                subject.at.run()
+                times[subject.name].append(time.perf_counter() - start)
+                queries[subject.name] += QUERIES.count - before
+    for subject in subjects:
+        check(subject.at, subject.name)
+    return [Figures(name, times[name], queries[name] / reruns) for name in times]
+
+
+def check(at: AppTest, name: str) -> None:
+    """The page must really have rendered, or the figures mean nothing."""
+    problems = [e.value for e in at.exception] + [e.value for e in at.error]
+    if problems:
+        raise SystemExit(f"{name}: the page failed: {problems}")
+
+
+@contextmanager
+def environment(**values: str | None) -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in values}
+    for key, value in values.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def peer_page(db: Database, email: str) -> AppTest:
+    """The app signed in as `email`, on the peer-review page (first assigned district)."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    with db.session() as s:
+        user = s.scalar(select(User).where(User.email == email))
+        assert user is not None, email
+        at.session_state["actor"] = accounts.actor_for(user)
+    at.run()
+    at.switch_page(PEER_PAGE).run()
+    titles = [t.value for t in at.title]
+    if titles != ["Rate a district"]:
+        raise SystemExit(f"expected the peer-review page, got titles {titles}")
+    return at
+
+
+# --- the networks ----------------------------------------------------------------------------
+
+
+def demo_network(folder: Path) -> tuple[Database, Settings]:
+    url = f"sqlite:///{folder / 'demo.db'}"
+    settings = Settings.from_env({}, database_url=url, bcrypt_rounds=4)
+    db = Database(url)
+    load_demo(db, settings)
+    return db, settings
+
+
+def _rubric_yaml(items: int) -> dict[str, object]:
+    principles = [{"id": f"P{p}", "title": f"Principle {p}"} for p in range(1, 6)]
+    return {
+        "id": "bench",
+        "version": "v1",
+        "title": "Benchmark rubric",
+        "school_year": "2015-16",
+        "scale": [
+            {"level": 1, "label": "Not started", "meaning": "Nothing done yet."},
+            {"level": 2, "label": "Beginning", "meaning": "Some steps taken."},
+            {"level": 3, "label": "Implementing", "meaning": "Mostly in place."},
+            {"level": 4, "label": "Fully implemented", "meaning": "Fully in place."},
+        ],
+        "compliance": {"meets": 3, "partially_meets": 2},
+        "settings": {"pdsa_cycles_per_year": 3},
+        "principles": principles,
+        "items": [
+            {
+                "id": f"P{i // 8 + 1}-ITEM-{i + 1:02d}",
+                "principle": f"P{i // 8 + 1}",
+                "title": f"Requirement {i + 1} of the network rubric",
+                "prompt": "Did the district carry out this requirement for every school, "
+                "with records of what was done and who took part?",
+                "descriptors": {
+                    1: "No evidence that the district attempted this requirement.",
+                    2: "Some activity, limited in reach, frequency or quality.",
+                    3: "In place for most schools and carried out as planned.",
+                    4: "Consistent for all schools; results are used to improve.",
+                },
+                "exemplars": {2: "Agendas for some schools but no sign-in sheets."},
+                "evidence_expectations": ["Agendas", "Sign-in sheets", "Minutes"],
+                "evidence_required": i % 5 != 4,
+                "allow_not_applicable": i % 10 == 9,
+                "context_measures": (
+                    [{"id": "parents_reached", "label": "Parents reached"}] if i % 8 == 0 else []
+                ),
+            }
+            for i in range(items)
+        ],
+    }
+
+
+def generated_network(folder: Path) -> tuple[Database, Settings]:
+    """60 districts in 20 triads, 40 items, a self and two peer ratings each, evidence."""
+    rubrics = folder / "rubrics"
+    (rubrics / "bench").mkdir(parents=True)
+    (rubrics / "bench" / "v1.yaml").write_text(
+        yaml.safe_dump(_rubric_yaml(ITEMS), sort_keys=False), encoding="utf-8"
+    )
+    url = f"sqlite:///{folder / 'network.db'}"
+    settings = Settings.from_env({}, database_url=url, rubrics_dir=rubrics, bcrypt_rounds=4)
+    db = Database(url)
+    catalogue = Catalogue(rubrics)
+    rubric = catalogue.get("bench", "v1")
+    rng = random.Random(SEED)
+    codes = [f"D{n:03d}" for n in range(1, DISTRICTS + 1)]
+    with db.session() as s:
+        coordinator = accounts.actor_for(
+            accounts.create_user(
+                s,
+                settings,
+                email="coordinator@bench.example",
+                name="Coordinator",
+                roles=[Role.COORDINATOR],
+                district_code=None,
+                password="benchmark-password",
+            )
+        )
+        for n, code in enumerate(codes):
+            cycles.save_district(
+                s,
+                coordinator,
+                code=code,
+                name=f"District {code}",
+                enrollment=5_000 + 1_000 * n,
+                school_count=10 + n,
+                priority_count=n % 4,
+                focus_count=n % 7,
+                reward_count=n % 3,
+            )
+        leads = {
+            code: accounts.actor_for(
+                accounts.create_user(
+                    s,
+                    settings,
+                    email=f"lead@{code.lower()}.example",
+                    name=f"Lead of {code}",
+                    roles=[Role.DISTRICT_EDITOR, Role.PEER_REVIEWER],
+                    district_code=code,
+                    password="benchmark-password",
+                )
+            )
+            for code in codes
+        }
+        cycle = cycles.create_cycle(
+            s, coordinator, catalogue, name="2015-16", rubric_key="bench@v1"
+        )
+        triads = {
+            f"Triad {t + 1:02d}": codes[t * TRIAD_SIZE : (t + 1) * TRIAD_SIZE]
+            for t in range(DISTRICTS // TRIAD_SIZE)
+        }
+        cycles.define_triads(s, coordinator, cycle, triads)
+        ids = {code: leads[code].district_id or 0 for code in codes}
+        item_ids = [i.id for i in rubric.items]
+        for code in codes:  # every file linked to the first item, and to a share of the rest
+            for k, name in enumerate(EVIDENCE_FILES):
+                evidence.add_evidence(
+                    s,
+                    settings,
+                    leads[code],
+                    cycle,
+                    rubric,
+                    district_id=ids[code],
+                    file_name=name,
+                    data=(SAMPLE_EVIDENCE / name).read_bytes(),
+                    description=f"{name} of {code}",
+                    items=(item_ids[0], *item_ids[1 + k :: len(EVIDENCE_FILES)]),
+                )
+        now = audit.now()
+        rows = []
+        for members in triads.values():
+            for code in members:
+                for item in rubric.items:
+                    for rater in members:  # the district itself, then its two peers
+                        own = rater == code
+                        level = rng.randint(1, 4)
+                        rows.append(
+                            {
+                                "cycle_id": cycle.id,
+                                "district_id": ids[code],
+                                "item_id": item.id,
+                                "rater_district_id": ids[rater],
+                                "source": "self" if own else "peer",
+                                "level": level,
+                                "not_applicable": False,
+                                "narrative": f"Level {level}: " + "evidence text " * 20,
+                                "suggestions": "" if own else "Share sign-in sheets by school.",
+                                "context_values": {"parents_reached": 120}
+                                if own and item.context_measures
+                                else {},
+                                "status": "submitted" if own else "draft",
+                                "row_version": 1,
+                                "updated_by": leads[rater].user_id,
+                                "updated_at": now,
+                            }
+                        )
+        s.execute(insert(Rating), rows)
+        s.execute(
+            update(Participation)
+            .where(Participation.cycle_id == cycle.id)
+            .values(phase=Phase.PEER_REVIEW.value)
+        )
+    return db, settings
+
+
+# --- profiling -------------------------------------------------------------------------------
+
+
+def profile(at: AppTest, reruns: int, top: int = 25) -> None:
+    """cProfile the script thread of `reruns` reruns; print the hot spots."""
+    profiler = cProfile.Profile()
+    original: Callable[[LocalScriptRunner], None] = LocalScriptRunner._run_script_thread
+
+    def profiled(self: LocalScriptRunner) -> None:
+        profiler.enable()
+        try:
+            original(self)
+        finally:
+            profiler.disable()
+
+    LocalScriptRunner._run_script_thread = profiled  # type: ignore[method-assign]
+    try:
+        for _ in range(reruns):
+            at.run()
+    finally:
+        LocalScriptRunner._run_script_thread = original  # type: ignore[method-assign]
+    for title, key, restrictions in (
+        ("cumulative time, project code", "cumulative", (r"/(review|ui)/|app\.py", top)),
+        ("own time, everything", "tottime", (top,)),
+    ):
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats(key).print_stats(*restrictions)
+        print(f"\n--- profile of {reruns} reruns: {title} (per rerun: divide by {reruns})")
+        print(_trim(out.getvalue(), str(ROOT) + "/"))
+
+
+def _trim(text: str, prefix: str) -> str:
+    lines = text.splitlines()
+    start = next((n for n, line in enumerate(lines) if "ncalls" in line), 0)
+    return "\n".join(line.replace(prefix, "") for line in lines[start:] if line.strip())
+
+
+def compile_cost(reruns: int = 20) -> float:
+    """Seconds AppTest spends per rerun recompiling app.py and the page.
+
+    AppTest makes a new ScriptCache for every run; the live server compiles each script once.
+    """
+    start = time.perf_counter()
+    for _ in range(reruns):
+        cache = ScriptCache()
+        cache.get_bytecode(APP)
+        cache.get_bytecode(str(ROOT / PEER_PAGE))
+    return (time.perf_counter() - start) / reruns
+
+
+@contextmanager
+def patched(**attributes: object) -> Iterator[None]:
+    """Replace attributes of ui.components.evidence_view for the duration."""
+    from ui.components import evidence_view
+
+    saved = {name: getattr(evidence_view, name) for name in attributes}
+    for name, value in attributes.items():
+        setattr(evidence_view, name, value)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(evidence_view, name, value)
+
+
+def what_if(base: Subject, reruns: int) -> None:
+    """The same page with suggested fixes simulated by patching, timed against itself."""
+    from review.preview import preview
+
+    memoized = functools.lru_cache(maxsize=128)(preview)
+    figures = measure(
+        [
+            base,
+            replace(
+                base,
+                name="previews memoized by content",
+                patch=lambda: patched(preview=memoized),
+            ),
+            replace(
+                base,
+                name="evidence not rendered",
+                patch=lambda: patched(show=lambda *args, **kwargs: None),
+            ),
+        ],
+        reruns,
+    )
+    print("\nwhat-if on (b), simulated by patching ui.components.evidence_view:")
+    for f in figures:
+        saves = (
+            f"   saves {1000 * (figures[0].median - f.median):5.1f} ms"
+            if f is not figures[0]
+            else ""
+        )
+        print(row(f) + saves)
+
+
+# --- main ------------------------------------------------------------------------------------
+
+
+def row(f: Figures, base: Figures | None = None) -> str:
+    ratio = f"{f.median / base.median:6.1f}x" if base else "       "
+    return (
+        f"  {f.name:<34} median {f.median * 1000:7.1f} ms   p90 {f.p90 * 1000:7.1f} ms"
+        f"   {ratio}   {f.queries_per_rerun:5.1f} SQL/rerun"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reruns", type=int, default=20, help="timed reruns per page")
+    parser.add_argument("--profile", action="store_true", help="profile even if targets are met")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="page-bench-") as tmp:
+        folder = Path(tmp)
+        start = time.perf_counter()
+        demo_db, demo_settings = demo_network(folder)
+        print(f"demo network loaded in {time.perf_counter() - start:.1f} s")
+        start = time.perf_counter()
+        big_db, big_settings = generated_network(folder)
+        with big_db.session() as s:
+            n_ratings = len(s.scalars(select(Rating.id)).all())
+        print(
+            f"generated network: {DISTRICTS} districts x {ITEMS} items x {TRIAD_SIZE} raters "
+            f"({n_ratings} ratings, {len(EVIDENCE_FILES)} files per district) "
+            f"in {time.perf_counter() - start:.1f} s"
+        )
+
+        demo_env = {"REVIEW_DATABASE_URL": demo_settings.database_url, "REVIEW_RUBRICS_DIR": None}
+        big_env = {
+            "REVIEW_DATABASE_URL": big_settings.database_url,
+            "REVIEW_RUBRICS_DIR": str(big_settings.rubrics_dir),
+        }
+        with environment(**demo_env):
+            demo_page = peer_page(demo_db, "lead@alv.example")
+        with environment(**big_env):
+            big_page = peer_page(big_db, "lead@d001.example")
+        big_subject = Subject("(b) peer review, 60 districts", big_page, big_env)
+        demo, big, small, floor = measure(
+            [
+                Subject("(a) peer review, demo network", demo_page, demo_env),
+                big_subject,
+                Subject("(c) trivial one-button page", AppTest.from_string(TRIVIAL).run()),
+                Subject("(d) same layout, no data", AppTest.from_string(LAYOUT_FLOOR).run()),
+            ],
+            args.reruns,
+        )
+
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"\nrerun time over {args.reruns} reruns each, round-robin (load average {load})")
+        for f in (demo, big):
+            print(row(f, small))
+        print(row(small))
+        print(row(floor, small) + "   (reference: widgets only)")
+        print(
+            f"  AppTest recompiles app.py + the page on every rerun: {1000 * compile_cost():.1f} ms"
+            " of (a) and (b); the live server compiles once"
+        )
+        ratio = big.median / small.median
+        ok_time, ok_ratio = big.p90 <= TARGET_SECONDS, ratio <= TARGET_RATIO
+        print("\ntargets for the peer-review page at 60 districts:")
+        print(
+            f"  within {TARGET_SECONDS:.1f} s per rerun: median {big.median:.3f} s, "
+            f"p90 {big.p90:.3f} s  -> {'met' if ok_time else 'MISSED'}"
+        )
+        print(
+            f"  within {TARGET_RATIO:.0f}x the trivial page: {ratio:.1f}x (median/median)"
+            f"  -> {'met' if ok_ratio else 'MISSED'}"
+            f"  (the widgets alone, (d), are {floor.median / small.median:.1f}x)"
+        )
+        if args.profile or not (ok_time and ok_ratio):
+            with environment(**big_env):
+                what_if(big_subject, args.reruns)
+                profile(big_page, max(5, args.reruns // 2))
+        demo_db.dispose()
+        big_db.dispose()
+
+
+if __name__ == "__main__":
+    main()

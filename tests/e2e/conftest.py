@@ -1,0 +1,216 @@
+"""Real-browser fixtures: the app served by Streamlit on a demo database, driven by Chromium.
+
+Chromium comes from Debian (`apt-get install chromium`), never from `playwright install`.
+Without it the tests skip locally and fail on CI (`CI=true`), so CI can never go green silently.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from review import accounts, cycles, evidence, ratings
+from review.db import Database, User
+from review.demo import CYCLE, SAMPLE_EVIDENCE, load_demo
+from review.rubrics import Catalogue
+from review.settings import PROJECT_ROOT, Settings
+
+E2E_DIR = Path(__file__).resolve().parent
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(os.environ.get("E2E_SCREENSHOTS", "/tmp/e2e-screenshots"))
+STARTUP_SECONDS = 60
+TIMEOUT_MS = 15_000
+
+# The district whose self-evaluation the browser completes: every item but the first is
+# filled in here through the domain API; the browser rates the first item and uploads its file.
+EDITOR_CODE = "BHU"
+PREFILL_FILE = "problem_of_practice.txt"
+
+expect.set_options(timeout=TIMEOUT_MS)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if E2E_DIR in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+def _require_chromium() -> None:
+    if shutil.which(CHROMIUM) and os.access(CHROMIUM, os.X_OK):
+        return
+    message = (
+        f"Chromium not found at {CHROMIUM} (set CHROMIUM_PATH, or install it with "
+        "`apt-get install -y --no-install-recommends chromium fonts-liberation`; "
+        "never `playwright install`)"
+    )
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true and the real-browser tests cannot run: {message}", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    _require_chromium()
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@dataclass(frozen=True)
+class DemoServer:
+    url: str
+    db: Database
+    settings: Settings
+
+
+def _prefill_self_evaluation(db: Database, settings: Settings, code: str) -> str:
+    """Rate every item of `code` but the first, with evidence; returns the first item's id."""
+    with db.session() as s:
+        user = s.scalar(select(User).where(User.email == f"lead@{code.lower()}.example"))
+        assert user is not None
+        lead = accounts.actor_for(user)
+        assert lead.district_id is not None
+        cycle = cycles.get_cycle(s, CYCLE)
+        rubric = cycles.cycle_rubric(Catalogue(settings.rubrics_dir), cycle)
+        first, *rest = rubric.items
+        evidence.add_evidence(
+            s,
+            settings,
+            lead,
+            cycle,
+            rubric,
+            district_id=lead.district_id,
+            file_name=PREFILL_FILE,
+            data=(SAMPLE_EVIDENCE / PREFILL_FILE).read_bytes(),
+            description="Pre-filled by the e2e fixture",
+            items=tuple(i.id for i in rest if i.evidence_required),
+        )
+        for item in rest:
+            ratings.save_self_rating(
+                s,
+                lead,
+                cycle,
+                rubric,
+                district_id=lead.district_id,
+                item_id=item.id,
+                data=ratings.RatingInput(level=3, narrative=f"Pre-filled: {item.title}"),
+                expected_version=None,
+            )
+        return first.id
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _wait_healthy(proc: subprocess.Popen[bytes], url: str, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+                if response.read() == b"ok":
+                    return
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
+            raise RuntimeError(f"streamlit did not become healthy at {url}:\n{tail}")
+        time.sleep(0.1)
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+    """`streamlit run app.py` on a fresh demo database, for the whole session."""
+    folder = tmp_path_factory.mktemp("e2e")
+    url = f"sqlite:///{folder / 'demo.db'}"
+    settings = Settings.from_env({}, database_url=url, bcrypt_rounds=4)
+    db = Database(url)
+    load_demo(db, settings)
+    _prefill_self_evaluation(db, settings, EDITOR_CODE)
+
+    port = _free_port()
+    log = folder / "streamlit.log"
+    env = {**os.environ, "REVIEW_DATABASE_URL": url, "REVIEW_BCRYPT_ROUNDS": "4"}
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.headless=true",
+                "--server.address=127.0.0.1",
+                f"--server.port={port}",
+                "--browser.gatherUsageStats=false",
+                "--server.fileWatcherType=none",
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(proc, base, log)
+        yield DemoServer(url=base, db=db, settings=settings)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        db.dispose()
+
+
+Shot = Callable[[str], Path]
+
+
+@pytest.fixture
+def shot(request: pytest.FixtureRequest, page: Page) -> Shot:
+    """`shot("step")` saves a full-page screenshot as <SCREENSHOTS>/<test>-<step>.png."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(step: str) -> Path:
+        # Streamlit scrolls inside its main block, so full_page alone stops at the viewport:
+        # grow the viewport to the content for the shot, then restore it.
+        path = SCREENSHOTS / f"{request.node.name}-{step}.png"
+        size = page.viewport_size or {"width": 1280, "height": 720}
+        height = page.evaluate(
+            "() => Math.max(...[...document.querySelectorAll('[data-testid=stMain], "
+            "[data-testid=stAppViewContainer]')].map(e => e.scrollHeight), innerHeight)"
+        )
+        page.set_viewport_size({"width": size["width"], "height": min(int(height), 8000)})
+        try:
+            page.screenshot(path=str(path), full_page=True)
+        finally:
+            page.set_viewport_size(size)
+        return path
+
+    return take
