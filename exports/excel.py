@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import re
+import zipfile
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -15,6 +17,8 @@ from exports.report import Report
 _HEADER_FILL = PatternFill("solid", fgColor="E8EEF5")
 # A fixed timestamp keeps the workbook identical for identical data.
 _FIXED_TIME = datetime(2000, 1, 1)
+_ZIP_DATE = (2000, 1, 1, 0, 0, 0)
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 Cell = str | int | float | None
 
@@ -34,7 +38,24 @@ def render_xlsx(report: Report) -> bytes:
     workbook.properties.created = workbook.properties.modified = _FIXED_TIME
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return buffer.getvalue()
+    return _without_clock(buffer.getvalue())
+
+
+def _without_clock(data: bytes) -> bytes:
+    """Pin the save time openpyxl stamps into the file and its ZIP entries (determinism)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = _MODIFIED.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", content)
+            target.writestr(
+                zipfile.ZipInfo(info.filename, date_time=_ZIP_DATE),
+                content,
+                compress_type=zipfile.ZIP_DEFLATED,
+            )
+    return out.getvalue()
 
 
 def _sheet(

@@ -43,3 +43,22 @@ def test_text_that_looks_like_a_formula_is_stored_as_text(workbook):
     evidence = _rows(workbook["Evidence"])
     assert evidence[1][:3] == ["agenda.pdf", "=1+1 agenda", "ENGAGE"]
     assert workbook["Evidence"]["B2"].data_type == "s"
+
+
+def test_workbook_bytes_do_not_depend_on_the_clock(rated, rubrics_dir, monkeypatch):
+    import datetime as real
+
+    from exports import excel
+
+    with rated.db.session() as s:
+        report = build_report(s, Catalogue(rubrics_dir), cycle_name="2015-16", district_code="A")
+    first = excel.render_xlsx(report)
+
+    class Later(real.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return real.datetime(2031, 5, 6, 7, 8, 9, tzinfo=tz)
+
+    monkeypatch.setattr("openpyxl.writer.excel.datetime.datetime", Later)
+    monkeypatch.setattr("time.localtime", lambda *a: real.datetime(2031, 5, 6).timetuple())
+    assert excel.render_xlsx(report) == first

@@ -69,9 +69,8 @@ def test_export_failure_leaves_no_partial_packet(cli_env, tmp_path, monkeypatch,
 
 
 def test_export_unknown_district_is_one_line_error(cli_env, tmp_path, capsys):
-    code = main(
-        ["export", "packet", "--cycle", "2015-16", "--district", "ZZ", "--out", str(tmp_path)]
-    )
+    out = tmp_path / "out"
+    code = main(["export", "packet", "--cycle", "2015-16", "--district", "ZZ", "--out", str(out)])
     assert code == 2
     assert capsys.readouterr().err == "error: no district with code 'ZZ'\n"
     assert not out.exists()
