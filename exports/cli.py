@@ -9,6 +9,8 @@ from pathlib import Path
 from exports.packet import build_packet, packet_name, staged, write_atomically
 from review.cycles import get_cycle, participants
 from review.db import Database
+from review.index.compute import IndexResults
+from review.index.district import cycle_results, district_summary
 from review.rubrics import Catalogue
 from review.settings import Settings
 
@@ -31,12 +33,14 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 def _packet(args: argparse.Namespace, settings: Settings) -> int:
     db = Database(settings.database_url)
+    results = _results(db, settings, args.cycle)
     with db.session() as session:
         report, data = build_packet(
             session,
             Catalogue(settings.rubrics_dir),
             cycle_name=args.cycle,
             district_code=args.district,
+            index=district_summary(results, args.district, details=False),
         )
     target = args.out / f"{packet_name(report)}.zip"
     write_atomically(target, data)
@@ -44,16 +48,27 @@ def _packet(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _results(db: Database, settings: Settings, cycle_name: str) -> IndexResults | None:
+    with db.session() as session:
+        cycle = get_cycle(session, cycle_name)
+    return cycle_results(db, settings.index_specs_dir, cycle)
+
+
 def _all(args: argparse.Namespace, settings: Settings) -> int:
     db = Database(settings.database_url)
     catalogue = Catalogue(settings.rubrics_dir)
     with db.session() as session:
         codes = [d.code for d, _ in participants(session, get_cycle(session, args.cycle))]
+    results = _results(db, settings, args.cycle)  # once: network medians need every school
     with staged(args.out) as stage:
         for done, code in enumerate(codes, start=1):
             with db.session() as session:
                 report, data = build_packet(
-                    session, catalogue, cycle_name=args.cycle, district_code=code
+                    session,
+                    catalogue,
+                    cycle_name=args.cycle,
+                    district_code=code,
+                    index=district_summary(results, code, details=False),
                 )
             (stage / f"{packet_name(report)}.zip").write_bytes(data)
             _progress(done, len(codes), code)

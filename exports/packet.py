@@ -20,6 +20,7 @@ from exports.pdf import render_pdf
 from exports.report import Report, build_report
 from review.db import Blob, Evidence
 from review.evidence import sanitize_name
+from review.index.models import DistrictSummary
 from review.rubrics import Catalogue
 
 # Fixed entry dates keep the archive identical for identical data.
@@ -36,20 +37,27 @@ def evidence_path(index: int, file_name: str) -> str:
 
 
 def build_packet(
-    session: Session, catalogue: Catalogue, *, cycle_name: str, district_code: str
+    session: Session,
+    catalogue: Catalogue,
+    *,
+    cycle_name: str,
+    district_code: str,
+    index: DistrictSummary | None = None,
 ) -> tuple[Report, bytes]:
-    """The report and the bytes of its ZIP packet."""
-    report = build_report(session, catalogue, cycle_name=cycle_name, district_code=district_code)
+    """The report and the bytes of its ZIP packet (with the index summary when given)."""
+    report = build_report(
+        session, catalogue, cycle_name=cycle_name, district_code=district_code, index=index
+    )
     name = packet_name(report)
     files: list[tuple[str, bytes]] = [
         (f"{name}.pdf", render_pdf(report)),
         (f"{name}.xlsx", render_xlsx(report)),
     ]
-    for index, row in enumerate(report.evidence, start=1):
+    for number, row in enumerate(report.evidence, start=1):
         evidence = session.get(Evidence, row.evidence_id)
         blob = session.get(Blob, row.sha256)
         assert evidence is not None and blob is not None
-        files.append((evidence_path(index, row.file_name), blob.data))
+        files.append((evidence_path(number, row.file_name), blob.data))
     return report, _zip(report, files)
 
 

@@ -244,9 +244,10 @@ def _item(item: ItemSection, s: dict[str, ParagraphStyle]) -> list[Flowable]:
         story.append(Paragraph(f"⚑ {text(flag)}", s["small"]))
     if item.decision:
         d = item.decision
+        decided = "not applicable" if d.not_applicable else _level(d.level)
         story.append(
             Paragraph(
-                f"<b>Decision:</b> level {text(_level(d.level))} by {text(d.method)} — "
+                f"<b>Decision:</b> level {text(decided)} by {text(d.method)} — "
                 f"{text(d.decided_by)}, {text(d.decided_at)}. {text(d.rationale)}",
                 s["body"],
             )

@@ -7,15 +7,17 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from review import evidence as evidence_store
 from review import ratings as rating_store
+from review import reconcile
 from review.cycles import get_cycle, get_district, participation, pinned_rubric
-from review.db import AuditEvent, District, Rating, User
-from review.flags import FlagThresholds, ItemRatings, find_flags
+from review.db import AuditEvent, Cycle, District, Rating, User
+from review.index.models import DistrictSummary
 from review.rubrics import Catalogue, Rubric, content_hash
 
 
@@ -30,6 +32,7 @@ class PeerEntry:
 @dataclass(frozen=True)
 class Decision:
     level: int | None
+    not_applicable: bool
     method: str
     rationale: str
     decided_by: str
@@ -109,9 +112,18 @@ class Report:
 
 
 def build_report(
-    session: Session, catalogue: Catalogue, *, cycle_name: str, district_code: str
+    session: Session,
+    catalogue: Catalogue,
+    *,
+    cycle_name: str,
+    district_code: str,
+    index: DistrictSummary | None = None,
 ) -> Report:
-    """Every section of one district's packet for one cycle, as plain data."""
+    """Every section of one district's packet for one cycle, as plain data.
+
+    Args:
+        index: the district's index summary for the cycle, when the cycle has index results.
+    """
     cycle = get_cycle(session, cycle_name)
     rubric = pinned_rubric(catalogue, cycle.rubric_id, cycle.rubric_version, cycle.rubric_hash)
     district = get_district(session, district_code)
@@ -119,8 +131,8 @@ def build_report(
     rows = rating_store.ratings_of(session, cycle, district.id)
     codes: dict[int, str] = dict(session.execute(select(District.id, District.code)).all())
     files = evidence_store.evidence_for(session, cycle, district.id)
-    decisions = _decisions(session, cycle.id, district.id)
-    flags = _flags(rubric, district.code, rows, files, codes, cycle.settings)
+    decisions = _decisions(session, cycle, district.id)
+    flags = _flags(session, cycle, rubric, district.id)
     items = tuple(
         _item_section(rubric, item.id, rows, codes, district.id, flags, decisions)
         for item in rubric.items
@@ -159,49 +171,37 @@ def build_report(
             )
             for f in files
         ),
+        index_tables=index_tables(index) if index else (),
+        index_chart=_band_chart(index) if index else (),
         audit=_audit_summary(session, cycle.id, district.id),
         as_of=_as_of(rows),
     )
 
 
 def _flags(
-    rubric: Rubric,
-    code: str,
-    rows: list[Rating],
-    files: list[evidence_store.EvidenceFile],
-    codes: dict[int, str],
-    settings: dict[str, object],
+    session: Session, cycle: Cycle, rubric: Rubric, district_id: int
 ) -> dict[str, list[str]]:
-    evidence_count = Counter(i for f in files for i in f.items)
-    entries = []
-    for item in rubric.items:
-        own = [r for r in rows if r.item_id == item.id]
-        self_row = next((r for r in own if r.source == rating_store.SELF), None)
-        entries.append(
-            ItemRatings(
-                district=code,
-                item=item.id,
-                self_level=self_row.level if self_row else None,
-                peer_levels={
-                    codes[r.rater_district_id]: r.level
-                    for r in own
-                    if r.source == rating_store.PEER
-                },
-                evidence_count=evidence_count[item.id],
-                top_level=rubric.top_level,
-            )
-        )
-    known = set(FlagThresholds.model_fields)
-    thresholds = FlagThresholds(**{k: v for k, v in settings.items() if k in known})
     found: dict[str, list[str]] = {}
-    for flag in find_flags(entries, thresholds):
-        found.setdefault(flag.item, []).append(f"{flag.rule.replace('_', ' ')}: {flag.detail}")
+    for flag in reconcile.flags_for(session, cycle, rubric, district_id):
+        found.setdefault(flag.item, []).append(
+            f"{reconcile.RULE_LABELS.get(flag.rule, flag.rule)}: {flag.detail}"
+        )
     return found
 
 
-def _decisions(session: Session, cycle_id: int, district_id: int) -> dict[str, Decision]:
-    """Reconciliation decisions by item (none until reconciliation records them)."""
-    return {}
+def _decisions(session: Session, cycle: Cycle, district_id: int) -> dict[str, Decision]:
+    """Reconciliation decisions by item."""
+    return {
+        d.item: Decision(
+            level=d.level,
+            not_applicable=d.not_applicable,
+            method=d.method,
+            rationale=d.rationale,
+            decided_by=d.decided_by,
+            decided_at=d.decided_at.strftime("%Y-%m-%d"),
+        )
+        for d in reconcile.decisions_of(session, cycle, district_id)
+    }
 
 
 def _item_section(
@@ -228,6 +228,9 @@ def _item_section(
     )
     decision = decisions.get(item_id)
     final = decision.level if decision else None
+    status = rubric.compliance_status(final)
+    if decision and decision.not_applicable:
+        status = NOT_APPLICABLE
     return ItemSection(
         item_id=item.id,
         principle=item.principle,
@@ -244,7 +247,7 @@ def _item_section(
         flags=tuple(flags.get(item_id, [])),
         decision=decision,
         final_level=final,
-        status=rubric.compliance_status(final),
+        status=status,
     )
 
 
@@ -265,12 +268,14 @@ def _principles(rubric: Rubric, items: tuple[ItemSection, ...]) -> tuple[Princip
     return tuple(result)
 
 
+NOT_APPLICABLE = "not applicable"
 _SEVERITY = ("not rated", "does not meet", "partially meets", "meets")
 
 
 def _worst(statuses: list[str]) -> str:
-    """A principle (or the district) meets only as well as its weakest item."""
-    return min(statuses, key=_SEVERITY.index) if statuses else "not rated"
+    """A principle (or the district) meets only as well as its weakest applicable item."""
+    applicable = [s for s in statuses if s != NOT_APPLICABLE]
+    return min(applicable, key=_SEVERITY.index) if applicable else "not rated"
 
 
 def _overall(principles: tuple[PrincipleStatus, ...]) -> str:
@@ -315,3 +320,82 @@ def user_name(session: Session, user_id: int | None) -> str:
         return "system"
     user = session.get(User, user_id)
     return user.name if user else f"user {user_id}"
+
+
+def _number(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _band_chart(summary: DistrictSummary) -> tuple[tuple[str, tuple[int, int, int]], ...]:
+    chart = []
+    for metric in summary.metrics:
+        counts = [b.schools for b in metric.bands]
+        if len(counts) == 3:
+            chart.append((metric.name, (counts[0], counts[1], counts[2])))
+    return tuple(chart)
+
+
+def index_tables(summary: DistrictSummary) -> tuple[IndexTable, ...]:
+    """The index summary as tables: bands and medians, gaps, trends, lagging schools, schools."""
+    bands = [b.name for b in summary.metrics[0].bands] if summary.metrics else []
+    metrics = IndexTable(
+        title=f"Index {summary.year}: schools per band",
+        header=("Metric", "Counts this year", *bands, "District median", "Network median"),
+        rows=tuple(
+            (
+                m.name,
+                "yes" if m.counts else "no",
+                *[b.schools for b in m.bands],
+                _number(m.median_level),
+                _number(m.network_median_level),
+            )
+            for m in summary.metrics
+        ),
+    )
+    gaps = IndexTable(
+        title="Index group gaps",
+        header=("Metric", "Group", "Schools", "Median gap (levels)"),
+        rows=tuple(
+            (g.metric_id, g.group_name, g.schools, _number(g.median_gap))
+            for g in summary.group_gaps
+        ),
+    )
+    trends = IndexTable(
+        title="Index trends",
+        header=("Metric", "Year", "Schools with a level", "Median level"),
+        rows=tuple(
+            (t.metric_id, t.year, t.schools_with_level, _number(t.median_level))
+            for t in summary.trends
+        ),
+    )
+    lagging = IndexTable(
+        title="Index lagging schools",
+        header=("School", "Metric", "Level", "Network median", "Why"),
+        rows=tuple(
+            (
+                f.school_name,
+                f.metric_name,
+                f.level,
+                _number(f.network_median_level),
+                "; ".join(f.reasons),
+            )
+            for f in summary.lagging
+        ),
+    )
+    metric_ids = [m.metric_id for m in summary.metrics]
+    schools = IndexTable(
+        title="Index by school and metric",
+        header=("School", "Type", "Designation", *metric_ids, "Overall score", "Overall level"),
+        rows=tuple(
+            (
+                r.school_name,
+                r.school_type,
+                r.designation,
+                *[r.levels.get(m) for m in metric_ids],
+                _number(r.overall_score),
+                r.overall_level,
+            )
+            for r in summary.schools
+        ),
+    )
+    return (metrics, gaps, trends, lagging, schools)

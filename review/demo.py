@@ -22,6 +22,7 @@ SAMPLE_EVIDENCE = PROJECT_ROOT / "sample_evidence"
 CYCLE, PREVIOUS_CYCLE = "2015-16", "2014-15"
 RUBRIC, PREVIOUS_RUBRIC = "core-p2@2015-16", "core-p2@2014-15"
 INDEX_SPEC = "core-sqii@2015-16"
+INDEX_YEARS = ("2013-14", "2014-15", "2015-16")
 COORDINATOR_EMAIL = "coordinator@core.example"
 OBSERVER_EMAIL = "board@core.example"
 PASSWORD = "demo-review-2015"  # synthetic accounts on a local demo database, printed on load
@@ -151,6 +152,7 @@ def _load(session: Session, settings: Settings, catalogue: Catalogue) -> None:
         },
     )
     cycles.define_triads(session, coordinator, cycle, TRIADS)
+    _index_results(session, cycle)
     rubric = cycles.cycle_rubric(catalogue, cycle)
     rng = random.Random(2015)
     for d in DISTRICTS:
@@ -158,6 +160,16 @@ def _load(session: Session, settings: Settings, catalogue: Catalogue) -> None:
     for d in DISTRICTS:
         if d.stage == "peer_review":
             _peer_ratings(session, leads, cycle, rubric, d, rng)
+
+
+def _index_results(session: Session, cycle: Cycle) -> None:
+    """Three years of synthetic school results, schools in proportion to district size."""
+    from review.index.demo_data import generate_results
+    from review.index.importer import check_results
+    from review.index.store import store_results
+
+    frame = generate_results([(d.code, d.enrollment) for d in DISTRICTS], INDEX_YEARS, seed=2015)
+    store_results(session, cycle, check_results(frame, source="demo results"))
 
 
 def _previous_cycle(

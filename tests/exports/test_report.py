@@ -32,3 +32,48 @@ def test_build_report_sections_exact(rated, rubrics_dir):
         ("P2", "not rated", 3)
     ]
     assert dict(report.audit) == {"save peer rating": 2, "save self rating": 2}
+
+
+def test_report_carries_reconciliation_decisions(rated, rubrics_dir):
+    from review import ratings, reconcile
+    from review.ratings import RatingInput
+
+    a = rated.district_id("A")
+    with rated.db.session() as s:
+        cycle = rated.cycle(s)
+        for code in "BC":
+            ratings.save_peer_rating(
+                s,
+                rated.leads[code],
+                cycle,
+                rated.rubric,
+                district_id=a,
+                item_id="PDSA",
+                data=RatingInput(not_applicable=True),
+                expected_version=None,
+            )
+        reconcile.adjudicate(
+            s,
+            rated.coordinator,
+            cycle,
+            rated.rubric,
+            district_id=a,
+            item_id="ENGAGE",
+            level=3,
+            rationale="Agendas and sign-ins agree",
+        )
+        reconcile.confirm_agreement(
+            s, rated.leads["B"], cycle, rated.rubric, district_id=a, item_id="PDSA"
+        )
+    with rated.db.session() as s:
+        report = build_report(s, Catalogue(rubrics_dir), cycle_name="2015-16", district_code="A")
+    engage, pdsa, _ = report.items
+    assert (
+        engage.final_level,
+        engage.status,
+        engage.decision.method,
+        engage.decision.rationale,
+        engage.decision.decided_by,
+    ) == (3, "meets", "adjudication", "Agendas and sign-ins agree", "Coordinator")
+    assert (pdsa.final_level, pdsa.status) == (None, "not applicable")
+    assert report.principles[0].status == "not rated"  # EXTRA is still undecided
