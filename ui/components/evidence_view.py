@@ -5,7 +5,14 @@ from __future__ import annotations
 import streamlit as st
 
 from review.evidence import EvidenceFile
-from review.preview import preview
+from review.preview import Preview, preview
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _preview(sha256: str, media_type: str, _data: bytes) -> Preview:
+    # Keyed by content hash: the same bytes always give the same preview, and parsing a PDF
+    # or workbook on every rerun was most of the peer-review page's time.
+    return preview(_data, media_type)
 
 
 def show(file: EvidenceFile, data: bytes, *, key: str) -> None:
@@ -13,7 +20,7 @@ def show(file: EvidenceFile, data: bytes, *, key: str) -> None:
     with st.expander(f"📎 {file.file_name} · {size}"):
         if file.description:
             st.caption(file.description)
-        shown = preview(data, file.media_type)
+        shown = _preview(file.sha256, file.media_type, data)
         if shown.kind == "image":
             st.image(data)
         elif shown.kind == "pages":
