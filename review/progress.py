@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
@@ -11,6 +12,7 @@ from review.access import PHASE_LABELS, Phase
 from review.cycles import participants, reviewers_of
 from review.db import Cycle
 from review.ratings import linked_items, ratings_of
+from review.reconcile import open_flags
 from review.rubrics import Rubric
 
 _ORDER = list(Phase)
@@ -24,6 +26,7 @@ class DistrictProgress:
     self_percent: int
     evidence_missing: int
     reviewer_percent: dict[str, int]
+    open_flags: int
     overdue: tuple[str, ...]
 
 
@@ -35,6 +38,7 @@ def cycle_progress(
     session: Session, cycle: Cycle, rubric: Rubric, today: date
 ) -> list[DistrictProgress]:
     """One row per district of the cycle, in code order."""
+    flags = Counter(f.district for f in open_flags(session, cycle, rubric))
     rows = []
     for district, part in participants(session, cycle):
         ratings = ratings_of(session, cycle, district.id)
@@ -58,6 +62,7 @@ def cycle_progress(
                 self_percent=percent(own, len(rubric.items)),
                 evidence_missing=missing,
                 reviewer_percent=reviewers,
+            open_flags=flags[district.code],
                 overdue=overdue(cycle.deadlines, Phase(part.phase), today),
             )
         )

@@ -41,6 +41,7 @@ def test_cycle_progress_counts_self_and_reviewer_completion(world):
         rows = {r.code: r for r in cycle_progress(s, cycle, world.rubric, date(2016, 1, 1))}
     assert (rows["A"].self_percent, rows["A"].evidence_missing) == (33, 1)
     assert rows["A"].reviewer_percent == {"B": 0, "C": 0}
+    assert rows["A"].open_flags == 0
     assert rows["A"].phase == "Self-evaluation in draft"
 
 

@@ -27,6 +27,7 @@ st.dataframe(
             "Phase": r.phase,
             "Self-evaluation %": r.self_percent,
             "Items needing evidence": r.evidence_missing,
+            "Open flags": r.open_flags,
             "Peer review %": ", ".join(f"{k} {v}%" for k, v in r.reviewer_percent.items()),
             "Overdue": "; ".join(r.overdue),
         }
