@@ -7,18 +7,21 @@ content no longer matches is refused.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import string
 from pathlib import Path
-from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from review.errors import NotFound, RubricError
-
-PUBLISHED_FILE = "published.json"
+from review.versioned import (
+    VersionedFiles,
+    check_path,
+    describe,
+    read_yaml,
+)
+from review.versioned import (
+    content_hash as content_hash,
+)
 
 
 class _Frozen(BaseModel):
@@ -173,117 +176,29 @@ def _placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
-def content_hash(rubric: Rubric) -> str:
-    """SHA-256 of the canonical content: layout and comments of the file do not count."""
-    canonical = json.dumps(rubric.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
 def parse_rubric(path: Path) -> Rubric:
     """Read and validate one rubric file.
 
     Raises:
         RubricError: naming the file, and the item id and field where one is at fault.
     """
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise RubricError(f"{path}: cannot read the file ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise RubricError(f"{path}: the file is not UTF-8 text") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "not valid YAML"
-        raise RubricError(f"{path}: not valid YAML{where}: {problem}") from None
-    if not isinstance(raw, dict):
-        raise RubricError(f"{path}: expected a mapping of rubric fields at the top")
+    raw = read_yaml(path, RubricError, "rubric")
     try:
         rubric = Rubric.model_validate(raw)
     except ValidationError as exc:
-        raise RubricError(f"{path}: {_describe(exc, raw)}") from None
-    expected = (path.parent.name, path.stem)
-    if (rubric.id, rubric.version) != expected:
-        raise RubricError(
-            f"{path}: id/version {rubric.id}@{rubric.version} do not match the path "
-            f"(expected {expected[0]}@{expected[1]})"
-        )
+        raise RubricError(f"{path}: {describe(exc, raw, ('items',))}") from None
+    check_path(path, rubric, RubricError)
     return rubric
 
 
-def _describe(exc: ValidationError, raw: dict[str, Any]) -> str:
-    parts = []
-    for error in exc.errors()[:5]:
-        loc = list(error["loc"])
-        where = []
-        if len(loc) >= 2 and loc[0] == "items" and isinstance(loc[1], int):
-            items = raw.get("items") or []
-            item = items[loc[1]] if loc[1] < len(items) else None
-            item_id = item.get("id") if isinstance(item, dict) else None
-            where.append(f"item {item_id or '#' + str(loc[1] + 1)}")
-            loc = loc[2:]
-        if loc:
-            where.append("field " + ".".join(str(p) for p in loc))
-        msg = error["msg"].removeprefix("Value error, ")
-        parts.append((", ".join(where) + ": " if where else "") + msg)
-    more = len(exc.errors()) - 5
-    return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
-
-
-class Catalogue:
+class Catalogue(VersionedFiles[Rubric]):
     """The rubric files under one folder, with their publication record."""
 
+    noun = "rubric"
+    example = "core-p2@2015-16"
+
     def __init__(self, root: Path) -> None:
-        self.root = root
-
-    def paths(self) -> list[Path]:
-        return sorted(self.root.glob("*/*.yaml"))
-
-    def published(self) -> dict[str, str]:
-        path = self.root / PUBLISHED_FILE
-        if not path.exists():
-            return {}
-        data: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
-        return data
-
-    def check(self, path: Path) -> Rubric:
-        """Load a file and refuse it if it changes a published version."""
-        rubric = parse_rubric(path)
-        recorded = self.published().get(rubric.key)
-        if recorded is not None and recorded != content_hash(rubric):
-            raise RubricError(
-                f"{path}: {rubric.key} is published and its content has changed "
-                f"(recorded hash {recorded[:12]}…, file now {content_hash(rubric)[:12]}…); "
-                "publish a new version instead of editing this one"
-            )
-        return rubric
-
-    def all(self) -> list[Rubric]:
-        return [self.check(p) for p in self.paths()]
-
-    def get(self, rubric_id: str, version: str) -> Rubric:
-        path = self.root / rubric_id / f"{version}.yaml"
-        if not path.exists():
-            known = ", ".join(r.key for r in self.all()) or "none"
-            raise NotFound(f"no rubric {rubric_id}@{version} (known: {known})")
-        return self.check(path)
-
-    def get_key(self, key: str) -> Rubric:
-        rubric_id, sep, version = key.partition("@")
-        if not sep or not rubric_id or not version:
-            raise RubricError(f"{key!r}: expected ID@VERSION, e.g. core-p2@2015-16")
-        return self.get(rubric_id, version)
-
-    def publish(self, rubric: Rubric) -> str:
-        """Record a version's hash; refuses to re-record a different hash for it."""
-        record = self.published()
-        digest = content_hash(rubric)
-        if record.get(rubric.key, digest) != digest:
-            raise RubricError(f"{rubric.key} is already published with other content")
-        record[rubric.key] = digest
-        text = json.dumps(dict(sorted(record.items())), indent=2) + "\n"
-        (self.root / PUBLISHED_FILE).write_text(text, encoding="utf-8")
-        return digest
+        super().__init__(root, parse_rubric, RubricError)
 
 
 class Change(_Frozen):
