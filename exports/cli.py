@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-from exports.packet import build_packet, packet_name, staged, write_atomically
+from exports.packet import build_all, build_packet, packet_name, staged, write_atomically
 from review.cycles import get_cycle, participants
 from review.db import Database
 from review.index.compute import IndexResults
@@ -28,6 +29,13 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     every = sub.add_parser("all", help="every district's packet for a cycle")
     every.add_argument("--cycle", required=True)
     every.add_argument("--out", required=True, type=Path, metavar="DIR")
+    every.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="packets built at once (default: one per core)",
+    )
     every.set_defaults(func=_all)
 
 
@@ -56,21 +64,17 @@ def _results(db: Database, settings: Settings, cycle_name: str) -> IndexResults 
 
 def _all(args: argparse.Namespace, settings: Settings) -> int:
     db = Database(settings.database_url)
-    catalogue = Catalogue(settings.rubrics_dir)
     with db.session() as session:
         codes = [d.code for d, _ in participants(session, get_cycle(session, args.cycle))]
     results = _results(db, settings, args.cycle)  # once: network medians need every school
+    summaries = {code: district_summary(results, code, details=False) for code in codes}
+    db.dispose()
     with staged(args.out) as stage:
-        for done, code in enumerate(codes, start=1):
-            with db.session() as session:
-                report, data = build_packet(
-                    session,
-                    catalogue,
-                    cycle_name=args.cycle,
-                    district_code=code,
-                    index=district_summary(results, code, details=False),
-                )
-            (stage / f"{packet_name(report)}.zip").write_bytes(data)
+        packets = build_all(
+            settings.database_url, settings.rubrics_dir, args.cycle, summaries, jobs=args.jobs
+        )
+        for done, (code, name, data) in enumerate(packets, start=1):
+            (stage / name).write_bytes(data)
             _progress(done, len(codes), code)
     print(f"wrote {len(codes)} packet(s) to {args.out}")
     return 0

@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import multiprocessing
 import os
 import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -18,7 +20,7 @@ from sqlalchemy.orm import Session
 from exports.excel import render_xlsx
 from exports.pdf import render_pdf
 from exports.report import Report, build_report
-from review.db import Blob, Evidence
+from review.db import Blob, Database, Evidence
 from review.evidence import sanitize_name
 from review.index.models import DistrictSummary
 from review.rubrics import Catalogue
@@ -114,3 +116,59 @@ def bundle(packets: list[tuple[str, bytes]]) -> bytes:
         for name, data in packets:
             archive.writestr(zipfile.ZipInfo(name, date_time=_ZIP_DATE), data)
     return buffer.getvalue()
+
+
+def _worker_packet(
+    database_url: str, rubrics_dir: str, cycle_name: str, code: str, index: DistrictSummary | None
+) -> tuple[str, str, bytes]:
+    db = _worker_database(database_url)
+    with db.session() as session:
+        report, data = build_packet(
+            session,
+            Catalogue(Path(rubrics_dir)),
+            cycle_name=cycle_name,
+            district_code=code,
+            index=index,
+        )
+    return code, f"{packet_name(report)}.zip", data
+
+
+_DATABASES: dict[str, Database] = {}
+
+
+def _worker_database(url: str) -> Database:
+    # One engine per worker process, opened on first use (engines must not cross a fork).
+    if url not in _DATABASES:
+        _DATABASES[url] = Database(url)
+    return _DATABASES[url]
+
+
+def build_all(
+    database_url: str,
+    rubrics_dir: Path,
+    cycle_name: str,
+    summaries: dict[str, DistrictSummary | None],
+    *,
+    jobs: int,
+) -> Iterator[tuple[str, str, bytes]]:
+    """Every district's packet as (code, file name, bytes), built by `jobs` processes.
+
+    Packets come back in completion order; the first failure is raised.
+    """
+    if jobs <= 1:
+        for code, index in summaries.items():
+            yield _worker_packet(database_url, str(rubrics_dir), cycle_name, code, index)
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        futures = [
+            pool.submit(_worker_packet, database_url, str(rubrics_dir), cycle_name, code, index)
+            for code, index in summaries.items()
+        ]
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise

@@ -51,7 +51,7 @@ def test_export_all_writes_every_packet(cli_env, tmp_path, capsys):
 
 
 def test_export_failure_leaves_no_partial_packet(cli_env, tmp_path, monkeypatch, capsys):
-    import exports.cli
+    import exports.packet
 
     calls = []
 
@@ -59,11 +59,13 @@ def test_export_failure_leaves_no_partial_packet(cli_env, tmp_path, monkeypatch,
         calls.append(1)
         if len(calls) == 3:
             raise OSError("disk full")
-        return build_packet(*args, **kwargs)
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(exports.cli, "build_packet", failing)
+    real = exports.packet.build_packet
+    monkeypatch.setattr(exports.packet, "build_packet", failing)
     out = tmp_path / "out"
-    assert main(["export", "all", "--cycle", "2015-16", "--out", str(out)]) == 1
+    args = ["export", "all", "--cycle", "2015-16", "--out", str(out), "--jobs", "1"]
+    assert main(args) == 1
     assert capsys.readouterr().err.endswith("error: disk full\n")
     assert list(out.iterdir()) == []
 
@@ -74,3 +76,11 @@ def test_export_unknown_district_is_one_line_error(cli_env, tmp_path, capsys):
     assert code == 2
     assert capsys.readouterr().err == "error: no district with code 'ZZ'\n"
     assert not out.exists()
+
+
+def test_export_all_in_parallel_gives_the_same_packets(cli_env, tmp_path):
+    for jobs in ("1", "2"):
+        args = ["export", "all", "--cycle", "2015-16", "--out", str(tmp_path / jobs)]
+        assert main([*args, "--jobs", jobs]) == 0
+    for one in sorted((tmp_path / "1").iterdir()):
+        assert (tmp_path / "2" / one.name).read_bytes() == one.read_bytes()
