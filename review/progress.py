@@ -62,7 +62,7 @@ def cycle_progress(
                 self_percent=percent(own, len(rubric.items)),
                 evidence_missing=missing,
                 reviewer_percent=reviewers,
-            open_flags=flags[district.code],
+                open_flags=flags[district.code],
                 overdue=overdue(cycle.deadlines, Phase(part.phase), today),
             )
         )

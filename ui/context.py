@@ -6,8 +6,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from review.cycles import pinned_rubric
+from review.cycles import get_cycle, pinned_rubric
 from review.db import Cycle, Database
+from review.index.compute import IndexResults
+from review.index.district import cycle_results
+from review.index.store import count_results
 from review.rubrics import Catalogue, Rubric
 from review.settings import Settings
 
@@ -40,3 +43,20 @@ def rubric_of(cycle: Cycle) -> Rubric:
     path = root / cycle.rubric_id / f"{cycle.rubric_version}.yaml"
     mtime = path.stat().st_mtime_ns if path.exists() else 0
     return _rubric(str(root), cycle.rubric_id, cycle.rubric_version, cycle.rubric_hash, mtime)
+
+
+@st.cache_resource(show_spinner="Computing the index…", max_entries=4)
+def _index_results(url: str, specs_dir: str, cycle_name: str, rows: int) -> IndexResults | None:
+    # `rows` is part of the key so an import of new results recomputes.
+    with _database(url).session() as session:
+        cycle = get_cycle(session, cycle_name)
+    return cycle_results(_database(url), Path(specs_dir), cycle)
+
+
+def index_results(cycle: Cycle) -> IndexResults | None:
+    """The network's computed index results for a cycle, cached until its results change."""
+    with database().session() as session:
+        rows = count_results(session, cycle)
+    return _index_results(
+        settings().database_url, str(settings().index_specs_dir), cycle.name, rows
+    )

@@ -31,7 +31,19 @@ PAGES = (
     PageSpec("home", "My work", "🏠", "", _for()),
     PageSpec("self_evaluation", "Self-evaluation", "📝", "District", _for(Role.DISTRICT_EDITOR)),
     PageSpec("peer_review", "Rate a district", "🔍", "Peer review", _for(Role.PEER_REVIEWER)),
+    PageSpec(
+        "reconciliation",
+        "Reconcile ratings",
+        "⚖️",
+        "Peer review",
+        _for(Role.PEER_REVIEWER, Role.COORDINATOR),
+    ),
+    PageSpec("practice", "Practice library", "💡", "", _for()),
     PageSpec("progress", "Progress", "📊", "Coordinator", _for(Role.COORDINATOR)),
+    PageSpec("calibration", "Calibration", "🎯", "Coordinator", _for(Role.COORDINATOR)),
+    PageSpec(
+        "index_summary", "Index summary", "📈", "", _for(Role.COORDINATOR, Role.DISTRICT_EDITOR)
+    ),
     PageSpec("setup", "Cycle setup", "⚙️", "Coordinator", _for(Role.COORDINATOR)),
     PageSpec("rubrics", "Rubrics", "📚", "Coordinator", _for(Role.COORDINATOR)),
     PageSpec("packets", "Review packets", "📦", "", _for()),

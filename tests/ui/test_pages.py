@@ -16,6 +16,10 @@ WHO = {
     "setup": "coordinator@core.example",
     "rubrics": "coordinator@core.example",
     "packets": "coordinator@core.example",
+    "reconciliation": "coordinator@core.example",
+    "practice": "lead@alv.example",
+    "calibration": "coordinator@core.example",
+    "index_summary": "lead@fhu.example",
 }
 
 

@@ -1,0 +1,186 @@
+"""Reconciliation in a real browser: a flagged disagreement is discussed, adjudicated, finalized.
+
+This module runs its own server on its own demo database, because it finalizes FHU and the
+other e2e modules share the session server. Every FHU item but the flagged one is decided
+through the domain API first, so the browser handles only the disagreement:
+CPU (peer reviewer of FHU) posts to the discussion; the coordinator adjudicates and finalizes.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from review import accounts, cycles, reconcile
+from review.db import Comment, Database, Decision, District, User
+from review.demo import CYCLE, PASSWORD, load_demo
+from review.rubrics import Catalogue
+from review.settings import PROJECT_ROOT, Settings
+from tests.e2e.conftest import DemoServer, Shot, _free_port, _wait_healthy
+
+pytestmark = [
+    pytest.mark.e2e,
+    # pytest-playwright 0.10's base_url fixture trips a pytest 9 deprecation; harmless.
+    pytest.mark.filterwarnings("ignore::pytest.PytestRemovedIn10Warning"),
+]
+
+CODE, FLAGGED = "FHU", "P2-INDEX-DATA"  # the demo's FHU item rated 4 by ALV and 2 by CPU
+REVIEWER, COORDINATOR = "lead@cpu.example", "coordinator@core.example"
+
+
+def _actor(session, email: str):
+    user = session.scalar(select(User).where(User.email == email))
+    assert user is not None, email
+    return accounts.actor_for(user)
+
+
+def _decide_all_but_flagged(db: Database, settings: Settings) -> None:
+    """Each other item the way its queue entry asks: confirm, choose or agree a consensus."""
+    with db.session() as s:
+        cycle = cycles.get_cycle(s, CYCLE)
+        rubric = cycles.cycle_rubric(Catalogue(settings.rubrics_dir), cycle)
+        reviewer = _actor(s, REVIEWER)
+        district_id = cycles.get_district(s, CODE).id
+        for entry in reconcile.queue(s, cycle, rubric, district_id):
+            if entry.item == FLAGGED:
+                continue
+            where = {"district_id": district_id, "item_id": entry.item}
+            lowest = min(r.level for r in entry.peer_ratings if r.level is not None)
+            if entry.needs == reconcile.NEEDS_CONFIRM:
+                reconcile.confirm_agreement(s, reviewer, cycle, rubric, **where)
+            elif entry.needs == reconcile.NEEDS_CHOICE:
+                reconcile.choose_level(
+                    s, reviewer, cycle, rubric, **where, level=lowest, rationale="e2e setup"
+                )
+            else:
+                reconcile.agree_consensus(
+                    s, reviewer, cycle, rubric, **where, level=lowest, rationale="e2e setup"
+                )
+
+
+@pytest.fixture(scope="module")
+def recon_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+    folder = tmp_path_factory.mktemp("e2e-reconcile")
+    url = f"sqlite:///{folder / 'demo.db'}"
+    settings = Settings.from_env({}, database_url=url, bcrypt_rounds=4)
+    db = Database(url)
+    load_demo(db, settings)
+    _decide_all_but_flagged(db, settings)
+    port = _free_port()
+    log = folder / "streamlit.log"
+    env = {**os.environ, "REVIEW_DATABASE_URL": url, "REVIEW_BCRYPT_ROUNDS": "4"}
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.headless=true",
+                "--server.address=127.0.0.1",
+                f"--server.port={port}",
+                "--browser.gatherUsageStats=false",
+                "--server.fileWatcherType=none",
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(proc, base, log)
+        yield DemoServer(url=base, db=db, settings=settings)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        db.dispose()
+
+
+def _sign_in(page: Page, base_url: str, email: str) -> None:
+    page.goto(base_url)
+    expect(page.get_by_role("heading", name="District Peer Review")).to_be_visible()
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_role("heading", name="My work")).to_be_visible()
+
+
+def _open_fhu(page: Page) -> None:
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Reconcile ratings").click()
+    expect(page.get_by_role("heading", name="Reconcile ratings")).to_be_visible()
+    page.get_by_role("combobox", name="District").click()
+    page.get_by_role("option", name="FHU · Fairhaven Unified").click()
+    expect(page.get_by_text("Cycle 2015-16 · Fairhaven Unified")).to_be_visible()
+
+
+def test_flagged_disagreement_is_discussed_adjudicated_and_finalized(
+    page: Page, recon_server: DemoServer, shot: Shot
+) -> None:
+    db = recon_server.db
+    with db.session() as s:
+        cycle = cycles.get_cycle(s, CYCLE)
+        rubric = cycles.cycle_rubric(Catalogue(recon_server.settings.rubrics_dir), cycle)
+        district_id = s.scalar(select(District.id).where(District.code == CODE))
+        queue = reconcile.queue(s, cycle, rubric, district_id)
+    assert [(e.item, e.needs) for e in queue if e.needs != reconcile.DECIDED] == [
+        (FLAGGED, reconcile.NEEDS_CONSENSUS)
+    ]
+    assert {r.rater: r.level for r in queue[0].peer_ratings} == {"ALV": 4, "CPU": 2}
+    message = "CPU: the survey reached only half the schools; is that a 4?"
+    rationale = "Index data were complete; survey participation fell short in half the schools."
+
+    _sign_in(page, recon_server.url, REVIEWER)
+    _open_fhu(page)
+    expect(page.get_by_text("peer disagreement: Peers rated 2 and 4 (spread 2)")).to_be_visible()
+    shot("1-flagged")
+    page.get_by_label("Message").fill(message)
+    page.get_by_role("button", name="Post").click()
+    expect(page.get_by_text("Posted to the discussion.")).to_be_visible()
+    expect(page.get_by_text(message)).to_be_visible()
+    shot("2-posted")
+
+    page.get_by_test_id("stSidebar").get_by_role("button", name="Sign out").click()
+    _sign_in(page, recon_server.url, COORDINATOR)
+    _open_fhu(page)
+    expect(page.get_by_text(message)).to_be_visible()
+    form = page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name="Adjudicate"))
+    form.get_by_test_id("stRadio").get_by_text("3 Implementing", exact=True).click()
+    form.get_by_label("Rationale: why this level").fill(rationale)
+    form.get_by_role("button", name="Adjudicate").click()
+    expect(
+        page.get_by_text(f"{CODE} {FLAGGED}: final level 3 (coordinator adjudication).")
+    ).to_be_visible()
+    shot("3-adjudicated")
+
+    page.get_by_role("button", name="Finalize district").click()
+    expect(page.get_by_text("Finalized Fairhaven Unified.")).to_be_visible()
+    shot("4-final")
+
+    with db.session() as s:
+        coordinator_id = _actor(s, COORDINATOR).user_id
+        part = cycles.participation(s, cycles.get_cycle(s, CYCLE), district_id)
+        decision = s.scalar(
+            select(Decision).where(Decision.district_id == district_id, Decision.item_id == FLAGGED)
+        )
+        bodies = s.scalars(select(Comment.body).where(Comment.district_id == district_id)).all()
+        assert part.phase == "final"
+        assert decision is not None
+        assert (decision.level, decision.method, decision.rationale, decision.decided_by) == (
+            3,
+            "adjudication",
+            rationale,
+            coordinator_id,
+        )
+    assert message in bodies
