@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -143,16 +144,14 @@ def _wait_healthy(proc: subprocess.Popen[bytes], url: str, log: Path) -> None:
         time.sleep(0.1)
 
 
-@pytest.fixture(scope="session")
-def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
-    """`streamlit run app.py` on a fresh demo database, for the whole session."""
-    folder = tmp_path_factory.mktemp("e2e")
+@contextmanager
+def serve_demo(folder: Path, prepare: Callable[[Database, Settings], None]) -> Iterator[DemoServer]:
+    """`streamlit run app.py` on a fresh demo database, prepared by `prepare`, until exit."""
     url = f"sqlite:///{folder / 'demo.db'}"
     settings = Settings.from_env({}, database_url=url, bcrypt_rounds=4)
     db = Database(url)
     load_demo(db, settings)
-    _prefill_self_evaluation(db, settings, EDITOR_CODE)
-
+    prepare(db, settings)
     port = _free_port()
     log = folder / "streamlit.log"
     env = {**os.environ, "REVIEW_DATABASE_URL": url, "REVIEW_BCRYPT_ROUNDS": "4"}
@@ -187,6 +186,16 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer
             proc.kill()
             proc.wait()
         db.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+    """The app on a demo database whose editor district is prefilled but for one item."""
+    with serve_demo(
+        tmp_path_factory.mktemp("e2e"),
+        lambda db, settings: _prefill_self_evaluation(db, settings, EDITOR_CODE),
+    ) as server:
+        yield server
 
 
 Shot = Callable[[str], Path]

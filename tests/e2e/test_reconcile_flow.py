@@ -8,9 +8,6 @@ CPU (peer reviewer of FHU) posts to the discussion; the coordinator adjudicates 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
@@ -19,10 +16,10 @@ from sqlalchemy import select
 
 from review import accounts, cycles, reconcile
 from review.db import Comment, Database, Decision, District, User
-from review.demo import CYCLE, PASSWORD, load_demo
+from review.demo import CYCLE, PASSWORD
 from review.rubrics import Catalogue
-from review.settings import PROJECT_ROOT, Settings
-from tests.e2e.conftest import DemoServer, Shot, _free_port, _wait_healthy
+from review.settings import Settings
+from tests.e2e.conftest import DemoServer, Shot, serve_demo
 
 pytestmark = [
     pytest.mark.e2e,
@@ -66,46 +63,8 @@ def _decide_all_but_flagged(db: Database, settings: Settings) -> None:
 
 @pytest.fixture(scope="module")
 def recon_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
-    folder = tmp_path_factory.mktemp("e2e-reconcile")
-    url = f"sqlite:///{folder / 'demo.db'}"
-    settings = Settings.from_env({}, database_url=url, bcrypt_rounds=4)
-    db = Database(url)
-    load_demo(db, settings)
-    _decide_all_but_flagged(db, settings)
-    port = _free_port()
-    log = folder / "streamlit.log"
-    env = {**os.environ, "REVIEW_DATABASE_URL": url, "REVIEW_BCRYPT_ROUNDS": "4"}
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.headless=true",
-                "--server.address=127.0.0.1",
-                f"--server.port={port}",
-                "--browser.gatherUsageStats=false",
-                "--server.fileWatcherType=none",
-            ],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(proc, base, log)
-        yield DemoServer(url=base, db=db, settings=settings)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        db.dispose()
+    with serve_demo(tmp_path_factory.mktemp("e2e-reconcile"), _decide_all_but_flagged) as server:
+        yield server
 
 
 def _sign_in(page: Page, base_url: str, email: str) -> None:
