@@ -71,19 +71,14 @@ st.text("Narrative " * 30)
 st.metric("Parents reached", "120")
 st.caption("20.0 per 1,000 students")
 for n in range(3):
-    with st.expander(f"file {n}"):
-        st.caption("What the file shows")
-        st.text("Preview text " * 40)
-        st.download_button("Download", b"x" * 4000, key=f"download_{n}")
+    st.expander(f"file {n}", key=f"file_{n}", on_change="rerun")
 st.subheader("Your rating")
 with st.form("rating"):
     st.radio("Level", ["Not rated", "1", "2", "3", "4"], horizontal=True)
     st.text_area("Rationale", "Level 3: " + "evidence text " * 20)
     st.text_area("Suggestions", "Share sign-in sheets by school.")
     st.form_submit_button("Save rating")
-with st.expander("Ask the district a question about this item"):
-    st.text_area("Question")
-    st.button("Send question")
+st.expander("Ask the district a question about this item", key="ask", on_change="rerun")
 """
 EVIDENCE_FILES = ("stakeholder_meeting_agenda.pdf", "parent_meeting_signin.csv")
 EVIDENCE_FILES += ("climate_survey_summary.xlsx",)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from review.access import PHASE_LABELS, Phase
 from review.cycles import participants, reviewers_of
 from review.db import Cycle
-from review.ratings import linked_items, ratings_of
+from review.ratings import is_rated, linked_items, ratings_of
 from review.reconcile import open_flags
 from review.rubrics import Rubric
 
@@ -42,11 +42,7 @@ def cycle_progress(
     rows = []
     for district, part in participants(session, cycle):
         ratings = ratings_of(session, cycle, district.id)
-        rated = {
-            (r.rater_district_id, r.item_id)
-            for r in ratings
-            if r.level is not None or r.not_applicable
-        }
+        rated = {(r.rater_district_id, r.item_id) for r in ratings if is_rated(r)}
         own = sum((district.id, item.id) in rated for item in rubric.items)
         evidence = linked_items(session, cycle, district.id)
         missing = sum(1 for i in rubric.items if i.evidence_required and not evidence.get(i.id))

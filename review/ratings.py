@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from typing import Protocol
+
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -192,15 +195,51 @@ def find_rating(
     )
 
 
-def ratings_of(session: Session, cycle: Cycle, district_id: int) -> list[Rating]:
-    """Every rating of a district in a cycle (self and peers), by item then rater."""
-    return list(
-        session.scalars(
-            select(Rating)
-            .where(Rating.cycle_id == cycle.id, Rating.district_id == district_id)
-            .order_by(Rating.item_id, Rating.rater_district_id)
+class _Rated(Protocol):
+    @property
+    def level(self) -> int | None: ...
+    @property
+    def not_applicable(self) -> bool: ...
+
+
+def is_rated(row: _Rated | None) -> bool:
+    """A rating counts as given once it has a level or says the item does not apply."""
+    return row is not None and (row.level is not None or row.not_applicable)
+
+
+def rated_items(
+    session: Session, cycle: Cycle, district_id: int, rater_district_id: int | None
+) -> frozenset[str]:
+    """The items of a district that one rater has rated (see `is_rated`)."""
+    rows = session.execute(
+        select(Rating.item_id, Rating.level, Rating.not_applicable).where(
+            Rating.cycle_id == cycle.id,
+            Rating.district_id == district_id,
+            Rating.rater_district_id == rater_district_id,
         )
     )
+    return frozenset(row.item_id for row in rows if is_rated(row))
+
+
+def ratings_of(
+    session: Session,
+    cycle: Cycle,
+    district_id: int,
+    *,
+    raters: Collection[int] | None = None,
+    item_id: str | None = None,
+) -> list[Rating]:
+    """Every rating of a district in a cycle (self and peers), by item then rater.
+
+    `raters` keeps only those raters' rows (the district's own id selects its self-ratings);
+    `item_id` keeps one item's.
+    """
+    query = select(Rating).where(Rating.cycle_id == cycle.id, Rating.district_id == district_id)
+    if raters is not None:
+        query = query.where(Rating.rater_district_id.in_(raters))
+    if item_id is not None:
+        query = query.where(Rating.item_id == item_id)
+    return list(session.scalars(query.order_by(Rating.item_id, Rating.rater_district_id)))
 
 
 def linked_items(session: Session, cycle: Cycle, district_id: int) -> dict[str, int]:
@@ -229,7 +268,7 @@ def missing_for_submission(
     missing = []
     for item in rubric.items:
         row = own.get(item.id)
-        rated = row is not None and (row.level is not None or row.not_applicable)
+        rated = is_rated(row)
         if item.required and not rated:
             missing.append(f"{item.id} ({item.title}) has no level")
         applicable = not (row is not None and row.not_applicable)

@@ -80,7 +80,7 @@ from review.flags import (
     find_flags,
     spread,
 )
-from review.ratings import PEER, SELF
+from review.ratings import PEER, SELF, is_rated
 from review.rubrics import Catalogue, Item, Rubric
 
 AGREEMENT, CHOICE, CONSENSUS, ADJUDICATION = "agreement", "choice", "consensus", "adjudication"
@@ -507,7 +507,7 @@ def _missing_raters(network: _Network, item: Item, district_id: int) -> list[str
     """Reviewer codes who have not rated a required item yet (optional items never wait)."""
     if not item.required:
         return []
-    rated = {r.rater_district_id for r in network.peer_ratings(district_id, item.id) if _rated(r)}
+    rated = {r.rater_district_id for r in network.peer_ratings(district_id, item.id) if is_rated(r)}
     return sorted(
         network.code(reviewer)
         for reviewer in network.reviewers.get(district_id, ())
@@ -515,16 +515,12 @@ def _missing_raters(network: _Network, item: Item, district_id: int) -> list[str
     )
 
 
-def _rated(row: _Score) -> bool:
-    return row.level is not None or row.not_applicable
-
-
 def _rated_values(network: _Network, district_id: int, item_id: str) -> list[int | str]:
     """The peers' levels, with "not applicable" as a value of its own; unrated rows left out."""
     return [
         _NA if row.not_applicable or row.level is None else row.level
         for row in network.peer_ratings(district_id, item_id)
-        if _rated(row)
+        if is_rated(row)
     ]
 
 
@@ -817,7 +813,7 @@ def _levels_text(target: _Target) -> str:
     return ", ".join(
         f"{target.network.code(r.rater_district_id)}: {_NA if r.not_applicable else r.level}"
         for r in target.network.peer_ratings(target.district.id, target.item.id)
-        if _rated(r)
+        if is_rated(r)
     )
 
 
@@ -1406,7 +1402,7 @@ def _top_level_basis(network: _Network, rubric: Rubric, item: Item, district_id:
     decision = network.decisions.get((district_id, item.id))
     if decision is not None:
         return "final" if decision.level == rubric.top_level else None
-    levels = [r.level for r in network.peer_ratings(district_id, item.id) if _rated(r)]
+    levels = [r.level for r in network.peer_ratings(district_id, item.id) if is_rated(r)]
     return "peer" if levels and set(levels) == {rubric.top_level} else None
 
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from review import evidence
+from review.access import Actor
+from review.db import Cycle
 from review.evidence import EvidenceFile
 from review.preview import Preview, preview
+from ui import context
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)
@@ -15,34 +19,50 @@ def _preview(sha256: str, media_type: str, _data: bytes) -> Preview:
     return preview(_data, media_type)
 
 
-def show(file: EvidenceFile, data: bytes, *, key: str) -> None:
+def show(file: EvidenceFile, actor: Actor, cycle: Cycle, *, key: str) -> None:
+    """One file as an expander; its bytes are read and previewed only while it is open.
+
+    A reviewer opens one or two files of an item; reading and rendering every file on every
+    rerun made the page pay for all of them.
+    """
     size = f"{file.size / 1024:.0f} KB" if file.size >= 1024 else f"{file.size} B"
-    with st.expander(f"📎 {file.file_name} · {size}"):
+    box = st.expander(
+        f"📎 {file.file_name} · {size}", key=f"evidence_{key}_{file.id}", on_change="rerun"
+    )
+    if not box.open:
+        return
+    with box:
         if file.description:
             st.caption(file.description)
-        shown = _preview(file.sha256, file.media_type, data)
-        if shown.kind == "image":
-            st.image(data)
-        elif shown.kind == "pages":
-            for number, text in enumerate(shown.pages, start=1):
-                st.markdown(f"*Page {number}*")
-                st.text(text or "(no text on this page)")
-        elif shown.kind == "table":
-            st.dataframe(
-                {
-                    h or f"column {i + 1}": [r[i] for r in shown.rows]
-                    for i, h in enumerate(shown.header)
-                },
-                hide_index=True,
-            )
-        elif shown.kind == "text":
-            st.text(shown.text)
-        if shown.note:
-            st.caption(shown.note)
-        st.download_button(
-            "Download",
-            data,
-            file_name=file.file_name,
-            mime=file.media_type,
-            key=f"download_{key}_{file.id}",
+        with context.database().session() as session:
+            data = evidence.read_evidence(session, actor, cycle, file.id)
+        _render(file, data, key=key)
+
+
+def _render(file: EvidenceFile, data: bytes, *, key: str) -> None:
+    shown = _preview(file.sha256, file.media_type, data)
+    if shown.kind == "image":
+        st.image(data)
+    elif shown.kind == "pages":
+        for number, text in enumerate(shown.pages, start=1):
+            st.markdown(f"*Page {number}*")
+            st.text(text or "(no text on this page)")
+    elif shown.kind == "table":
+        st.dataframe(
+            {
+                h or f"column {i + 1}": [r[i] for r in shown.rows]
+                for i, h in enumerate(shown.header)
+            },
+            hide_index=True,
         )
+    elif shown.kind == "text":
+        st.text(shown.text)
+    if shown.note:
+        st.caption(shown.note)
+    st.download_button(
+        "Download",
+        data,
+        file_name=file.file_name,
+        mime=file.media_type,
+        key=f"download_{key}_{file.id}",
+    )

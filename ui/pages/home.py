@@ -5,7 +5,7 @@ from datetime import date
 import streamlit as st
 
 from review.access import Role
-from review.cycles import assigned_to
+from review.cycles import reviewed_by
 from review.db import District
 from review.progress import cycle_progress
 from ui import context, state
@@ -22,9 +22,7 @@ with context.database().session() as s:
     cycle, rubric = cycle_picker.current(s)
     rows = {p.code: p for p in cycle_progress(s, cycle, rubric, date.today())}
     own = s.get(District, actor.district_id) if actor.district_id else None
-    reviewing = [
-        d.code for d in (s.get(District, i) for i in assigned_to(s, cycle, actor.district_id)) if d
-    ]
+    reviewing = [d.code for d in reviewed_by(s, cycle, actor.district_id)]
 st.write(f"Cycle **{cycle.name}**, rubric {rubric.title} ({rubric.key}).")
 
 if actor.has(Role.DISTRICT_EDITOR) and own is not None and own.code in rows:

@@ -4,8 +4,7 @@ import streamlit as st
 
 from review import comments, evidence, ratings
 from review.access import PHASE_LABELS, Phase
-from review.cycles import assigned_to, participation
-from review.db import District
+from review.cycles import participation, reviewed_by
 from ui import context, state
 from ui.components import cycle as cycle_picker
 from ui.components import descriptors, evidence_view
@@ -18,14 +17,7 @@ state.show_flash()
 
 with db.session() as s:
     cycle, rubric = cycle_picker.current(s)
-    assigned = sorted(
-        (
-            d
-            for d in (s.get(District, i) for i in assigned_to(s, cycle, actor.district_id))
-            if d is not None
-        ),
-        key=lambda d: d.code,
-    )
+    assigned = reviewed_by(s, cycle, actor.district_id)
 if not assigned:
     st.info(f"You have no district to review in cycle {cycle.name}.")
     st.stop()
@@ -48,10 +40,8 @@ district = next(d for d in assigned if d.code == code)
 
 with db.session() as s:
     phase = Phase(participation(s, cycle, district.id).phase)
-    rows = ratings.ratings_of(s, cycle, district.id)
+    mine = ratings.rated_items(s, cycle, district.id, actor.district_id)
     files = evidence.evidence_for(s, cycle, district.id)
-self_rows = {r.item_id: r for r in rows if r.source == ratings.SELF}
-mine = {r.item_id: r for r in rows if r.rater_district_id == actor.district_id}
 open_for_rating = phase in (Phase.SELF_SUBMITTED, Phase.PEER_REVIEW)
 
 st.caption(f"{PHASE_LABELS[phase]} · you have rated {len(mine)} of {len(rubric.items)} items")
@@ -75,9 +65,16 @@ item_id = st.selectbox(
 )
 item = rubric.item(item_id)
 descriptors.show(rubric, item)
+with db.session() as s:
+    shown = {
+        r.rater_district_id: r
+        for r in ratings.ratings_of(
+            s, cycle, district.id, raters={district.id, actor.district_id}, item_id=item.id
+        )
+    }
+own, row = shown.get(district.id), shown.get(actor.district_id)
 
 st.subheader(f"{district.name}'s self-evaluation")
-own = self_rows.get(item.id)
 if own is None:
     st.caption("Not rated by the district yet.")
 else:
@@ -89,12 +86,10 @@ else:
             per_thousand = 1000 * value / district.enrollment if district.enrollment else 0
             st.metric(measure.label, f"{value:,}", help="as reported by the district")
             st.caption(f"{per_thousand:.1f} per 1,000 students")
-with db.session() as s:
-    for file in (f for f in files if item.id in f.items):
-        evidence_view.show(file, evidence.read_evidence(s, actor, cycle, file.id), key="peer")
+for file in (f for f in files if item.id in f.items):
+    evidence_view.show(file, actor, cycle, key="peer")
 
 st.subheader("Your rating")
-row = mine.get(item.id)
 version_key = f"peer_version_{code}_{item.id}"
 if version_key not in st.session_state:
     st.session_state[version_key] = row.row_version if row else None
@@ -146,16 +141,23 @@ if saved:
         state.flash(f"Saved your rating of {item.id} (version {result.row_version}).")
         st.rerun()
 
-with st.expander("Ask the district a question about this item"):
-    question = st.text_area("Question", key=f"question_{code}_{item.id}")
-    if st.button("Send question", key=f"ask_{code}_{item.id}"):
-        act(
-            lambda s: comments.ask_question(
-                s, actor, cycle, district_id=district.id, item_id=item.id, body=question
-            ),
-            done="Sent. The district sees it on its self-evaluation page.",
-        )
-    with db.session() as s:
-        for message in comments.thread(s, cycle, district.id, item.id):
-            st.markdown(f"**{message.author}** ({message.kind}):")
-            st.text(message.body)
+# Lazy: the thread is read only when the reviewer opens it.
+questions = st.expander(
+    "Ask the district a question about this item",
+    key=f"questions_{code}_{item.id}",
+    on_change="rerun",
+)
+if questions.open:
+    with questions:
+        question = st.text_area("Question", key=f"question_{code}_{item.id}")
+        if st.button("Send question", key=f"ask_{code}_{item.id}"):
+            act(
+                lambda s: comments.ask_question(
+                    s, actor, cycle, district_id=district.id, item_id=item.id, body=question
+                ),
+                done="Sent. The district sees it on its self-evaluation page.",
+            )
+        with db.session() as s:
+            for message in comments.thread(s, cycle, district.id, item.id):
+                st.markdown(f"**{message.author}** ({message.kind}):")
+                st.text(message.body)

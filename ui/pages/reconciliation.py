@@ -195,9 +195,8 @@ if entry.evidence:
     st.markdown("#### Evidence")
     with db.session() as s:
         files = {f.id: f for f in evidence.evidence_for(s, cycle, district.id)}
-        for summary in entry.evidence:
-            data = evidence.read_evidence(s, actor, cycle, summary.evidence_id)
-            evidence_view.show(files[summary.evidence_id], data, key=f"recon_{slot}")
+    for summary in entry.evidence:
+        evidence_view.show(files[summary.evidence_id], actor, cycle, key=f"recon_{slot}")
 
 st.markdown("#### Discussion")
 for message in entry.discussion:

@@ -36,16 +36,14 @@ editable = part.phase == Phase.DRAFT
 
 st.title(f"Self-evaluation · {district.name}")
 state.show_flash()
-rated = sum(
-    1 for i in rubric.items if i.id in own and (own[i.id].level or own[i.id].not_applicable)
-)
+rated = sum(1 for i in rubric.items if ratings.is_rated(own.get(i.id)))
 st.caption(f"Cycle {cycle.name} · rubric {rubric.key} · {PHASE_LABELS[Phase(part.phase)]}")
 st.progress(rated / len(rubric.items), text=f"{rated} of {len(rubric.items)} items rated")
 
 
 def _status(item: Item) -> str:
     row = own.get(item.id)
-    done = row is not None and (row.level is not None or row.not_applicable)
+    done = ratings.is_rated(row)
     needs_file = item.evidence_required and not any(item.id in f.items for f in files)
     return "✅" if done and not needs_file else ("⚠️" if done else "○")
 
@@ -136,9 +134,8 @@ if editable:
 
 st.subheader("Evidence")
 linked = [f for f in files if item.id in f.items]
-with db.session() as s:
-    for file in linked:
-        evidence_view.show(file, evidence.read_evidence(s, actor, cycle, file.id), key="self")
+for file in linked:
+    evidence_view.show(file, actor, cycle, key="self")
 if not linked:
     st.caption("No evidence linked to this item yet.")
 if editable:
