@@ -24,6 +24,7 @@ class Preview:
 
     kind: str
     pages: tuple[str, ...] = ()
+    title: tuple[str, ...] = ()
     header: tuple[str, ...] = ()
     rows: tuple[tuple[str, ...], ...] = field(default_factory=tuple)
     text: str = ""
@@ -72,14 +73,36 @@ def _decode(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-def _table(rows: list[list[str]]) -> Preview:
+def _table(rows: list[list[str]], total: int | None = None) -> Preview:
+    """A table from its non-blank rows; `total` is the sheet's row count when only part was read.
+
+    Title lines above the header (a sheet's heading, a "synthetic data" label) are kept apart
+    as `title`, so the header is the row that names the columns.
+    """
     rows = [r for r in rows if any(cell.strip() for cell in r)]
     if not rows:
         return Preview(kind="none", note="The table is empty.")
+    start = _header_row(rows)
+    title = tuple(" ".join(c.strip() for c in r if c.strip()) for r in rows[:start])
+    rows = rows[start:]
     width = max(len(r) for r in rows)
     padded = [tuple(r + [""] * (width - len(r))) for r in rows]
-    note = f"First {MAX_ROWS} of {len(padded) - 1} rows." if len(padded) - 1 > MAX_ROWS else ""
-    return Preview(kind="table", header=padded[0], rows=tuple(padded[1 : MAX_ROWS + 1]), note=note)
+    count = len(padded) - 1 if total is None else total - start - 1
+    note = f"First {MAX_ROWS} of {count} rows." if count > MAX_ROWS else ""
+    return Preview(
+        kind="table",
+        title=title,
+        header=padded[0],
+        rows=tuple(padded[1 : MAX_ROWS + 1]),
+        note=note,
+    )
+
+
+def _header_row(rows: list[list[str]], scan: int = 10) -> int:
+    """The first row filled at least half as wide as the fullest of the first rows."""
+    filled = [sum(1 for c in r if c.strip()) for r in rows[:scan]]
+    needed = max(2, (max(filled) + 1) // 2)
+    return next((n for n, count in enumerate(filled) if count >= needed), 0)
 
 
 def _csv(data: bytes) -> Preview:
@@ -95,8 +118,9 @@ def _xlsx(data: bytes) -> Preview:
         ["" if v is None else str(v) for v in row]
         for row in sheet.iter_rows(max_row=MAX_ROWS + 20, values_only=True)
     ]
+    total = sheet.max_row if sheet.max_row and sheet.max_row > len(rows) else None
     workbook.close()
-    return _table(rows)
+    return _table(rows, total)
 
 
 def _office_text(data: bytes, part: str, paragraph: str, run: str) -> str:

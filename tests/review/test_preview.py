@@ -69,3 +69,34 @@ def test_broken_zip_office_file_gives_a_note():
         buf.getvalue(), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     )
     assert shown.kind == "none"
+
+
+def test_table_title_lines_above_the_header_are_kept_apart():
+    data = (PROJECT_ROOT / "sample_evidence" / "climate_survey_summary.xlsx").read_bytes()
+    shown = preview(data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    assert shown.title == (
+        "SYNTHETIC DEMO DATA — fictional district",
+        "Cedar Plains Unified — Culture-climate survey, students grades 5-12, fall 2015 "
+        "(percent favourable)",
+    )
+    assert shown.header[:3] == ("School", "Student participation %", "I feel safe at school")
+    assert shown.rows[0][:3] == ("Prairie Lark Elementary", "91", "84")
+
+
+def test_a_header_with_one_blank_cell_is_still_the_header():
+    shown = preview(b",fall,spring\nElm,81,84\nOak,70,72\n", "text/csv")
+    assert (shown.title, shown.header) == ((), ("", "fall", "spring"))
+
+
+def test_large_sheet_note_counts_every_row():
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["school", "n"])
+    for n in range(500):
+        ws.append([f"S{n}", n])
+    buf = io.BytesIO()
+    wb.save(buf)
+    shown = preview(
+        buf.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    assert (len(shown.rows), shown.note) == (200, "First 200 of 500 rows.")

@@ -27,7 +27,10 @@ def show(file: EvidenceFile, actor: Actor, cycle: Cycle, *, key: str) -> None:
     """
     size = f"{file.size / 1024:.0f} KB" if file.size >= 1024 else f"{file.size} B"
     box = st.expander(
-        f"📎 {file.file_name} · {size}", key=f"evidence_{key}_{file.id}", on_change="rerun"
+        f"{file.file_name} · {size}",
+        icon=":material/attach_file:",
+        key=f"evidence_{key}_{file.id}",
+        on_change="rerun",
     )
     if not box.open:
         return
@@ -48,6 +51,8 @@ def _render(file: EvidenceFile, data: bytes, *, key: str) -> None:
             st.markdown(f"*Page {number}*")
             st.text(text or "(no text on this page)")
     elif shown.kind == "table":
+        if shown.title:
+            st.caption("  \n".join(shown.title))
         st.dataframe(
             {
                 h or f"column {i + 1}": [r[i] for r in shown.rows]
