@@ -67,10 +67,11 @@ def _save() -> None:
     level, not_applicable = descriptors.parse_level(
         rubric, st.session_state.get(f"self_level_{item.id}")
     )
-    values = {
-        m.id: int(st.session_state.get(f"self_ctx_{item.id}_{m.id}") or 0)
-        for m in item.context_measures
+    # A measure left empty is not reported (None), which is not the same as zero.
+    entered = {
+        m.id: st.session_state.get(f"self_ctx_{item.id}_{m.id}") for m in item.context_measures
     }
+    values = {measure: int(value) for measure, value in entered.items() if value is not None}
     data = ratings.RatingInput(
         level=level,
         not_applicable=not_applicable,
@@ -122,7 +123,7 @@ for measure in item.context_measures:
         min_value=0,
         step=1,
         key=f"self_ctx_{item.id}_{measure.id}",
-        value=(row.context_values.get(measure.id, 0) if row else 0),
+        value=row.context_values.get(measure.id) if row else None,
         disabled=not editable,
         on_change=_save,
         help=f"Read per 1,000 students: {district.enrollment:,} enrolled.",
