@@ -28,27 +28,47 @@ def _for(*roles: Role) -> frozenset[Role]:
 
 
 PAGES = (
-    PageSpec("home", "My work", "🏠", "", _for()),
-    PageSpec("self_evaluation", "Self-evaluation", "📝", "District", _for(Role.DISTRICT_EDITOR)),
-    PageSpec("peer_review", "Rate a district", "🔍", "Peer review", _for(Role.PEER_REVIEWER)),
+    PageSpec("home", "My work", ":material/home:", "", _for()),
+    PageSpec(
+        "self_evaluation",
+        "Self-evaluation",
+        ":material/edit_note:",
+        "District",
+        _for(Role.DISTRICT_EDITOR),
+    ),
+    PageSpec(
+        "peer_review",
+        "Rate a district",
+        ":material/rate_review:",
+        "Peer review",
+        _for(Role.PEER_REVIEWER),
+    ),
     PageSpec(
         "reconciliation",
         "Reconcile ratings",
-        "⚖️",
+        ":material/balance:",
         "Peer review",
         _for(Role.PEER_REVIEWER, Role.COORDINATOR),
     ),
-    PageSpec("practice", "Practice library", "💡", "", _for()),
-    PageSpec("progress", "Progress", "📊", "Coordinator", _for(Role.COORDINATOR)),
-    PageSpec("calibration", "Calibration", "🎯", "Coordinator", _for(Role.COORDINATOR)),
+    PageSpec("practice", "Practice library", ":material/lightbulb:", "", _for()),
     PageSpec(
-        "index_summary", "Index summary", "📈", "", _for(Role.COORDINATOR, Role.DISTRICT_EDITOR)
+        "progress", "Progress", ":material/monitoring:", "Coordinator", _for(Role.COORDINATOR)
     ),
-    PageSpec("setup", "Cycle setup", "⚙️", "Coordinator", _for(Role.COORDINATOR)),
-    PageSpec("rubrics", "Rubrics", "📚", "Coordinator", _for(Role.COORDINATOR)),
-    PageSpec("packets", "Review packets", "📦", "", _for()),
+    PageSpec(
+        "calibration", "Calibration", ":material/target:", "Coordinator", _for(Role.COORDINATOR)
+    ),
+    PageSpec(
+        "index_summary",
+        "Index summary",
+        ":material/insights:",
+        "",
+        _for(Role.COORDINATOR, Role.DISTRICT_EDITOR),
+    ),
+    PageSpec("setup", "Cycle setup", ":material/settings:", "Coordinator", _for(Role.COORDINATOR)),
+    PageSpec("rubrics", "Rubrics", ":material/menu_book:", "Coordinator", _for(Role.COORDINATOR)),
+    PageSpec("packets", "Review packets", ":material/inventory_2:", "", _for()),
 )
-SIGN_IN = PageSpec("sign_in", "Sign in", "🔑", "", _for())
+SIGN_IN = PageSpec("sign_in", "Sign in", ":material/key:", "", _for())
 
 
 def specs_for(roles: frozenset[Role]) -> list[PageSpec]:

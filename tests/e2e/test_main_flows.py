@@ -2,8 +2,8 @@
 
 Each test signs in with its own demo account, so the tests share one server and one database
 without touching each other's data:
-- BHU (district editor) completes and submits its self-evaluation;
-- ECU (peer reviewer, Triad South) rates DCU, whose self-evaluation is submitted in the demo;
+- BHU (district editor) completes and submits its self-evaluation with an upload;
+- DCU (peer reviewer, Triad South) opens that upload's preview and rates the item;
 - FHU is used for a refused sign-in.
 """
 
@@ -74,6 +74,10 @@ def _phase(server: DemoServer, code: str) -> str:
 def test_editor_rates_an_item_with_an_upload_and_submits(
     page: Page, demo_server: DemoServer, shot: Shot
 ) -> None:
+    _editor_submits_with_an_upload(page, demo_server, shot)
+
+
+def _editor_submits_with_an_upload(page: Page, demo_server: DemoServer, shot: Shot) -> None:
     item = "P2-INDEX-DATA"  # the first item, left unrated by the fixture
     narrative = "Survey sent to every family in May; 41% answered. Summary attached."
     _sign_in(page, demo_server.url, f"lead@{EDITOR_CODE.lower()}.example")
@@ -135,24 +139,39 @@ def test_editor_rates_an_item_with_an_upload_and_submits(
     ).to_be_visible()
 
 
-def test_peer_reviewer_rates_a_submitted_district(
+def test_peer_reviewer_opens_the_upload_and_rates_the_item(
     page: Page, demo_server: DemoServer, shot: Shot
 ) -> None:
+    """The second half of the flow: a peer of BHU (DCU, Triad South) rates what BHU uploaded.
+
+    Runs after the editor's test in this module; on its own it submits BHU first.
+    """
     item = "P2-INDEX-DATA"
     rationale = "The survey reached every school, but results were not shared with parents."
     suggestions = "Publish the survey results by school and discuss them at a parent evening."
-    assert _phase(demo_server, "DCU") == "self_submitted"
-    _sign_in(page, demo_server.url, "lead@ecu.example")
+    if _phase(demo_server, EDITOR_CODE) == "draft":
+        _editor_submits_with_an_upload(page, demo_server, shot)
+        page.get_by_role("button", name="Sign out").click()
+    _sign_in(page, demo_server.url, "lead@dcu.example")
     expect(page.get_by_role("heading", name="My work")).to_be_visible()
     _open(page, "Rate a district")
     expect(page.get_by_role("heading", name="Rate a district")).to_be_visible()
 
     page.get_by_role("combobox", name="District").click()
-    page.get_by_role("option", name="DCU · Dunmore City Unified").click()
+    page.get_by_role("option", name="BHU · Birch Harbor Unified").click()
     expect(
-        page.get_by_role("heading", name="Dunmore City Unified's self-evaluation")
+        page.get_by_role("heading", name="Birch Harbor Unified's self-evaluation")
     ).to_be_visible()
-    shot("1-district")
+    expect(page.get_by_text("Survey sent to every family in May; 41% answered.")).to_be_visible()
+
+    # The file's preview is rendered only once its expander is opened.
+    preview = page.get_by_test_id("stExpander").filter(has_text=UPLOAD)
+    expect(preview.get_by_test_id("stDataFrame")).to_have_count(0)
+    preview.get_by_text(UPLOAD).click()
+    expect(preview.get_by_text("Climate survey summary, spring 2016")).to_be_visible()
+    expect(preview.get_by_test_id("stDataFrame")).to_be_visible()
+    expect(preview.get_by_role("button", name="Download", exact=True)).to_be_visible()
+    shot("1-evidence")
 
     form = page.get_by_test_id("stForm")
     form.get_by_test_id("stRadio").get_by_text("2 Beginning", exact=True).click()
@@ -162,10 +181,10 @@ def test_peer_reviewer_rates_a_submitted_district(
     expect(page.get_by_text(f"Saved your rating of {item} (version 1).")).to_be_visible()
     shot("2-saved")
 
-    row = _rating(demo_server, "DCU", item, "ECU")
+    row = _rating(demo_server, EDITOR_CODE, item, "DCU")
     assert row is not None
     assert (row.level, row.narrative, row.suggestions) == (2, rationale, suggestions)
-    assert _phase(demo_server, "DCU") == "peer_review"
+    assert _phase(demo_server, EDITOR_CODE) == "peer_review"
 
 
 def test_sign_in_with_a_wrong_password_is_refused(

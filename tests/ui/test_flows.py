@@ -209,3 +209,70 @@ def test_successful_submit_is_committed(app_as, demo_db):
         assert (
             cycles.participation(s, cycles.get_cycle(s, "2015-16"), alv).phase == "self_submitted"
         )
+
+
+def _evidence_id(db, code, file_name):
+    with db.session() as s:
+        return s.scalar(
+            select(Evidence.id).where(
+                Evidence.district_id == _district_id(db, code), Evidence.file_name == file_name
+            )
+        )
+
+
+def test_peer_page_previews_a_file_only_once_it_is_opened(app_as, demo_db):
+    at = app_as("lead@alv.example", "peer_review")
+    assert at.selectbox(key="peer_district").value == "CPU"
+    at.selectbox(key="peer_item_CPU").set_value("P2-STAKEHOLDER").run()
+    labels = [e.label for e in at.expander if " KB" in e.label]
+    assert labels == ["stakeholder_meeting_agenda.pdf · 3 KB", "parent_meeting_signin.csv · 2 KB"]
+    assert not at.dataframe and not at.download_button
+
+    at.session_state[
+        f"evidence_peer_{_evidence_id(demo_db, 'CPU', 'parent_meeting_signin.csv')}"
+    ] = True
+    at.run()
+    table = at.dataframe[0].value
+    assert len(table) == 20
+    assert table.iloc[0][["date", "name", "role"]].to_dict() == {
+        "date": "2015-10-29",
+        "name": "Marisol Quillfeather",
+        "role": "Parent",
+    }
+    assert [b.label for b in at.download_button] == ["Download"]
+
+    agenda = _evidence_id(demo_db, "CPU", "stakeholder_meeting_agenda.pdf")
+    at.session_state[f"evidence_peer_{agenda}"] = True
+    at.run()
+    assert "*Page 1*" in [m.value for m in at.markdown]
+    assert any("School Quality Improvement Index" in t.value for t in at.text)
+    assert len(at.download_button) == 2
+
+
+def test_question_from_a_reviewer_is_answered_on_the_district_page(app_as, demo_db):
+    reviewer = app_as("lead@dcu.example", "peer_review")
+    reviewer.selectbox(key="peer_district").set_value("ECU").run()
+    item = reviewer.selectbox(key="peer_item_ECU").value
+    assert not [t for t in reviewer.text_area if t.key == f"question_ECU_{item}"]
+    reviewer.session_state[f"questions_ECU_{item}"] = True
+    reviewer.run()
+    reviewer.text_area(key=f"question_ECU_{item}").input("Which schools did the survey miss?")
+    reviewer.button(key=f"ask_ECU_{item}").click().run()
+    assert reviewer.success[0].value == "Sent. The district sees it on its self-evaluation page."
+
+    district = app_as("lead@ecu.example", "self_evaluation")
+    district.selectbox(key="self_item").set_value(item).run()
+    assert "Which schools did the survey miss?" in [t.value for t in district.text]
+    question = next(k for k in (b.key for b in district.button) if k.startswith("answer_button_"))
+    district.text_area(key=question.replace("answer_button_", "answer_")).input(
+        "Two alternative schools; they are surveyed in spring."
+    )
+    district.button(key=question).click().run()
+    assert not district.error, [e.value for e in district.error]
+
+    reviewer.run()
+    texts = [t.value for t in reviewer.text]
+    assert texts[-2:] == [
+        "Which schools did the survey miss?",
+        "Two alternative schools; they are surveyed in spring.",
+    ]

@@ -33,7 +33,11 @@ if actor.has(Role.DISTRICT_EDITOR) and own is not None and own.code in rows:
             f"{mine.phase} · {mine.self_percent}% of items rated · "
             f"{mine.evidence_missing} item(s) still need evidence"
         )
-        st.page_link("ui/pages/self_evaluation.py", label="Open the self-evaluation", icon="📝")
+        st.page_link(
+            "ui/pages/self_evaluation.py",
+            label="Open the self-evaluation",
+            icon=":material/edit_note:",
+        )
 if actor.has(Role.PEER_REVIEWER) and reviewing:
     with st.container(border=True):
         st.subheader("Districts you review")
@@ -41,12 +45,16 @@ if actor.has(Role.PEER_REVIEWER) and reviewing:
             row = rows[code]
             done = row.reviewer_percent.get(own.code if own else "", 0)
             st.write(f"**{row.name}** · {row.phase} · you have rated {done}%")
-        st.page_link("ui/pages/peer_review.py", label="Rate a district", icon="🔍")
+        st.page_link(
+            "ui/pages/peer_review.py", label="Rate a district", icon=":material/rate_review:"
+        )
 if actor.has(Role.COORDINATOR):
     with st.container(border=True):
         st.subheader("Network")
         late = sum(1 for r in rows.values() if r.overdue)
         st.write(f"{len(rows)} districts in this cycle · {late} with overdue phases")
-        st.page_link("ui/pages/progress.py", label="Progress dashboard", icon="📊")
+        st.page_link(
+            "ui/pages/progress.py", label="Progress dashboard", icon=":material/monitoring:"
+        )
 if actor.roles == frozenset({Role.OBSERVER}):
     st.info("Finalized review packets will appear here once districts are final.")
