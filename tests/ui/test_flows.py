@@ -175,6 +175,16 @@ def test_changing_the_level_autosaves_a_draft(app_as, demo_db):
     assert after.row_version == (before.row_version + 1 if before else 1)
 
 
+def test_context_measures_left_empty_are_not_reported_as_zero(app_as, demo_db):
+    at = app_as("lead@bhu.example", "self_evaluation")
+    at.selectbox(key="self_item").set_value("P2-STAKEHOLDER").run()
+    assert at.number_input(key="self_ctx_P2-STAKEHOLDER_parents_reached").value is None
+    at.number_input(key="self_ctx_P2-STAKEHOLDER_parents_reached").set_value(120).run()
+    at.radio(key="self_level_P2-STAKEHOLDER").set_value("2 Beginning").run()
+    row = _self_row(demo_db, "BHU", "P2-STAKEHOLDER")
+    assert (row.level, row.context_values) == (2, {"parents_reached": 120})
+
+
 def test_successful_submit_is_committed(app_as, demo_db):
     from review.accounts import actor_for
     from review.cycles import cycle_rubric
