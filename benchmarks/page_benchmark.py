@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import functools
 import io
 import os
 import pstats
@@ -22,8 +21,8 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
-from dataclasses import dataclass, field, replace
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,7 +36,7 @@ from streamlit.testing.v1.local_script_runner import LocalScriptRunner  # noqa: 
 
 from benchmarks._network import DISTRICTS, ITEMS, TRIAD_SIZE, demo_network, generated_network  # noqa: E402
 from review import accounts  # noqa: E402
-from review.db import Database, Rating, User  # noqa: E402
+from review.db import Database, District, Evidence, Rating, User  # noqa: E402
 
 APP = str(ROOT / "app.py")
 PEER_PAGE = "ui/pages/peer_review.py"
@@ -59,8 +58,8 @@ for column in st.columns(5):
 st.selectbox("Item", [f"Item {i}" for i in range(40)])
 st.markdown("**Item 1**")
 st.write("Did the district carry out this requirement?")
-for column in st.columns(4):
-    with column, st.container(border=True):
+for column in st.columns(4, border=True):
+    with column:
         st.markdown("**1 · Level**")
         st.write("Descriptor text.")
         st.caption("Example")
@@ -122,12 +121,11 @@ class Figures:
 
 @dataclass(frozen=True)
 class Subject:
-    """A page to time: its app, the environment it reads, and an optional patch."""
+    """A page to time: its app and the environment it reads."""
 
     name: str
     at: AppTest
     env: dict[str, str | None] = field(default_factory=dict)
-    patch: Callable[[], AbstractContextManager[object]] = nullcontext
 
 
 def measure(subjects: list[Subject], reruns: int) -> list[Figures]:
@@ -135,13 +133,13 @@ def measure(subjects: list[Subject], reruns: int) -> list[Figures]:
     times: dict[str, list[float]] = {s.name: [] for s in subjects}
     queries = dict.fromkeys(times, 0)
     for subject in subjects:
-        with environment(**subject.env), subject.patch():
+        with environment(**subject.env):
             for _ in range(WARMUP):
                 subject.at.run()
         check(subject.at, subject.name)
     for _ in range(reruns):
         for subject in subjects:
-            with environment(**subject.env), subject.patch():
+            with environment(**subject.env):
                 before = QUERIES.count
                 start = time.perf_counter()
                 subject.at.run()
@@ -192,7 +190,18 @@ def peer_page(db: Database, email: str) -> AppTest:
     return at
 
 
-# --- the networks ----------------------------------------------------------------------------
+def open_every_file(db: Database, at: AppTest) -> AppTest:
+    """Open the evidence of the page's district (closed files are not read or rendered)."""
+    code = at.selectbox(key="peer_district").value
+    with db.session() as s:
+        district_id = s.scalar(select(District.id).where(District.code == code))
+        ids = s.scalars(select(Evidence.id).where(Evidence.district_id == district_id)).all()
+    for evidence_id in ids:
+        at.session_state[f"evidence_peer_{evidence_id}"] = True
+    at.run()
+    if not at.dataframe:
+        raise SystemExit("expected the opened evidence to show its tables")
+    return at
 
 
 # --- profiling -------------------------------------------------------------------------------
@@ -245,52 +254,6 @@ def compile_cost(reruns: int = 20) -> float:
     return (time.perf_counter() - start) / reruns
 
 
-@contextmanager
-def patched(**attributes: object) -> Iterator[None]:
-    """Replace attributes of ui.components.evidence_view for the duration."""
-    from ui.components import evidence_view
-
-    saved = {name: getattr(evidence_view, name) for name in attributes}
-    for name, value in attributes.items():
-        setattr(evidence_view, name, value)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            setattr(evidence_view, name, value)
-
-
-def what_if(base: Subject, reruns: int) -> None:
-    """The same page with suggested fixes simulated by patching, timed against itself."""
-    from review.preview import preview
-
-    memoized = functools.lru_cache(maxsize=128)(preview)
-    figures = measure(
-        [
-            base,
-            replace(
-                base,
-                name="previews memoized by content",
-                patch=lambda: patched(preview=memoized),
-            ),
-            replace(
-                base,
-                name="evidence not rendered",
-                patch=lambda: patched(show=lambda *args, **kwargs: None),
-            ),
-        ],
-        reruns,
-    )
-    print("\nwhat-if on (b), simulated by patching ui.components.evidence_view:")
-    for f in figures:
-        saves = (
-            f"   saves {1000 * (figures[0].median - f.median):5.1f} ms"
-            if f is not figures[0]
-            else ""
-        )
-        print(row(f) + saves)
-
-
 # --- main ------------------------------------------------------------------------------------
 
 
@@ -332,11 +295,12 @@ def main() -> None:
             demo_page = peer_page(demo_db, "lead@alv.example")
         with environment(**big_env):
             big_page = peer_page(big_db, "lead@d001.example")
-        big_subject = Subject("(b) peer review, 60 districts", big_page, big_env)
-        demo, big, small, floor = measure(
+            big_open = open_every_file(big_db, peer_page(big_db, "lead@d001.example"))
+        demo, big, opened, small, floor = measure(
             [
                 Subject("(a) peer review, demo network", demo_page, demo_env),
-                big_subject,
+                Subject("(b) peer review, 60 districts", big_page, big_env),
+                Subject("(b') the same, its 3 files opened", big_open, big_env),
                 Subject("(c) trivial one-button page", AppTest.from_string(TRIVIAL).run()),
                 Subject("(d) same layout, no data", AppTest.from_string(LAYOUT_FLOOR).run()),
             ],
@@ -345,7 +309,7 @@ def main() -> None:
 
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         print(f"\nrerun time over {args.reruns} reruns each, round-robin (load average {load})")
-        for f in (demo, big):
+        for f in (demo, big, opened):
             print(row(f, small))
         print(row(small))
         print(row(floor, small) + "   (reference: widgets only)")
@@ -367,7 +331,6 @@ def main() -> None:
         )
         if args.profile or not (ok_time and ok_ratio):
             with environment(**big_env):
-                what_if(big_subject, args.reruns)
                 profile(big_page, max(5, args.reruns // 2))
         demo_db.dispose()
         big_db.dispose()

@@ -260,21 +260,26 @@ def assigned_to(session: Session, cycle: Cycle, reviewer_district_id: int | None
     )
 
 
-def reviewed_by(session: Session, cycle: Cycle, reviewer_district_id: int | None) -> list[District]:
-    """The districts that `reviewer_district_id` reviews in this cycle, by code."""
+def reviewed_by(
+    session: Session, cycle: Cycle, reviewer_district_id: int | None
+) -> list[tuple[District, Participation]]:
+    """The districts that `reviewer_district_id` reviews in this cycle (by code), with phases."""
     if reviewer_district_id is None:
         return []
-    return list(
-        session.scalars(
-            select(District)
-            .join(Assignment, Assignment.reviewed_district_id == District.id)
-            .where(
-                Assignment.cycle_id == cycle.id,
-                Assignment.reviewer_district_id == reviewer_district_id,
-            )
-            .order_by(District.code)
+    rows = session.execute(
+        select(District, Participation)
+        .join(Assignment, Assignment.reviewed_district_id == District.id)
+        .join(
+            Participation,
+            (Participation.district_id == District.id) & (Participation.cycle_id == cycle.id),
         )
+        .where(
+            Assignment.cycle_id == cycle.id,
+            Assignment.reviewer_district_id == reviewer_district_id,
+        )
+        .order_by(District.code)
     )
+    return [(d, p) for d, p in rows.all()]
 
 
 def reviewers_of(session: Session, cycle: Cycle, district_id: int) -> list[District]:

@@ -229,25 +229,23 @@ def evidence_for(session: Session, cycle: Cycle, district_id: int) -> list[Evide
 
 
 def _files(session: Session, *where: ColumnElement[bool]) -> list[EvidenceFile]:
-    """The metadata of the files matching `where`, oldest first, in two queries; never bytes.
+    """The metadata of the files matching `where`, oldest first, in one query; never bytes.
 
     Loading a Blob row reads its data column too: a page listing a district's files would read
     every file in full on every rerun.
     """
-    items: dict[int, list[str]] = {}
-    for evidence_id, item_id in session.execute(
-        select(EvidenceLink.evidence_id, EvidenceLink.item_id)
-        .join(Evidence, Evidence.id == EvidenceLink.evidence_id)
-        .where(*where)
-        .order_by(EvidenceLink.item_id)
-    ):
-        items.setdefault(evidence_id, []).append(item_id)
     rows = session.execute(
-        select(Evidence, Blob.media_type, Blob.size)
+        select(Evidence, Blob.media_type, Blob.size, EvidenceLink.item_id)
         .join(Blob, Blob.sha256 == Evidence.sha256)
+        .outerjoin(EvidenceLink, EvidenceLink.evidence_id == Evidence.id)
         .where(*where)
-        .order_by(Evidence.id)
+        .order_by(Evidence.id, EvidenceLink.item_id)
     )
+    files: dict[int, tuple[Evidence, str, int, list[str]]] = {}
+    for evidence, media_type, size, item_id in rows:
+        entry = files.setdefault(evidence.id, (evidence, media_type, size, []))
+        if item_id is not None:
+            entry[3].append(item_id)
     return [
         EvidenceFile(
             id=evidence.id,
@@ -256,9 +254,9 @@ def _files(session: Session, *where: ColumnElement[bool]) -> list[EvidenceFile]:
             media_type=media_type,
             size=size,
             sha256=evidence.sha256,
-            items=tuple(items.get(evidence.id, ())),
+            items=tuple(items),
         )
-        for evidence, media_type, size in rows
+        for evidence, media_type, size, items in files.values()
     ]
 
 

@@ -10,9 +10,9 @@ from review.rubrics import Item, Rubric
 def show(rubric: Rubric, item: Item) -> None:
     st.markdown(f"**{item.id} · {item.title}**")
     st.write(rubric.text(item.prompt))
-    columns = st.columns(len(rubric.scale))
+    columns = st.columns(len(rubric.scale), border=True)
     for column, level in zip(columns, sorted(rubric.scale, key=lambda s: s.level), strict=True):
-        with column, st.container(border=True):
+        with column:
             st.markdown(f"**{level.level} · {level.label}**")
             st.write(rubric.text(item.descriptors[level.level]))
             exemplar = item.exemplars.get(level.level)

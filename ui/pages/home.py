@@ -22,7 +22,7 @@ with context.database().session() as s:
     cycle, rubric = cycle_picker.current(s)
     rows = {p.code: p for p in cycle_progress(s, cycle, rubric, date.today())}
     own = s.get(District, actor.district_id) if actor.district_id else None
-    reviewing = [d.code for d in reviewed_by(s, cycle, actor.district_id)]
+    reviewing = [d.code for d, _ in reviewed_by(s, cycle, actor.district_id)]
 st.write(f"Cycle **{cycle.name}**, rubric {rubric.title} ({rubric.key}).")
 
 if actor.has(Role.DISTRICT_EDITOR) and own is not None and own.code in rows:

@@ -4,7 +4,7 @@ import streamlit as st
 
 from review import comments, evidence, ratings
 from review.access import PHASE_LABELS, Phase
-from review.cycles import participation, reviewed_by
+from review.cycles import reviewed_by
 from ui import context, state
 from ui.components import cycle as cycle_picker
 from ui.components import descriptors, evidence_view
@@ -17,7 +17,8 @@ state.show_flash()
 
 with db.session() as s:
     cycle, rubric = cycle_picker.current(s)
-    assigned = reviewed_by(s, cycle, actor.district_id)
+    reviewed = reviewed_by(s, cycle, actor.district_id)
+assigned = [d for d, _ in reviewed]
 if not assigned:
     st.info(f"You have no district to review in cycle {cycle.name}.")
     st.stop()
@@ -36,10 +37,10 @@ code = st.selectbox(
     index=codes.index(asked) if asked in codes else 0,
     format_func=lambda c: next(f"{d.code} · {d.name}" for d in assigned if d.code == c),
 )
-district = next(d for d in assigned if d.code == code)
+district, part = next((d, p) for d, p in reviewed if d.code == code)
+phase = Phase(part.phase)
 
 with db.session() as s:
-    phase = Phase(participation(s, cycle, district.id).phase)
     mine = ratings.rated_items(s, cycle, district.id, actor.district_id)
     files = evidence.evidence_for(s, cycle, district.id)
 open_for_rating = phase in (Phase.SELF_SUBMITTED, Phase.PEER_REVIEW)
