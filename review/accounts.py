@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
 from datetime import UTC, datetime, timedelta
 
 import bcrypt
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from review import audit
 from review.access import Actor, Role
-from review.db import Database, District, User
+from review.db import Database, District, SignInSession, User
 from review.errors import InvalidInput, NotFound, PermissionDenied
 from review.settings import Settings
 
@@ -138,6 +140,53 @@ def sign_in_external(session: Session, email: str) -> Actor:
     if user is None or not user.active:
         raise PermissionDenied(f"{email} has no account here; ask your coordinator to add you.")
     return actor_for(user)
+
+
+def start_session(
+    session: Session, actor: Actor, settings: Settings, *, at: datetime | None = None
+) -> str:
+    """A new random token that keeps this browser signed in for `session_hours`.
+
+    Only the token's SHA-256 is stored, so a copy of the database signs nobody in.
+    """
+    at = at or audit.now()
+    token = secrets.token_urlsafe(32)
+    session.add(
+        SignInSession(
+            user_id=actor.user_id,
+            token_sha256=_digest(token),
+            created_at=at,
+            expires_at=at + timedelta(hours=settings.session_hours),
+        )
+    )
+    # Expired rows of anyone are dropped here, so the table never grows without bound.
+    session.execute(delete(SignInSession).where(SignInSession.expires_at < at))
+    return token
+
+
+def resume_session(session: Session, token: str, *, at: datetime | None = None) -> Actor | None:
+    """The account a browser's token signs in, or None if it is unknown, expired or disabled.
+
+    The actor is built from the account as it is now, so a role removed since sign-in is gone.
+    """
+    at = at or audit.now()
+    row = session.scalar(select(SignInSession).where(SignInSession.token_sha256 == _digest(token)))
+    if row is None or _aware(row.expires_at) <= at:
+        return None
+    user = session.get(User, row.user_id)
+    # A lock (failed passwords by someone) does not end a session begun with the right one.
+    if user is None or not user.active:
+        return None
+    return actor_for(user)
+
+
+def end_session(session: Session, token: str) -> None:
+    """Sign the browser holding `token` out: the token no longer resumes anything."""
+    session.execute(delete(SignInSession).where(SignInSession.token_sha256 == _digest(token)))
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def _aware(value: datetime) -> datetime:

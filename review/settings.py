@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -58,6 +58,12 @@ SETTINGS: tuple[Setting, ...] = (
         "How long an account stays locked after too many failed sign-ins.",
     ),
     Setting(
+        "session_hours",
+        "REVIEW_SESSION_HOURS",
+        "12",
+        "How long a browser stays signed in (reloads included) before asking again.",
+    ),
+    Setting(
         "bcrypt_rounds",
         "REVIEW_BCRYPT_ROUNDS",
         "12",
@@ -77,6 +83,7 @@ class Settings(BaseModel):
     max_evidence_mb: int
     login_max_failures: int
     login_lock_minutes: int
+    session_hours: int = Field(gt=0)
     bcrypt_rounds: int
 
     @property

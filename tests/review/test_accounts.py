@@ -1,9 +1,12 @@
+import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import func, select
 
 from review import accounts
 from review.access import Role
+from review.db import SignInSession, User
 from review.errors import PermissionDenied
 
 T0 = datetime(2016, 1, 10, 9, 0, tzinfo=UTC)
@@ -89,3 +92,58 @@ def test_sign_in_external_maps_known_email_only(world):
         assert accounts.sign_in_external(s, "Board@core.example").email == "board@core.example"
         with pytest.raises(PermissionDenied, match="has no account here"):
             accounts.sign_in_external(s, "stranger@x.example")
+
+
+def _lead(world):
+    return accounts.sign_in(world.db, world.settings, "lead@a.example", "password1", at=T0)
+
+
+def test_a_session_token_resumes_the_account_until_it_expires(world):
+    actor = _lead(world)
+    with world.db.session() as s:
+        token = accounts.start_session(s, actor, world.settings, at=T0)
+    hours = world.settings.session_hours
+    with world.db.session() as s:
+        stored = s.scalar(select(SignInSession.token_sha256))
+        assert stored == hashlib.sha256(token.encode()).hexdigest() and token not in stored
+        later = T0 + timedelta(hours=hours) - timedelta(seconds=1)
+        assert accounts.resume_session(s, token, at=later) == actor
+        assert accounts.resume_session(s, token, at=T0 + timedelta(hours=hours)) is None
+        assert accounts.resume_session(s, token + "x", at=T0) is None
+
+
+def test_an_ended_session_resumes_nothing(world):
+    actor = _lead(world)
+    with world.db.session() as s:
+        token = accounts.start_session(s, actor, world.settings, at=T0)
+        other = accounts.start_session(s, actor, world.settings, at=T0)
+    with world.db.session() as s:
+        accounts.end_session(s, token)
+    with world.db.session() as s:
+        assert accounts.resume_session(s, token, at=T0) is None
+        assert accounts.resume_session(s, other, at=T0) == actor
+
+
+def test_a_session_follows_the_account_as_it_is_now(world):
+    actor = _lead(world)
+    with world.db.session() as s:
+        token = accounts.start_session(s, actor, world.settings, at=T0)
+    with world.db.session() as s:
+        user = s.get(User, actor.user_id)
+        user.roles = [Role.PEER_REVIEWER.value]
+    with world.db.session() as s:
+        resumed = accounts.resume_session(s, token, at=T0)
+        assert resumed is not None and resumed.roles == frozenset({Role.PEER_REVIEWER})
+        s.get(User, actor.user_id).active = False
+    with world.db.session() as s:
+        assert accounts.resume_session(s, token, at=T0) is None
+
+
+def test_starting_a_session_drops_expired_ones(world):
+    actor = _lead(world)
+    with world.db.session() as s:
+        accounts.start_session(s, actor, world.settings, at=T0)
+    with world.db.session() as s:
+        accounts.start_session(s, actor, world.settings, at=T0 + timedelta(days=30))
+    with world.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(SignInSession)) == 1
