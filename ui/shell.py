@@ -94,7 +94,8 @@ def pages_for(roles: frozenset[Role]) -> dict[str, list[st.Page]]:
 
 
 def run() -> None:
-    actor = state.actor()
+    actor = state.actor() or state.resume()
+    state.write_cookie()
     if actor is None:
         st.navigation([_page(SIGN_IN, default=True)], position="hidden").run()
         return

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import streamlit as st
 
+from review import accounts
 from review.access import Actor, Role
+from ui import context
 
 ACTOR = "actor"
 CYCLE = "cycle"
 CYCLE_PICKER = "cycle_picker"
+COOKIE = "review_session"
+TOKEN = "session_token"
+_COOKIE_SCRIPT = "cookie_script"
+_RESUME_CHECKED = "resume_checked"
 
 
 def actor() -> Actor | None:
@@ -26,12 +32,70 @@ def signed_in() -> Actor:
 
 
 def sign_in(user: Actor) -> None:
+    """Sign `user` in here, and keep this browser signed in across reloads."""
+    settings = context.settings()
+    with context.database().session() as session:
+        token = accounts.start_session(session, user, settings)
     st.session_state[ACTOR] = user
+    st.session_state[TOKEN] = token
+    st.session_state[_COOKIE_SCRIPT] = _cookie(token, settings.session_hours * 3600)
+
+
+def resume() -> Actor | None:
+    """After a reload: the account this browser's cookie still signs in, if any.
+
+    Looked up once per connection; a cookie that no longer signs anyone in is cleared.
+    """
+    if st.session_state.get(_RESUME_CHECKED):
+        return None
+    st.session_state[_RESUME_CHECKED] = True
+    token = _browser_cookie()
+    if not token:
+        return None
+    with context.database().session() as session:
+        user = accounts.resume_session(session, token)
+    if user is None:
+        st.session_state[_COOKIE_SCRIPT] = _cookie("", 0)
+        return None
+    st.session_state[ACTOR] = user
+    st.session_state[TOKEN] = token
+    return user
 
 
 def sign_out() -> None:
+    token = st.session_state.get(TOKEN)
+    if isinstance(token, str):
+        with context.database().session() as session:
+            accounts.end_session(session, token)
     for key in list(st.session_state.keys()):
         del st.session_state[key]
+    # The browser still sends the old cookie on this connection; the token is void anyway.
+    st.session_state[_RESUME_CHECKED] = True
+    st.session_state[_COOKIE_SCRIPT] = _cookie("", 0)
+
+
+def write_cookie() -> None:
+    """Send a pending cookie change to the browser (Streamlit can set cookies only by script)."""
+    script = st.session_state.pop(_COOKIE_SCRIPT, None)
+    if script:
+        st.html(script, unsafe_allow_javascript=True)
+
+
+def _cookie(token: str, max_age: int) -> str:
+    # The token is URL-safe base64 made here, never user text, so it is safe inside the script.
+    return (
+        f"<script>document.cookie = '{COOKIE}={token}; Path=/; Max-Age={max_age}; "
+        "SameSite=Strict' + (location.protocol === 'https:' ? '; Secure' : '');</script>"
+    )
+
+
+def _browser_cookie() -> str | None:
+    try:
+        value = st.context.cookies.get(COOKIE)
+    except Exception:  # no browser connection (bare mode)
+        return None
+    # Without a browser (AppTest) the cookies are a stand-in object, not strings.
+    return value if isinstance(value, str) and value else None
 
 
 def choose_cycle(name: str) -> None:

@@ -152,6 +152,7 @@ def test_peer_reviewer_opens_the_upload_and_rates_the_item(
     if _phase(demo_server, EDITOR_CODE) == "draft":
         _editor_submits_with_an_upload(page, demo_server, shot)
         page.get_by_role("button", name="Sign out").click()
+        expect(page.get_by_label("E-mail")).to_be_visible()
     _sign_in(page, demo_server.url, "lead@dcu.example")
     expect(page.get_by_role("heading", name="My work")).to_be_visible()
     _open(page, "Rate a district")
@@ -195,3 +196,20 @@ def test_sign_in_with_a_wrong_password_is_refused(
     expect(page.get_by_role("heading", name="District Peer Review")).to_be_visible()
     expect(page.get_by_role("heading", name="My work")).to_have_count(0)
     shot("1-refused")
+
+
+def test_a_reload_keeps_the_user_signed_in_until_sign_out(
+    page: Page, demo_server: DemoServer, shot: Shot
+) -> None:
+    _sign_in(page, demo_server.url, "board@core.example")
+    expect(page.get_by_role("heading", name="My work")).to_be_visible()
+    page.reload()
+    expect(page.get_by_role("heading", name="My work")).to_be_visible()
+    expect(page.get_by_test_id("stSidebar").get_by_text("board@core.example")).to_be_visible()
+    shot("1-reloaded")
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="District Peer Review")).to_be_visible()
+    page.reload()
+    expect(page.get_by_label("E-mail")).to_be_visible()
+    expect(page.get_by_role("heading", name="My work")).to_have_count(0)

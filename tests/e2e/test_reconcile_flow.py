@@ -111,6 +111,8 @@ def test_flagged_disagreement_is_discussed_adjudicated_and_finalized(
     shot("2-posted")
 
     page.get_by_test_id("stSidebar").get_by_role("button", name="Sign out").click()
+    # Signed out only once the server has ended the session (a reload would resume it before).
+    expect(page.get_by_label("E-mail")).to_be_visible()
     _sign_in(page, recon_server.url, COORDINATOR)
     _open_fhu(page)
     expect(page.get_by_text(message)).to_be_visible()

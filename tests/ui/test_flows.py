@@ -1,10 +1,12 @@
 """Behaviour of the pages, driven through AppTest on a copy of the demo network."""
 
+import hashlib
+
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from review import cycles, ratings
-from review.db import District, Evidence, Rating
+from review.db import District, Evidence, Rating, SignInSession
 from review.demo import PASSWORD
 from review.ratings import RatingInput
 from tests.ui.conftest import APP, TIMEOUT
@@ -34,6 +36,49 @@ def test_sign_in_wrong_password_then_right_password(demo_db):
     at.button[0].click().run()
     assert [t.value for t in at.title] == ["My work"]
     assert "Alder Valley Unified review lead (demo)" in at.sidebar.caption[0].value
+
+
+def _sign_in_with_the_form(email):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.text_input(key="email").input(email)
+    at.text_input(key="password").input(PASSWORD)
+    return at.button[0].click().run()
+
+
+def _reloaded_with_cookie(monkeypatch, token):
+    """A new browser connection (a reload) that sends `token` as its session cookie."""
+    from ui import state
+
+    monkeypatch.setattr(state, "_browser_cookie", lambda: token)
+    return AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+
+
+def test_a_reload_keeps_the_user_signed_in_until_sign_out(demo_db, monkeypatch):
+    at = _sign_in_with_the_form("lead@alv.example")
+    token = at.session_state["session_token"]
+    with demo_db.session() as s:
+        stored = s.scalars(select(SignInSession.token_sha256)).all()
+    assert stored == [hashlib.sha256(token.encode()).hexdigest()]
+    script = at.get("html")[0].proto.body
+    assert f"document.cookie = 'review_session={token}; Path=/; Max-Age=43200;" in script
+
+    reloaded = _reloaded_with_cookie(monkeypatch, token)
+    assert [t.value for t in reloaded.title] == ["My work"]
+    assert "Alder Valley Unified review lead (demo)" in reloaded.sidebar.caption[0].value
+
+    reloaded.sidebar.button(key="sign_out").click().run()
+    assert [t.value for t in reloaded.title] == ["District Peer Review"]
+    assert "Max-Age=0;" in reloaded.get("html")[0].proto.body
+    with demo_db.session() as s:
+        assert s.scalars(select(SignInSession)).all() == []
+    again = _reloaded_with_cookie(monkeypatch, token)
+    assert [t.value for t in again.title] == ["District Peer Review"]
+
+
+def test_an_unknown_session_cookie_shows_the_sign_in_form(demo_db, monkeypatch):
+    at = _reloaded_with_cookie(monkeypatch, "not-a-token")
+    assert [t.value for t in at.title] == ["District Peer Review"]
+    assert not at.error
 
 
 def test_sign_out_returns_to_sign_in(app_as):

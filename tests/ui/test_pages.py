@@ -31,7 +31,24 @@ def test_every_page_file_is_in_the_navigation_or_is_sign_in():
 def test_page_renders_without_exception(app_as, page):
     at = app_as(WHO[page], page)
     assert not at.exception, [e.value for e in at.exception]
+    # app.py turns any fault into a message, so a crash shows up as an error, not an exception.
+    assert not at.error, [e.value for e in at.error]
     assert at.title, page
+
+
+def test_a_fault_in_a_page_is_a_message_not_a_traceback(app_as, monkeypatch):
+    from review import progress
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(progress, "cycle_progress", broken)
+    at = app_as("coordinator@core.example", "progress")
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "Something went wrong on our side. Nothing you saved before was lost; "
+        "try again, and tell your coordinator if it happens again."
+    ]
 
 
 def test_every_page_has_a_smoke_test():
