@@ -187,6 +187,19 @@ def test_peer_rating_saved_from_the_review_page(app_as, demo_db):
     )
 
 
+def test_rated_items_are_ticked_and_counted_for_the_reviewer(app_as):
+    at = app_as("lead@ecu.example", "peer_review")
+    at.selectbox(key="peer_district").set_value("DCU").run()
+    assert at.caption[0].value == "Self-evaluation submitted · you have rated 0 of 16 items"
+    item = at.selectbox(key="peer_item_DCU").value
+    at.radio(key=f"peer_level_DCU_{item}").set_value("3 Implementing")
+    at.text_area(key=f"peer_rationale_DCU_{item}").input("Agendas and sign-in sheets.")
+    at.button[0].click().run()
+    assert at.caption[0].value == "Peer review · you have rated 1 of 16 items"
+    ticked = [o for o in at.selectbox(key="peer_item_DCU").options if o.startswith("✓ ")]
+    assert [o.split(" ")[1] for o in ticked] == [item]
+
+
 def test_setup_triad_upload_with_bad_rows_names_row_and_column(app_as):
     at = app_as("coordinator@core.example", "setup")
     at.file_uploader(key="triads_file").set_value(

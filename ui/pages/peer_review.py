@@ -62,7 +62,7 @@ item_id = st.selectbox(
     "Item",
     [i.id for i in rubric.items],
     key=f"peer_item_{code}",
-    format_func=lambda i: f"{'✅' if i in mine else '○'} {i} · {rubric.item(i).title}",
+    format_func=lambda i: f"{'✓' if i in mine else '○'} {i} · {rubric.item(i).title}",
 )
 item = rubric.item(item_id)
 descriptors.show(rubric, item)

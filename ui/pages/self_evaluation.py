@@ -45,7 +45,8 @@ def _status(item: Item) -> str:
     row = own.get(item.id)
     done = ratings.is_rated(row)
     needs_file = item.evidence_required and not any(item.id in f.items for f in files)
-    return "✅" if done and not needs_file else ("⚠️" if done else "○")
+    # Text symbols, not emoji: they show in any font (an emoji font is not everywhere).
+    return "✓" if done and not needs_file else ("⚠" if done else "○")
 
 
 item_id = st.selectbox(
