@@ -203,6 +203,9 @@ def test_a_reload_keeps_the_user_signed_in_until_sign_out(
 ) -> None:
     _sign_in(page, demo_server.url, "board@core.example")
     expect(page.get_by_role("heading", name="My work")).to_be_visible()
+    # The page sets the cookie by script just after sign-in; a reload within those
+    # milliseconds would come too early, as it would for a person.
+    page.wait_for_function("document.cookie.includes('review_session=')")
     page.reload()
     expect(page.get_by_role("heading", name="My work")).to_be_visible()
     expect(page.get_by_test_id("stSidebar").get_by_text("board@core.example")).to_be_visible()
@@ -210,6 +213,7 @@ def test_a_reload_keeps_the_user_signed_in_until_sign_out(
 
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="District Peer Review")).to_be_visible()
+    page.wait_for_function("!document.cookie.includes('review_session=')")
     page.reload()
     expect(page.get_by_label("E-mail")).to_be_visible()
     expect(page.get_by_role("heading", name="My work")).to_have_count(0)
