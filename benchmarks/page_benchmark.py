@@ -4,6 +4,10 @@ Run: .venv/bin/python benchmarks/page_benchmark.py [--reruns N] [--profile]
 
 Each page is reached through app.py with AppTest, signed in by seeding the session, then timed
 over N reruns (`at.run()`), beside a trivial one-button page measured in the same process.
+Evidence files are read and previewed only once opened, so (b') times the 60-district page with
+all of its item's files open, and (d) the same widgets with no data at all (the floor no data
+work can go below). On this shared machine the trivial page's time barely moves while the
+others vary up to twofold between runs, so compare ratios from one run only.
 Targets: the peer-review page at 60 districts within 0.5 s per rerun and within 5x the trivial
 page. When a target is missed (or with --profile) the 60-district page is profiled with cProfile
 and the hot spots are printed. Prints figures only; nothing is asserted.
