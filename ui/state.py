@@ -1,4 +1,7 @@
-"""Session-state keys and typed accessors: UI state only; saved work lives in the database."""
+"""Session-state keys and typed accessors, and the sign-in that keeps a browser signed in.
+
+Saved work lives in the database; so does each browser's sign-in session (see accounts).
+"""
 
 from __future__ import annotations
 
