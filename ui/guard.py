@@ -52,15 +52,19 @@ def act(
     *,
     done: str | Callable[[T], str] | None = None,
     rerun: bool = False,
+    clear: tuple[str, ...] = (),
 ) -> T | None:
     """Run one change in its own transaction, then report it.
 
     Messages and reruns happen only after the commit: Streamlit stops a script by raising,
-    and a raise inside the transaction would roll the change back.
+    and a raise inside the transaction would roll the change back. `clear` names widgets
+    to empty once the change is saved (a sent message), so it is not sent twice.
     """
     with shown_errors():
         with context.database().session() as session:
             result = work(session)
+        for key in clear:
+            st.session_state.pop(key, None)
         message = done(result) if callable(done) else done
         if message and rerun:
             state.flash(message)

@@ -327,6 +327,8 @@ def test_question_from_a_reviewer_is_answered_on_the_district_page(app_as, demo_
     reviewer.text_area(key=f"question_ECU_{item}").input("Which schools did the survey miss?")
     reviewer.button(key=f"ask_ECU_{item}").click().run()
     assert reviewer.success[0].value == "Sent. The district sees it on its self-evaluation page."
+    # Emptied once sent, so a second click cannot send the same question again.
+    assert reviewer.text_area(key=f"question_ECU_{item}").value == ""
 
     district = app_as("lead@ecu.example", "self_evaluation")
     district.selectbox(key="self_item").set_value(item).run()
@@ -337,6 +339,8 @@ def test_question_from_a_reviewer_is_answered_on_the_district_page(app_as, demo_
     )
     district.button(key=question).click().run()
     assert not district.error, [e.value for e in district.error]
+    assert [s.value for s in district.success] == ["Answer sent."]
+    assert district.text_area(key=question.replace("answer_button_", "answer_")).value == ""
 
     reviewer.run()
     texts = [t.value for t in reviewer.text]

@@ -157,6 +157,8 @@ if questions.open:
                     s, actor, cycle, district_id=district.id, item_id=item.id, body=question
                 ),
                 done="Sent. The district sees it on its self-evaluation page.",
+                rerun=True,
+                clear=(f"question_{code}_{item.id}",),
             )
         with db.session() as s:
             for message in comments.thread(s, cycle, district.id, item.id):

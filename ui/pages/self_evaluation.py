@@ -217,6 +217,7 @@ for question in questions:
                 ),
                 done="Answer sent.",
                 rerun=True,
+                clear=(f"answer_{question.id}",),
             )
 
 if cycle.released and peers:
