@@ -210,6 +210,27 @@ def test_setup_triad_upload_with_bad_rows_names_row_and_column(app_as):
     assert at.error[0].value == "triads.csv: nothing was saved: row 3, column triad: empty"
 
 
+def test_setup_districts_upload_with_bad_rows_gives_one_message_and_saves_nothing(app_as, demo_db):
+    at = app_as("coordinator@core.example", "setup")
+    at.file_uploader(key="districts_file").set_value(
+        (
+            "districts.csv",
+            b"code,name,enrollment,school_count\nZZ1,Zed,ten thousand,4\nZZ2,,500,-2\n",
+            "text/csv",
+        )
+    )
+    at.run()
+    at.button(key="import_districts").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "districts.csv: nothing was saved: row 2, column enrollment: 'ten thousand' is not a "
+        "whole number ≥ 0; row 3, column name: empty; row 3, column school_count: '-2' is not "
+        "a whole number ≥ 0"
+    ]
+    with demo_db.session() as s:
+        assert s.scalar(select(District).where(District.code.in_(["ZZ1", "ZZ2"]))) is None
+
+
 def test_coordinator_builds_all_packets_and_gets_one_download(app_as):
     at = app_as("coordinator@core.example", "packets")
     assert at.selectbox(key="packet_district").value == "ALL"

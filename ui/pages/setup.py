@@ -116,6 +116,7 @@ with tab_districts:
         key="districts_file",
     )
     if upload is not None and st.button("Import districts", key="import_districts"):
+        rows = []
         with shown_errors():
             rows = roster.parse_districts(upload.getvalue(), upload.name)
         if rows:
