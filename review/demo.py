@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -17,6 +18,9 @@ from review.access import Actor, Phase, Role
 from review.db import Cycle, Database, User
 from review.rubrics import Catalogue, Rubric
 from review.settings import PROJECT_ROOT, Settings
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SAMPLE_EVIDENCE = PROJECT_ROOT / "sample_evidence"
 CYCLE, PREVIOUS_CYCLE = "2015-16", "2014-15"
@@ -33,20 +37,18 @@ class DemoDistrict:
     code: str
     name: str
     enrollment: int
-    schools: int
-    priority: int
-    focus: int
-    reward: int
     stage: str  # empty | draft | submitted | peer_review
 
 
+# Schools and priority/focus/reward counts are not set here: they are counted from the
+# generated index results, so a district's context and its index summary agree.
 DISTRICTS = (
-    DemoDistrict("ALV", "Alder Valley Unified", 11_200, 18, 1, 2, 1, "draft"),
-    DemoDistrict("BHU", "Birch Harbor Unified", 48_100, 72, 3, 6, 2, "empty"),
-    DemoDistrict("CPU", "Cedar Plains Unified", 73_500, 101, 4, 9, 3, "peer_review"),
-    DemoDistrict("DCU", "Dunmore City Unified", 79_700, 88, 4, 8, 4, "submitted"),
-    DemoDistrict("ECU", "Elm Creek Unified", 56_800, 60, 3, 7, 2, "peer_review"),
-    DemoDistrict("FHU", "Fairhaven Unified", 612_400, 890, 38, 70, 25, "peer_review"),
+    DemoDistrict("ALV", "Alder Valley Unified", 11_200, "draft"),
+    DemoDistrict("BHU", "Birch Harbor Unified", 48_100, "empty"),
+    DemoDistrict("CPU", "Cedar Plains Unified", 73_500, "peer_review"),
+    DemoDistrict("DCU", "Dunmore City Unified", 79_700, "submitted"),
+    DemoDistrict("ECU", "Elm Creek Unified", 56_800, "peer_review"),
+    DemoDistrict("FHU", "Fairhaven Unified", 612_400, "peer_review"),
 )
 TRIADS = {"Triad North": ("ALV", "CPU", "FHU"), "Triad South": ("BHU", "DCU", "ECU")}
 # Peer levels that disagree by two or more, so reconciliation has real work on the demo.
@@ -102,18 +104,10 @@ def _load(session: Session, settings: Settings, catalogue: Catalogue) -> None:
         password=PASSWORD,
     )
     coordinator = accounts.actor_for(coordinator_user)
+    results = _results()
+    schools = _school_counts(results)
     for d in DISTRICTS:
-        cycles.save_district(
-            session,
-            coordinator,
-            code=d.code,
-            name=d.name,
-            enrollment=d.enrollment,
-            school_count=d.schools,
-            priority_count=d.priority,
-            focus_count=d.focus,
-            reward_count=d.reward,
-        )
+        cycles.save_district(session, coordinator, code=d.code, name=d.name, **schools[d.code])
     leads = {
         d.code: accounts.actor_for(
             accounts.create_user(
@@ -152,7 +146,7 @@ def _load(session: Session, settings: Settings, catalogue: Catalogue) -> None:
         },
     )
     cycles.define_triads(session, coordinator, cycle, TRIADS)
-    _index_results(session, cycle)
+    _index_results(session, cycle, results)
     rubric = cycles.cycle_rubric(catalogue, cycle)
     rng = random.Random(2015)
     for d in DISTRICTS:
@@ -162,14 +156,34 @@ def _load(session: Session, settings: Settings, catalogue: Catalogue) -> None:
             _peer_ratings(session, leads, cycle, rubric, d, rng)
 
 
-def _index_results(session: Session, cycle: Cycle) -> None:
+def _results() -> pd.DataFrame:
     """Three years of synthetic school results, schools in proportion to district size."""
     from review.index.demo_data import generate_results
+
+    return generate_results([(d.code, d.enrollment) for d in DISTRICTS], INDEX_YEARS, seed=2015)
+
+
+def _school_counts(results: pd.DataFrame) -> dict[str, dict[str, int]]:
+    """Each district's enrollment, schools and designated schools, as in its index results."""
+    schools = results.drop_duplicates("school_id")
+    counts = {}
+    for d in DISTRICTS:
+        own = schools[schools["district_id"] == d.code]["designation"]
+        counts[d.code] = {
+            "enrollment": d.enrollment,
+            "school_count": len(own),
+            "priority_count": int((own == "priority").sum()),
+            "focus_count": int((own == "focus").sum()),
+            "reward_count": int((own == "reward").sum()),
+        }
+    return counts
+
+
+def _index_results(session: Session, cycle: Cycle, results: pd.DataFrame) -> None:
     from review.index.importer import check_results
     from review.index.store import store_results
 
-    frame = generate_results([(d.code, d.enrollment) for d in DISTRICTS], INDEX_YEARS, seed=2015)
-    store_results(session, cycle, check_results(frame, source="demo results"))
+    store_results(session, cycle, check_results(results, source="demo results"))
 
 
 def _previous_cycle(
@@ -206,7 +220,7 @@ def _previous_cycle(
 def _narrative(d: DemoDistrict, title: str, year: str) -> str:
     return (
         f"[Synthetic demo text] In {year}, {d.name} worked on {title.lower()}: the district "
-        f"team documented its actions across its {d.schools} schools and attached the "
+        f"team documented its actions across its schools and attached the "
         "agendas, rosters and records listed as evidence."
     )
 
