@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from review import accounts, cycles, evidence, ratings
 from review.access import Actor, Phase, Role
 from review.db import Cycle, Database, User
-from review.rubrics import Catalogue, Rubric
+from review.rubrics import Catalogue, Item, Rubric
 from review.settings import PROJECT_ROOT, Settings
 
 if TYPE_CHECKING:
@@ -260,10 +260,11 @@ def _self_evaluation(
         ratings.submit_self_evaluation(session, lead, cycle, rubric, district_id=district_id)
 
 
-def _context(item: object, d: DemoDistrict) -> dict[str, int]:
-    measures = getattr(item, "context_measures", [])
-    # Parents reached grows with size, but less than in proportion (the seed's "60 parents").
-    return {m.id: int(60 * (d.enrollment / 11_000) ** 0.6) for m in measures}
+def _context(item: Item, d: DemoDistrict) -> dict[str, int]:
+    # Parents reached grows with size, but less than in proportion (the seed's "60 parents");
+    # each further measure of an item (community members after parents) is a smaller number.
+    base = 60 * (d.enrollment / 11_000) ** 0.6
+    return {m.id: int(base / (n + 1)) for n, m in enumerate(item.context_measures)}
 
 
 def _attach_evidence(
