@@ -20,8 +20,11 @@ from review.rubrics import Catalogue
 from review.settings import Settings
 
 DISTRICTS, ITEMS, TRIAD_SIZE = 60, 40, 3  # 20 triads: a self rating + 2 peer ratings per item
-EVIDENCE_FILES = ("stakeholder_meeting_agenda.pdf", "parent_meeting_signin.csv")
-EVIDENCE_FILES += ("climate_survey_summary.xlsx",)
+EVIDENCE_FILES = (
+    "stakeholder_meeting_agenda.pdf",
+    "parent_meeting_signin.csv",
+    "climate_survey_summary.xlsx",
+)
 SEED = 2016
 
 

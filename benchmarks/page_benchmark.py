@@ -24,7 +24,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +38,14 @@ from streamlit.runtime.scriptrunner.script_cache import ScriptCache  # noqa: E40
 from streamlit.testing.v1 import AppTest  # noqa: E402
 from streamlit.testing.v1.local_script_runner import LocalScriptRunner  # noqa: E402
 
-from benchmarks._network import DISTRICTS, ITEMS, TRIAD_SIZE, demo_network, generated_network  # noqa: E402
+from benchmarks._network import (  # noqa: E402
+    DISTRICTS,
+    EVIDENCE_FILES,
+    ITEMS,
+    TRIAD_SIZE,
+    demo_network,
+    generated_network,
+)
 from review import accounts  # noqa: E402
 from review.db import Database, District, Evidence, Rating, User  # noqa: E402
 
@@ -83,11 +90,8 @@ with st.form("rating"):
     st.form_submit_button("Save rating")
 st.expander("Ask the district a question about this item", key="ask", on_change="rerun")
 """
-EVIDENCE_FILES = ("stakeholder_meeting_agenda.pdf", "parent_meeting_signin.csv")
-EVIDENCE_FILES += ("climate_survey_summary.xlsx",)
 TARGET_SECONDS, TARGET_RATIO = 0.5, 5.0
 WARMUP = 3
-SEED = 2016
 
 
 # --- measuring -------------------------------------------------------------------------------
@@ -214,7 +218,7 @@ def open_every_file(db: Database, at: AppTest) -> AppTest:
 def profile(at: AppTest, reruns: int, top: int = 25) -> None:
     """cProfile the script thread of `reruns` reruns; print the hot spots."""
     profiler = cProfile.Profile()
-    original: Callable[[LocalScriptRunner], None] = LocalScriptRunner._run_script_thread
+    original = LocalScriptRunner._run_script_thread
 
     def profiled(self: LocalScriptRunner) -> None:
         profiler.enable()
@@ -290,8 +294,11 @@ def main() -> None:
             f"in {time.perf_counter() - start:.1f} s"
         )
 
-        demo_env = {"REVIEW_DATABASE_URL": demo_settings.database_url, "REVIEW_RUBRICS_DIR": None}
-        big_env = {
+        demo_env: dict[str, str | None] = {
+            "REVIEW_DATABASE_URL": demo_settings.database_url,
+            "REVIEW_RUBRICS_DIR": None,
+        }
+        big_env: dict[str, str | None] = {
             "REVIEW_DATABASE_URL": big_settings.database_url,
             "REVIEW_RUBRICS_DIR": str(big_settings.rubrics_dir),
         }

@@ -1,4 +1,8 @@
-"""review/ and exports/ never import streamlit or ui: the domain must run without a UI."""
+"""review/ and exports/ never import streamlit or ui: the domain must run without a UI.
+
+And each page script only hands over to its view module, where the code is imported once,
+type-checked, and compiled once per process rather than on every rerun.
+"""
 
 import ast
 from pathlib import Path
@@ -33,3 +37,26 @@ def test_architecture_check_catches_a_streamlit_import(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text("from streamlit import cache_data\nimport ui.state\n")
     assert _imports(bad) & set(BANNED) == {"streamlit", "ui"}
+
+
+PAGE_SCRIPTS = sorted((ROOT / "ui" / "pages").glob("*.py"))
+
+
+@pytest.mark.parametrize("path", PAGE_SCRIPTS, ids=lambda p: p.stem)
+def test_a_page_script_only_calls_its_view(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    code = [
+        n for n in tree.body if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))
+    ]
+    assert [ast.unparse(n) for n in code] == [
+        f"from ui.views.{path.stem} import render",
+        "render()",
+    ]
+
+
+def test_every_navigation_page_has_a_script_and_a_view():
+    from ui import shell
+
+    names = {spec.name for spec in (*shell.PAGES, shell.SIGN_IN)}
+    assert names == {p.stem for p in PAGE_SCRIPTS}
+    assert names == {p.stem for p in (ROOT / "ui" / "views").glob("*.py")} - {"__init__"}

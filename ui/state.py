@@ -34,6 +34,15 @@ def signed_in() -> Actor:
     return current
 
 
+def own_district(user: Actor) -> int:
+    """The district `user` works for; a page that needs one stops with a hint when there is none."""
+    if user.district_id is None:
+        st.warning("Your account is not linked to a district; ask your coordinator.")
+        st.stop()
+    assert user.district_id is not None
+    return user.district_id
+
+
 def sign_in(user: Actor) -> None:
     """Sign `user` in here, and keep this browser signed in across reloads."""
     settings = context.settings()

@@ -37,11 +37,12 @@ def test_page_renders_without_exception(app_as, page):
 
 
 def test_a_fault_in_a_page_is_a_message_not_a_traceback(app_as, monkeypatch):
-    from review import progress
+    from ui.views import progress
 
     def broken(*args, **kwargs):
         raise RuntimeError("database went away")
 
+    # The page's module holds its own reference once imported, so patch it there.
     monkeypatch.setattr(progress, "cycle_progress", broken)
     at = app_as("coordinator@core.example", "progress")
     assert not at.exception

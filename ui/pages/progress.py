@@ -1,43 +1,5 @@
 """Coordinators: each district's phase, completion per district and reviewer, overdue phases."""
 
-from datetime import date
+from ui.views.progress import render
 
-import streamlit as st
-
-from review.progress import cycle_progress
-from ui import context, state
-from ui.components import cycle as cycle_picker
-
-state.signed_in()
-st.title("Progress")
-with context.database().session() as s:
-    cycle, rubric = cycle_picker.current(s)
-    rows = cycle_progress(s, cycle, rubric, date.today())
-st.caption(
-    f"Cycle {cycle.name} · {len(rubric.items)} items · deadlines: "
-    + (", ".join(f"{k} {v}" for k, v in sorted(cycle.deadlines.items())) or "none set")
-)
-if not rows:
-    st.info("No districts in this cycle yet: define triads under Cycle setup.")
-    st.stop()
-st.dataframe(
-    [
-        {
-            "District": f"{r.code} · {r.name}",
-            "Phase": r.phase,
-            "Self-evaluation %": r.self_percent,
-            "Items needing evidence": r.evidence_missing,
-            "Open flags": r.open_flags,
-            "Peer review %": ", ".join(f"{k} {v}%" for k, v in r.reviewer_percent.items()),
-            "Overdue": "; ".join(r.overdue),
-        }
-        for r in rows
-    ],
-    hide_index=True,
-    width="stretch",
-    column_config={
-        "Self-evaluation %": st.column_config.ProgressColumn(
-            "Self-evaluation %", min_value=0, max_value=100, format="%d%%"
-        )
-    },
-)
+render()

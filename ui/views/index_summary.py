@@ -1,0 +1,37 @@
+"""Each district's School Quality Improvement Index summary beside its review."""
+
+import streamlit as st
+from sqlalchemy import select
+
+from review.access import Role
+from review.cycles import participants
+from review.db import District
+from review.index.district import district_summary
+from ui import context, state
+from ui.components import cycle as cycle_picker
+from ui.components import index_summary
+
+
+def render() -> None:
+    actor = state.signed_in()
+    st.title("Index summary")
+    with context.database().session() as s:
+        cycle, _ = cycle_picker.current(s)
+        if actor.has(Role.COORDINATOR):
+            codes = [d.code for d, _ in participants(s, cycle)]
+        else:
+            own = s.scalar(select(District.code).where(District.id == actor.district_id))
+            codes = [own] if own else []
+    if not codes:
+        st.info("There is no district to show for this cycle.")
+        st.stop()
+    code = st.selectbox("District", codes, key="index_district")
+    results = context.index_results(cycle)
+    summary = district_summary(results, code)
+    if summary is None:
+        st.info(
+            f"Cycle {cycle.name} has no index results for district {code} yet. A coordinator "
+            "imports them with `python -m review index import`."
+        )
+        st.stop()
+    index_summary.show(summary, key=f"index_{code}")

@@ -1,0 +1,41 @@
+"""Coordinators: browse rubric versions and what changed between two of them."""
+
+import streamlit as st
+
+from review.rubrics import diff
+from ui import context, state
+from ui.components import descriptors
+from ui.guard import shown_errors
+
+
+def render() -> None:
+    state.signed_in()
+    st.title("Rubrics")
+    with shown_errors():
+        catalogue = context.catalogue()
+        rubrics = {r.key: r for r in catalogue.all()}
+        published = catalogue.published()
+        keys = sorted(rubrics)
+        key = st.selectbox("Version", keys, index=len(keys) - 1, key="rubric_version")
+        rubric = rubrics[key]
+        st.caption(
+            f"{rubric.title} · school year {rubric.school_year} · "
+            f"{'published' if key in published else 'draft'} · {len(rubric.items)} items · "
+            f"meets at level {rubric.compliance.meets}"
+        )
+        browse, compare = st.tabs(["Items", "Compare versions"])
+        with browse:
+            for item in rubric.items:
+                with st.expander(f"{item.id} · {item.title}"):
+                    descriptors.show(rubric, item)
+        with compare:
+            left, right = st.columns(2)
+            old_key = left.selectbox("From", keys, index=0, key="diff_old")
+            new_key = right.selectbox("To", keys, index=len(keys) - 1, key="diff_new")
+            changes = diff(rubrics[old_key], rubrics[new_key])
+            st.write(f"{len(changes)} change(s) from {old_key} to {new_key}")
+            st.dataframe(
+                [{"Change": c.kind, "Item": c.item, "Detail": c.detail} for c in changes],
+                hide_index=True,
+                width="stretch",
+            )

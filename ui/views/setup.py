@@ -1,0 +1,210 @@
+"""Coordinators: cycles, districts, triads (typed or uploaded) and user accounts."""
+
+import streamlit as st
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from review import accounts, cycles, roster
+from review.access import Phase, Role
+from review.db import District, User
+from ui import context, state
+from ui.guard import act, shown_errors
+
+
+def render() -> None:
+    actor = state.signed_in()
+    db = context.database()
+    st.title("Cycle setup")
+
+    def _save_cycle(s: Session, name: str, dates: dict[str, str], released: bool) -> None:
+        cycle = cycles.get_cycle(s, name)
+        cycles.set_deadlines(s, actor, cycle, {k: v for k, v in dates.items() if v})
+        cycles.release_peer_ratings(s, actor, cycle, released)
+
+    state.show_flash()
+    tab_cycle, tab_districts, tab_triads, tab_users = st.tabs(
+        ["Cycle", "Districts", "Triads", "Users"]
+    )
+
+    with tab_cycle:
+        with st.form("new_cycle"):
+            st.markdown("**Open a new cycle**")
+            name = st.text_input("Name (school year)", placeholder="2016-17", key="cycle_name")
+            keys = [r.key for r in context.catalogue().all()]
+            rubric_key = st.selectbox(
+                "Rubric version", keys, index=len(keys) - 1, key="cycle_rubric"
+            )
+            spec = st.text_input("Index specification", value="core-sqii@2016-17", key="cycle_spec")
+            if st.form_submit_button("Create cycle"):
+                created = act(
+                    lambda s: cycles.create_cycle(
+                        s,
+                        actor,
+                        context.catalogue(),
+                        name=name,
+                        rubric_key=rubric_key,
+                        index_spec=spec.strip() or None,
+                    )
+                )
+                if created is not None:
+                    state.choose_cycle(created.name)
+                    state.flash(f"Cycle {created.name} created; now define its triads.")
+                    st.rerun()
+        with db.session() as s:
+            chosen = state.cycle_name()
+            current = cycles.get_cycle(s, chosen) if chosen else None
+        if current is not None:
+            st.markdown(
+                f"**Cycle {current.name}** · rubric {current.rubric_id}@"
+                f"{current.rubric_version} (pinned, hash {current.rubric_hash[:12]}…)"
+            )
+            with st.form("deadlines"):
+                dates = {
+                    p.value: st.text_input(
+                        f"Deadline: {p.value.replace('_', ' ')}",
+                        value=current.deadlines.get(p.value, ""),
+                        placeholder="YYYY-MM-DD",
+                        key=f"deadline_{p.value}",
+                    )
+                    for p in (Phase.DRAFT, Phase.PEER_REVIEW, Phase.RECONCILIATION)
+                }
+                released = st.checkbox(
+                    "Districts may read the peer ratings of their own district",
+                    value=current.released,
+                    key="released",
+                )
+                if st.form_submit_button("Save deadlines and release"):
+                    act(lambda s: _save_cycle(s, current.name, dates, released), done="Saved.")
+
+    with tab_districts:
+        with db.session() as s:
+            districts = list(s.scalars(select(District).order_by(District.code)))
+        st.dataframe(
+            [
+                {
+                    "Code": d.code,
+                    "Name": d.name,
+                    "Students": d.enrollment,
+                    "Schools": d.school_count,
+                    "Priority": d.priority_count,
+                    "Focus": d.focus_count,
+                    "Reward": d.reward_count,
+                }
+                for d in districts
+            ],
+            hide_index=True,
+            width="stretch",
+        )
+        with st.form("district"):
+            st.markdown("**Add or update a district**")
+            left, right = st.columns(2)
+            code = left.text_input("Code", key="district_code")
+            title = right.text_input("Name", key="district_name")
+            numbers = st.columns(5)
+            fields = ("enrollment", "school_count", "priority_count", "focus_count", "reward_count")
+            labels = ("Students", "Schools", "Priority", "Focus", "Reward")
+            values = {
+                f: int(c.number_input(lbl, min_value=0, step=1, key=f"district_{f}"))
+                for f, lbl, c in zip(fields, labels, numbers, strict=True)
+            }
+            if st.form_submit_button("Save district"):
+                act(
+                    lambda s: cycles.save_district(s, actor, code=code, name=title, **values),
+                    done=f"District {code} saved.",
+                    rerun=True,
+                )
+        upload = st.file_uploader(
+            "Or upload districts (CSV or XLSX with columns code, name, "
+            "enrollment, school_count[, priority_count, focus_count, "
+            "reward_count])",
+            type=["csv", "xlsx"],
+            key="districts_file",
+        )
+        if upload is not None and st.button("Import districts", key="import_districts"):
+            rows = []
+            with shown_errors():
+                rows = roster.parse_districts(upload.getvalue(), upload.name)
+            if rows:
+                act(
+                    lambda s: [cycles.save_district(s, actor, **row) for row in rows],  # type: ignore[arg-type]
+                    done=f"Imported {len(rows)} district(s) from {upload.name}.",
+                    rerun=True,
+                )
+
+    with tab_triads:
+        if current is None:
+            st.info("Create or choose a cycle first.")
+        else:
+            st.markdown(
+                f"**Triads of cycle {current.name}**: one per line, `Name: CODE, CODE, CODE`"
+            )
+            text = st.text_area("Triads", key="triads_text", placeholder="North: ALV, CPU, FHU")
+            upload = st.file_uploader(
+                "Or upload triads (CSV or XLSX with columns triad, district_code)",
+                type=["csv", "xlsx"],
+                key="triads_file",
+            )
+            if st.button("Save triads", key="save_triads"):
+                triads = {}
+                with shown_errors():
+                    triads = (
+                        roster.parse_triads(upload.getvalue(), upload.name)
+                        if upload
+                        else roster.parse_triad_text(text)
+                    )
+                if triads:
+                    act(
+                        lambda s: cycles.define_triads(
+                            s, actor, cycles.get_cycle(s, current.name), triads
+                        ),
+                        done=lambda made: (
+                            f"Saved {len(triads)} triad(s) and {len(made)} assignments."
+                        ),
+                        rerun=True,
+                    )
+
+    with tab_users:
+        with db.session() as s:
+            users = list(s.scalars(select(User).order_by(User.email)))
+            codes = {d.id: d.code for d in s.scalars(select(District))}
+        st.dataframe(
+            [
+                {
+                    "E-mail": u.email,
+                    "Name": u.name,
+                    "District": codes.get(u.district_id or 0),
+                    "Roles": ", ".join(u.roles),
+                }
+                for u in users
+            ],
+            hide_index=True,
+            width="stretch",
+        )
+        with st.form("user"):
+            st.markdown("**Add or update an account**")
+            email = st.text_input("E-mail", key="user_email")
+            person = st.text_input("Name", key="user_name")
+            district_code = st.selectbox(
+                "District", [""] + sorted(codes.values()), key="user_district"
+            )
+            roles = st.multiselect("Roles", [r.value for r in Role], key="user_roles")
+            password = st.text_input(
+                "Password (leave empty to keep it, or for single sign-on)",
+                type="password",
+                key="user_password",
+            )
+            if st.form_submit_button("Save account"):
+                act(
+                    lambda s: accounts.create_user(
+                        s,
+                        context.settings(),
+                        email=email,
+                        name=person,
+                        roles=[Role(r) for r in roles],
+                        district_code=district_code or None,
+                        password=password or None,
+                        by=actor,
+                    ),
+                    done=f"Account {email} saved.",
+                    rerun=True,
+                )
