@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import streamlit as st
-from sqlalchemy import select
 
 from review.access import Role
-from review.db import Cycle
-from ui import context, state
+from ui import state
+from ui.components import cycle as cycle_picker
 
 PAGE_DIR = "ui/pages"
 
@@ -104,19 +103,9 @@ def run() -> None:
 
 
 def _sidebar(name: str, email: str) -> None:
-    with context.database().session() as session:
-        names = list(session.scalars(select(Cycle.name).order_by(Cycle.name.desc())))
     with st.sidebar:
         st.caption(f"Signed in as **{name}**  \n{email}")
-        if names:
-            if st.session_state.get(state.CYCLE_PICKER) not in names:
-                current = state.cycle_name()
-                st.session_state[state.CYCLE_PICKER] = current if current in names else names[0]
-            st.session_state[state.CYCLE] = st.selectbox(
-                "Review cycle", names, key=state.CYCLE_PICKER
-            )
-        else:
-            st.info("No review cycle yet.")
+        cycle_picker.picker()
         if st.button("Sign out", key="sign_out"):
             state.sign_out()
             if _sso_user():

@@ -3,6 +3,9 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from review import accounts
+from review.access import Role
+from review.db import Database
 from review.settings import PROJECT_ROOT
 from tests.ui.conftest import APP, TIMEOUT
 from ui.shell import PAGES as SPECS
@@ -63,3 +66,40 @@ def test_signed_out_visitor_sees_only_the_sign_in_form(demo_db):
     assert not at.dataframe and not at.metric
     with pytest.raises(ValueError, match=r"Known pages: .*sign_in.py'\]"):
         at.switch_page("ui/pages/progress.py")
+
+
+def test_the_sidebar_cycle_is_the_cycle_the_page_shows(app_as):
+    at = app_as("coordinator@core.example", "progress")
+    assert at.selectbox(key="cycle_picker").options == ["2015-16", "2014-15"]
+    assert at.caption[0].value.startswith("Cycle 2015-16 · ")
+    at.selectbox(key="cycle_picker").select("2014-15").run()
+    assert at.caption[0].value.startswith("Cycle 2014-15 · ")
+    assert at.session_state["cycle"] == "2014-15"
+
+
+def test_without_any_cycle_a_page_says_how_to_make_one(tmp_path, monkeypatch):
+    from review.settings import Settings
+
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    monkeypatch.setenv("REVIEW_DATABASE_URL", url)
+    db = Database(url)
+    with db.session() as s:
+        user = accounts.create_user(
+            s,
+            Settings.from_env({}, database_url=url, bcrypt_rounds=4),
+            email="first@core.example",
+            name="First Coordinator",
+            roles=[Role.COORDINATOR],
+            district_code=None,
+            password=None,
+        )
+        actor = accounts.actor_for(user)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["actor"] = actor
+    at.run()
+    db.dispose()
+    assert not at.exception and not at.error
+    assert [i.value for i in at.sidebar.info] == ["No review cycle yet."]
+    assert [i.value for i in at.main.info] == [
+        "There is no review cycle yet. A coordinator creates one under Cycle setup."
+    ]

@@ -61,8 +61,7 @@ def render() -> None:
         st.warning("Calibration is for coordinators.")
         st.stop()
 
-    with db.session() as s:
-        cycle, rubric = cycle_picker.current(s)
+    cycle, rubric = cycle_picker.current()
     item_id = st.selectbox(
         "Item",
         [i.id for i in rubric.items],

@@ -20,8 +20,8 @@ def render() -> None:
         if context.settings().database_url.endswith("data/review.db")
         else ""
     )
+    cycle, rubric = cycle_picker.current()
     with context.database().session() as s:
-        cycle, rubric = cycle_picker.current(s)
         rows = {p.code: p for p in cycle_progress(s, cycle, rubric, date.today())}
         own = s.get(District, actor.district_id) if actor.district_id else None
         reviewing = [d.code for d, _ in reviewed_by(s, cycle, actor.district_id)]

@@ -15,8 +15,8 @@ from ui.components import index_summary
 def render() -> None:
     actor = state.signed_in()
     st.title("Index summary")
+    cycle, _ = cycle_picker.current()
     with context.database().session() as s:
-        cycle, _ = cycle_picker.current(s)
         if actor.has(Role.COORDINATOR):
             codes = [d.code for d, _ in participants(s, cycle)]
         else:

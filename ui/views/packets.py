@@ -19,8 +19,8 @@ def render() -> None:
         "Each packet is a ZIP with the PDF report, the Excel workbook, the evidence files "
         "and a manifest of SHA-256 checksums."
     )
+    cycle, _ = cycle_picker.current()
     with db.session() as s:
-        cycle, _ = cycle_picker.current(s)
         readable = [
             (d.code, d.name, p.phase)
             for d, p in participants(s, cycle)

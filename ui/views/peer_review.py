@@ -18,8 +18,8 @@ def render() -> None:
     state.show_flash()
     reviewer = state.own_district(actor)
 
+    cycle, rubric = cycle_picker.current()
     with db.session() as s:
-        cycle, rubric = cycle_picker.current(s)
         reviewed = reviewed_by(s, cycle, reviewer)
     assigned = [d for d, _ in reviewed]
     if not assigned:

@@ -24,8 +24,7 @@ def render() -> None:
         "Items districts did at the top level of the rubric, with their narrative, the peers' "
         "notes and the evidence they linked."
     )
-    with db.session() as s:
-        cycle, rubric = cycle_picker.current(s)
+    cycle, rubric = cycle_picker.current()
 
     columns = st.columns([2, 2, 1])
     item_id = columns[0].selectbox(

@@ -12,8 +12,8 @@ from ui.components import cycle as cycle_picker
 def render() -> None:
     state.signed_in()
     st.title("Progress")
+    cycle, rubric = cycle_picker.current()
     with context.database().session() as s:
-        cycle, rubric = cycle_picker.current(s)
         rows = cycle_progress(s, cycle, rubric, date.today())
     st.caption(
         f"Cycle {cycle.name} · {len(rubric.items)} items · deadlines: "

@@ -54,8 +54,8 @@ def render() -> None:
     st.title("Reconcile ratings")
     state.show_flash()
 
+    cycle, rubric = cycle_picker.current()
     with db.session() as s:
-        cycle, rubric = cycle_picker.current(s)
         assigned = assigned_to(s, cycle, actor.district_id)
         everyone = participants(s, cycle)
     allowed = {

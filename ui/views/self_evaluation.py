@@ -21,8 +21,8 @@ def render() -> None:
     db = context.database()
     own_id = state.own_district(actor)
 
+    cycle, rubric = cycle_picker.current()
     with db.session() as s:
-        cycle, rubric = cycle_picker.current(s)
         district = s.get(District, own_id)
         part = participation(s, cycle, own_id)
         own = {
