@@ -11,6 +11,7 @@ from ui import state
 from ui.components import cycle as cycle_picker
 
 PAGE_DIR = "ui/pages"
+_NAVIGATION = "navigation"
 
 
 @dataclass(frozen=True)
@@ -85,11 +86,25 @@ def _page(spec: PageSpec, *, default: bool = False) -> st.Page:
 
 
 def pages_for(roles: frozenset[Role]) -> dict[str, list[st.Page]]:
-    """The navigation a user sees: each role its own pages."""
-    nav: dict[str, list[st.Page]] = {}
+    """The navigation a user sees: each role its own pages.
+
+    Made once per session (and set of roles) rather than on every rerun: that was a twentieth
+    of a rerun. Page objects carry run state, so they are never shared between sessions.
+    """
+    made = st.session_state.get(_NAVIGATION)
+    if isinstance(made, _Navigation) and made.roles == roles:
+        return made.pages
+    pages: dict[str, list[st.Page]] = {}
     for spec in specs_for(roles):
-        nav.setdefault(spec.section, []).append(_page(spec, default=spec is PAGES[0]))
-    return nav
+        pages.setdefault(spec.section, []).append(_page(spec, default=spec is PAGES[0]))
+    st.session_state[_NAVIGATION] = _Navigation(roles, pages)
+    return pages
+
+
+@dataclass(frozen=True)
+class _Navigation:
+    roles: frozenset[Role]
+    pages: dict[str, list[st.Page]]
 
 
 def run() -> None:

@@ -2,6 +2,7 @@
 
 import hashlib
 
+import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
@@ -85,6 +86,18 @@ def test_sign_out_returns_to_sign_in(app_as):
     at = app_as("lead@alv.example")
     at.sidebar.button(key="sign_out").click().run()
     assert [t.value for t in at.title] == ["District Peer Review"]
+
+
+def test_the_next_person_on_the_same_browser_gets_their_own_pages(demo_db):
+    at = _sign_in_with_the_form("lead@alv.example")
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("ui/pages/progress.py")
+    at.sidebar.button(key="sign_out").click().run()
+    at.text_input(key="email").input("coordinator@core.example")
+    at.text_input(key="password").input(PASSWORD)
+    at.button[0].click().run()
+    at.switch_page("ui/pages/progress.py").run()
+    assert [t.value for t in at.title] == ["Progress"]
 
 
 def test_save_self_rating_stores_level_and_narrative(app_as, demo_db):
