@@ -27,6 +27,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
+from review import changes
+
 
 class Base(DeclarativeBase):
     pass
@@ -246,6 +248,14 @@ def migrate(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
+class ChangeCount(Base):
+    """One row: how many writing transactions were committed (see `review.changes`)."""
+
+    __tablename__ = changes.TABLE
+    id: Mapped[int] = mapped_column(primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
 class Database:
     """The one storage handle: an engine plus a session factory; migrated when opened."""
 
@@ -253,7 +263,12 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         migrate(self.engine)
+        changes.count_changes(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def change_count(self) -> int:
+        """How many writing transactions were committed: a key for caching reads."""
+        return changes.current(self.engine)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
