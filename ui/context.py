@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from pathlib import Path
+from typing import TypeVar
 
 import streamlit as st
+from sqlalchemy.orm import Session
 
+from review.changes import ReadCache
 from review.cycles import get_cycle, pinned_rubric
 from review.db import Cycle, Database
 from review.index.compute import IndexResults
@@ -26,6 +30,34 @@ def _database(url: str) -> Database:
 
 def database() -> Database:
     return _database(settings().database_url)
+
+
+T = TypeVar("T")
+_READS = ReadCache()
+_COUNT = "change_count_of_this_run"
+
+
+def read(key: tuple[Hashable, ...], load: Callable[[Session], T]) -> T:
+    """`load(session)`, shared by every session until anything in the database changes.
+
+    `key` must name the read and every value `load` depends on. The result is shared: never
+    change it. The change count is asked once per run, and again after a change (`recount`).
+    """
+    db = database()
+    count = st.session_state.get(_COUNT)
+    if not isinstance(count, int):
+        count = st.session_state[_COUNT] = db.change_count()
+
+    def fetch() -> T:
+        with db.session() as session:
+            return load(session)
+
+    return _READS.get(count, (db.url, *key), fetch)
+
+
+def recount() -> None:
+    """Ask the change count again at the next read: at each run, and after this run's changes."""
+    st.session_state.pop(_COUNT, None)
 
 
 def catalogue() -> Catalogue:

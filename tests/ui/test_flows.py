@@ -3,7 +3,8 @@
 import hashlib
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
 
 from review import cycles, ratings
@@ -211,6 +212,40 @@ def test_rated_items_are_ticked_and_counted_for_the_reviewer(app_as):
     assert at.caption[0].value == "Peer review · you have rated 1 of 16 items"
     ticked = [o for o in at.selectbox(key="peer_item_DCU").options if o.startswith("✓ ")]
     assert [o.split(" ")[1] for o in ticked] == [item]
+
+
+def test_a_change_made_elsewhere_shows_at_the_next_rerun(app_as, demo_db):
+    at = app_as("lead@ecu.example", "peer_review")
+    at.selectbox(key="peer_district").set_value("DCU").run()
+    item = at.selectbox(key="peer_item_DCU").value
+    assert at.metric[0].value == "79,700"
+    # The same reviewer in a second browser rates the item; the district's roll is updated.
+    other = app_as("lead@ecu.example", "peer_review")
+    other.selectbox(key="peer_district").set_value("DCU").run()
+    other.radio(key=f"peer_level_DCU_{item}").set_value("3 Implementing")
+    other.button[0].click().run()
+    with demo_db.session() as s:
+        s.scalar(select(District).where(District.code == "DCU")).enrollment = 80000
+
+    at.run()
+    assert at.metric[0].value == "80,000"
+    assert at.caption[0].value == "Peer review · you have rated 1 of 16 items"
+
+
+def test_a_rerun_with_nothing_changed_asks_the_database_only_whether_anything_did(app_as):
+    at = app_as("lead@ecu.example", "peer_review")
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_):
+        statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        at.run()
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    assert not at.error
+    assert statements == ["SELECT n FROM change_count WHERE id = 1"]
 
 
 def test_setup_triad_upload_with_bad_rows_names_row_and_column(app_as):
