@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from itertools import permutations
+from typing import TypeVar
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -314,7 +315,20 @@ def participants(session: Session, cycle: Cycle) -> list[tuple[District, Partici
     return [(d, p) for d, p in rows.all()]
 
 
+Row = TypeVar("Row", Cycle, Participation)
+
+
+def _own(session: Session, row: Row) -> Row:
+    """`row` as this session's copy: a change to it is saved, and a copy that pages share
+    (see `review.changes.ReadCache`) is never changed."""
+    own = session.get(type(row), row.id)
+    if own is None:
+        raise NotFound(f"{type(row).__name__} {row.id} no longer exists")
+    return own
+
+
 def set_phase(session: Session, actor: Actor | None, part: Participation, phase: Phase) -> None:
+    part = _own(session, part)
     before = part.phase
     if before == phase:
         return
@@ -333,6 +347,7 @@ def set_phase(session: Session, actor: Actor | None, part: Participation, phase:
 def release_peer_ratings(session: Session, actor: Actor, cycle: Cycle, released: bool) -> None:
     """Let districts read the peer ratings of their own district (or withdraw that)."""
     require(actor, Action.MANAGE_CYCLE)
+    cycle = _own(session, cycle)
     if cycle.released != released:
         audit.record(
             session,
@@ -351,6 +366,7 @@ def set_deadlines(
 ) -> None:
     """Replace the phase deadlines (ISO dates keyed by phase)."""
     require(actor, Action.MANAGE_CYCLE)
+    cycle = _own(session, cycle)
     from datetime import date
 
     for phase, due in deadlines.items():

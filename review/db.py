@@ -249,11 +249,12 @@ def migrate(engine: Engine) -> None:
 
 
 class ChangeCount(Base):
-    """One row: how many writing transactions were committed (see `review.changes`)."""
+    """One row: the version of the committed data (see `review.changes`)."""
 
     __tablename__ = changes.TABLE
     id: Mapped[int] = mapped_column(primary_key=True)
     n: Mapped[int] = mapped_column(Integer)
+    stamp: Mapped[str] = mapped_column(String(32))
 
 
 class Database:
@@ -266,8 +267,8 @@ class Database:
         changes.count_changes(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
-    def change_count(self) -> int:
-        """How many writing transactions were committed: a key for caching reads."""
+    def version(self) -> changes.Version:
+        """The version of the committed data: a key for caching reads."""
         return changes.current(self.engine)
 
     @contextmanager

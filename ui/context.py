@@ -9,7 +9,7 @@ from typing import TypeVar
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from review.changes import ReadCache
+from review.changes import ReadCache, Version
 from review.cycles import get_cycle, pinned_rubric
 from review.db import Cycle, Database
 from review.index.compute import IndexResults
@@ -34,30 +34,31 @@ def database() -> Database:
 
 T = TypeVar("T")
 _READS = ReadCache()
-_COUNT = "change_count_of_this_run"
+_VERSION = "data_version_of_this_run"
 
 
 def read(key: tuple[Hashable, ...], load: Callable[[Session], T]) -> T:
     """`load(session)`, shared by every session until anything in the database changes.
 
     `key` must name the read and every value `load` depends on. The result is shared: never
-    change it. The change count is asked once per run, and again after a change (`recount`).
+    change it. The data's version is asked once per run, and again after a change
+    (`recount`).
     """
     db = database()
-    count = st.session_state.get(_COUNT)
-    if not isinstance(count, int):
-        count = st.session_state[_COUNT] = db.change_count()
+    version = st.session_state.get(_VERSION)
+    if not isinstance(version, Version):
+        version = st.session_state[_VERSION] = db.version()
 
     def fetch() -> T:
         with db.session() as session:
             return load(session)
 
-    return _READS.get(count, (db.url, *key), fetch)
+    return _READS.get(version, (db.url, *key), fetch)
 
 
 def recount() -> None:
-    """Ask the change count again at the next read: at each run, and after this run's changes."""
-    st.session_state.pop(_COUNT, None)
+    """Ask the data's version again at the next read: each run, and after this run's changes."""
+    st.session_state.pop(_VERSION, None)
 
 
 def catalogue() -> Catalogue:

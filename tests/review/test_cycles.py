@@ -81,3 +81,16 @@ def test_save_district_refuses_negative_counts(world):
         cycles.save_district(
             s, world.coordinator, code="Z", name="Z", enrollment=-1, school_count=1
         )
+
+
+def test_a_change_to_a_shared_copy_of_the_cycle_is_saved_on_the_cycle_only(world):
+    # Pages share rows they read (ui.context.read); a change must not alter those copies.
+    with world.db.session() as s:
+        shared = world.cycle(s)
+    with world.db.session() as s:
+        cycles.release_peer_ratings(s, world.coordinator, shared, True)
+        cycles.set_deadlines(s, world.coordinator, shared, {"draft": "2016-02-15"})
+    assert (shared.released, shared.deadlines) == (False, {})
+    with world.db.session() as s:
+        saved = world.cycle(s)
+        assert (saved.released, saved.deadlines) == (True, {"draft": "2016-02-15"})
