@@ -26,9 +26,6 @@ pytestmark = [
 
 UPLOAD = "climate_survey_summary.xlsx"
 SUBMITTED_FLASH = "Submitted. Your peer reviewers can now rate your district."
-# Known app bug (reported): ui/pages/self_evaluation.py calls st.rerun() inside
-# `with db.session()`; RerunException is a BaseException, so Database.session() rolls the
-# submission back while the page shows the success message. The test passes once it is fixed.
 
 
 def _sign_in(page: Page, base_url: str, email: str, password: str = PASSWORD) -> None:
