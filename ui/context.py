@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import TypeVar
@@ -23,12 +24,22 @@ def settings() -> Settings:
     return Settings.from_env()
 
 
-@st.cache_resource(show_spinner=False)
+_databases: dict[str, Database] = {}
+_opening = threading.Lock()
+
+
 def _database(url: str) -> Database:
-    return Database(url)
+    # A plain dict, not st.cache_resource: pages ask for the database several times a rerun,
+    # and the cache's bookkeeping cost more than the reads it then served.
+    db = _databases.get(url)
+    if db is None:
+        with _opening:
+            db = _databases.get(url) or _databases.setdefault(url, Database(url))
+    return db
 
 
 def database() -> Database:
+    """The database of the configured URL, opened (and migrated) once per process."""
     return _database(settings().database_url)
 
 
