@@ -248,12 +248,12 @@ def migrate(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
-class ChangeCount(Base):
-    """One row: the version of the committed data (see `review.changes`)."""
+class DataVersion(Base):
+    """A table's version: a random stamp, new with each committed write (`review.changes`)."""
 
     __tablename__ = changes.TABLE
-    id: Mapped[int] = mapped_column(primary_key=True)
-    n: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    writes: Mapped[int] = mapped_column(Integer)
     stamp: Mapped[str] = mapped_column(String(32))
 
 
@@ -267,8 +267,8 @@ class Database:
         changes.count_changes(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
-    def version(self) -> changes.Version:
-        """The version of the committed data: a key for caching reads."""
+    def versions(self) -> dict[str, str]:
+        """Each written table's stamp: what cached reads are checked against."""
         return changes.current(self.engine)
 
     @contextmanager

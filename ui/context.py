@@ -10,7 +10,7 @@ from typing import TypeVar
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from review.changes import ReadCache, Version
+from review.changes import ReadCache
 from review.cycles import get_cycle, pinned_rubric
 from review.db import Cycle, Database
 from review.index.compute import IndexResults
@@ -45,30 +45,30 @@ def database() -> Database:
 
 T = TypeVar("T")
 _READS = ReadCache()
-_VERSION = "data_version_of_this_run"
+_VERSION = "data_versions_of_this_run"
 
 
 def read(key: tuple[Hashable, ...], load: Callable[[Session], T]) -> T:
-    """`load(session)`, shared by every session until anything in the database changes.
+    """`load(session)`, shared by every session until a table it read from changes.
 
     `key` must name the read and every value `load` depends on. The result is shared: never
-    change it. The data's version is asked once per run, and again after a change
+    change it. The tables' versions are asked once per run, and again after a change
     (`recount`).
     """
     db = database()
-    version = st.session_state.get(_VERSION)
-    if not isinstance(version, Version):
-        version = st.session_state[_VERSION] = db.version()
+    versions = st.session_state.get(_VERSION)
+    if not isinstance(versions, dict):
+        versions = st.session_state[_VERSION] = db.versions()
 
     def fetch() -> T:
         with db.session() as session:
             return load(session)
 
-    return _READS.get(version, (db.url, *key), fetch)
+    return _READS.get(versions, (db.url, *key), fetch)
 
 
 def recount() -> None:
-    """Ask the data's version again at the next read: each run, and after this run's changes."""
+    """Ask the versions again at the next read: each run, and after this run's changes."""
     st.session_state.pop(_VERSION, None)
 
 

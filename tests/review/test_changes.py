@@ -1,14 +1,16 @@
-"""The data's version moves once per committed writing transaction, whatever does the writing."""
+"""Each table's stamp moves once per committed transaction that writes it, whoever writes."""
 
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select, text, update
 
-from review.changes import ReadCache
-from review.db import Database, District
+from review import changes
+from review.changes import ANY, ReadCache
+from review.db import Cycle, Database, District
 from review.settings import PROJECT_ROOT
 
 
@@ -16,19 +18,21 @@ def _district(code: str) -> District:
     return District(code=code, name=f"District {code}", enrollment=1000, school_count=5)
 
 
-def _count(db: Database) -> int:
-    return db.version().writes
+def _writes(db: Database, table: str = "districts") -> int:
+    return changes.writes(db.engine, table)
 
 
-def test_a_new_database_counts_from_zero(db):
-    assert _count(db) == 0
+def test_a_new_database_has_no_versions_yet(db):
+    assert db.versions() == {}
 
 
-def test_reading_does_not_count(db):
-    before = db.version()
+def test_reading_moves_nothing(db):
+    with db.session() as s:
+        s.add(_district("A"))
+    before = db.versions()
     with db.session() as s:
         s.scalars(select(District)).all()
-    assert db.version() == before
+    assert db.versions() == before
 
 
 def test_one_transaction_counts_once_however_much_it_writes(db):
@@ -36,10 +40,21 @@ def test_one_transaction_counts_once_however_much_it_writes(db):
         s.add_all([_district("A"), _district("B")])
         s.flush()
         s.execute(update(District).where(District.code == "A").values(enrollment=2000))
-    assert _count(db) == 1
+    assert _writes(db) == 1
     with db.session() as s:
         s.execute(delete(District).where(District.code == "B"))
-    assert _count(db) == 2
+    assert _writes(db) == 2
+
+
+def test_a_write_moves_only_the_tables_it_wrote(db):
+    with db.session() as s:
+        s.add(_district("A"))
+    before = db.versions()
+    with db.session() as s:
+        s.scalar(select(District)).enrollment = 1234
+    after = db.versions()
+    assert set(after) == {"districts"}  # no other table was written
+    assert after["districts"] != before["districts"]
 
 
 def test_core_writes_on_the_session_connection_count(db):
@@ -47,19 +62,32 @@ def test_core_writes_on_the_session_connection_count(db):
     rows = [{"code": "Z", "name": "Z", "enrollment": 1, "school_count": 1}]
     with db.session() as s:
         s.connection().execute(insert(District.__table__), rows)
-    assert _count(db) == 1
+    assert _writes(db) == 1
 
 
-def test_a_rolled_back_transaction_does_not_count(db):
+def test_a_write_whose_table_cannot_be_told_moves_every_read(db):
+    with db.session() as s:
+        s.add(_district("A"))
+        s.execute(
+            text(
+                "WITH grown AS (SELECT id FROM districts) "
+                "UPDATE districts SET enrollment = enrollment + 1 "
+                "WHERE id IN (SELECT id FROM grown)"
+            )
+        )
+    assert _writes(db, ANY) == 1
+
+
+def test_a_rolled_back_transaction_moves_nothing(db):
     with pytest.raises(RuntimeError), db.session() as s:
         s.add(_district("A"))
         s.flush()
         raise RuntimeError("abandon")
-    assert _count(db) == 0
+    assert db.versions() == {}
     with db.session() as s:
         assert s.scalars(select(District)).all() == []
         s.add(_district("A"))
-    assert _count(db) == 1
+    assert _writes(db) == 1
 
 
 def test_writes_around_savepoints_count_once(db):
@@ -73,21 +101,21 @@ def test_writes_around_savepoints_count_once(db):
         s.flush()
         dropped.rollback()
         s.add(_district("C"))
-    assert _count(db) == 1
+    assert _writes(db) == 1
     with db.session() as s:
         assert [d.code for d in s.scalars(select(District).order_by(District.code))] == ["A", "C"]
 
 
-def test_every_version_has_a_new_stamp(db):
-    stamps = {db.version().stamp}
+def test_every_write_gives_a_new_stamp(db):
+    stamps = set()
     for code in "ABC":
         with db.session() as s:
             s.add(_district(code))
-        stamps.add(db.version().stamp)
-    assert len(stamps) == 4
+        stamps.add(db.versions()["districts"])
+    assert len(stamps) == 3
 
 
-def test_restoring_a_backup_never_brings_back_a_version_already_seen(tmp_path):
+def test_restoring_a_backup_never_brings_back_a_stamp_already_seen(tmp_path):
     path = tmp_path / "review.db"
     db = Database(f"sqlite:///{path}")
     with db.session() as s:
@@ -97,7 +125,7 @@ def test_restoring_a_backup_never_brings_back_a_version_already_seen(tmp_path):
         conn.exec_driver_sql(f"VACUUM INTO '{backup}'")
     with db.session() as s:
         s.add(_district("B"))
-    seen = db.version()
+    seen = db.versions()["districts"]
     db.dispose()
 
     shutil.copy(backup, path)
@@ -105,15 +133,13 @@ def test_restoring_a_backup_never_brings_back_a_version_already_seen(tmp_path):
     try:
         with restored.session() as s:
             s.add(_district("C"))
-        again = restored.version()
-        assert again.writes == seen.writes == 2
-        assert again != seen
+        assert _writes(restored) == 2
+        assert restored.versions()["districts"] != seen
     finally:
         restored.dispose()
 
 
-def test_another_process_moves_the_version(db):
-    before = db.version()
+def test_another_process_moves_the_stamp(db):
     script = (
         "import sys\n"
         "from review.db import Database, District\n"
@@ -124,19 +150,66 @@ def test_another_process_moves_the_version(db):
     subprocess.run(
         [sys.executable, "-c", script, db.url], cwd=PROJECT_ROOT, check=True, timeout=120
     )
-    assert db.version().writes == before.writes + 1
+    assert _writes(db) == 1
 
 
-def test_the_read_cache_loads_once_per_version_and_key():
-    cache = ReadCache(size=2)
+def test_a_kept_read_is_read_again_only_when_a_table_it_read_moves(db):
+    cache = ReadCache()
     loads: list[str] = []
 
-    def load(value: str):
-        return lambda: loads.append(value) or value
+    def codes() -> list[str]:
+        loads.append("districts")
+        with db.session() as s:
+            return [d.code for d in s.scalars(select(District).order_by(District.code))]
 
-    assert cache.get(1, ("a",), load("a1")) == "a1"
-    assert cache.get(1, ("a",), load("again")) == "a1"
-    assert cache.get(2, ("a",), load("a2")) == "a2"  # something changed: read again
-    assert cache.get(2, ("b",), load("b2")) == "b2"
-    assert cache.get(1, ("a",), load("a1 evicted")) == "a1 evicted"  # least recent went out
-    assert loads == ["a1", "a2", "b2", "a1 evicted"]
+    with db.session() as s:
+        s.add(_district("A"))
+    assert cache.get(db.versions(), ("codes",), codes) == ["A"]
+    assert cache.get(db.versions(), ("codes",), codes) == ["A"]
+    assert loads == ["districts"]
+
+    with db.session() as s:  # a table the read did not name
+        s.add(
+            Cycle(
+                name="x",
+                rubric_id="r",
+                rubric_version="v1",
+                rubric_hash="h",
+                created_at=datetime.now(UTC),
+            )
+        )
+    assert cache.get(db.versions(), ("codes",), codes) == ["A"]
+    assert loads == ["districts"]
+
+    with db.session() as s:
+        s.add(_district("B"))
+    assert cache.get(db.versions(), ("codes",), codes) == ["A", "B"]
+    assert loads == ["districts", "districts"]
+
+
+def test_a_read_inside_a_read_counts_for_both():
+    cache = ReadCache()
+    versions = {"districts": "1", "cycles": "1"}
+
+    def inner() -> str:
+        changes._recording.tables.add("districts")  # as a statement naming it would
+        return "inner"
+
+    def outer() -> str:
+        return cache.get(versions, ("inner",), inner) + "+outer"
+
+    assert cache.get(versions, ("inner",), inner) == "inner"  # kept before the outer read
+    assert cache.get(versions, ("outer",), outer) == "inner+outer"
+    moved = {"districts": "2", "cycles": "1"}
+    calls: list[str] = []
+    assert cache.get(moved, ("outer",), lambda: calls.append("again") or "again") == "again"
+
+
+def test_the_read_cache_lets_the_least_recent_go():
+    cache = ReadCache(size=2)
+    for key in ("a", "b", "c"):
+        cache.get({}, (key,), lambda key=key: key)
+    calls: list[str] = []
+    assert cache.get({}, ("a",), lambda: calls.append("a") or "a again") == "a again"
+    assert cache.get({}, ("c",), lambda: calls.append("c") or "c again") == "c"
+    assert calls == ["a"]

@@ -3,12 +3,12 @@
 import hashlib
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
 
 from review import cycles, ratings
-from review.db import District, Evidence, Rating, SignInSession
+from review.db import District, Evidence, IndexResult, Rating, SignInSession
 from review.demo import PASSWORD
 from review.ratings import RatingInput
 from tests.ui.conftest import APP, TIMEOUT
@@ -272,8 +272,7 @@ def test_a_read_after_a_change_in_the_same_run_sees_the_change(demo_db):
     assert [m.value for m in at.markdown] == [f"before {start}", f"after {start + 1}"]
 
 
-def test_a_rerun_with_nothing_changed_asks_the_database_only_whether_anything_did(app_as):
-    at = app_as("lead@ecu.example", "peer_review")
+def _statements_of_a_rerun(at):
     statements: list[str] = []
 
     def record(_conn, _cursor, statement, *_):
@@ -285,7 +284,24 @@ def test_a_rerun_with_nothing_changed_asks_the_database_only_whether_anything_di
     finally:
         event.remove(Engine, "before_cursor_execute", record)
     assert not at.error
-    assert statements == ["SELECT n, stamp FROM change_count WHERE id = 1"]
+    return statements
+
+
+def test_a_rerun_with_nothing_changed_asks_the_database_only_whether_anything_did(app_as):
+    at = app_as("lead@ecu.example", "peer_review")
+    assert _statements_of_a_rerun(at) == ["SELECT name, stamp FROM data_versions"]
+
+
+def test_a_change_to_a_table_the_page_did_not_read_keeps_its_reads(app_as, demo_db):
+    at = app_as("lead@ecu.example", "peer_review")
+    with demo_db.session() as s:
+        s.execute(update(IndexResult).where(IndexResult.id == 1).values(n=IndexResult.n))
+    assert _statements_of_a_rerun(at) == ["SELECT name, stamp FROM data_versions"]
+    with demo_db.session() as s:
+        s.execute(update(Rating).where(Rating.id == 1).values(row_version=Rating.row_version))
+    # The ratings are read again; the districts, cycles and files are kept.
+    again = _statements_of_a_rerun(at)
+    assert len(again) == 3 and all("FROM ratings" in q for q in again[1:])
 
 
 def test_setup_triad_upload_with_bad_rows_names_row_and_column(app_as):
