@@ -1,17 +1,20 @@
 """Versions of the committed data, per table, so that readers may cache until their tables move.
 
-Every transaction that writes a table (through the ORM, a Core statement or a raw
-connection, in this process or another one that opens the database through `review.db`)
-gives that table a new random stamp as part of its commit: a table's stamp moves exactly
-when its committed rows do. `ReadCache` notes the tables a read's statements name and keeps
-the result until one of them moves, so a kept result is never older than the stamps it was
-read at. A write whose table cannot be told moves `ANY`, which every read depends on. Edits
-made around this code (an SQL shell) are not seen until the app restarts.
+Every transaction that writes a table (ORM or Core statements, in this process or another
+one that opens the database through `review.db`) gives that table a new random stamp as part
+of its commit; a delete also stamps the tables its foreign keys cascade to. A table's stamp
+moves whenever its committed rows do. `ReadCache` takes the tables each of a read's
+statements names from SQLAlchemy's own statement (subqueries, aliases and joins included)
+and keeps the result until one of them moves, so a kept result is never older than the
+stamps it was read at. A write whose table cannot be told (text SQL, DDL) moves `ANY`, which
+every read depends on; a read in text SQL is not kept. Statements sent on a driver cursor,
+or edits in an SQL shell, are not seen until the app restarts.
 
 Stamps are written in the commit itself: writers queue on a table's row only for the moment
-of committing, and a writer holding it waits for nothing, so no deadlock can form over it.
-Stamps are random, so restoring a backup can never make new data look like data already
-cached; each row also counts its writing transactions.
+of committing, and a writer holding it waits for nothing, so no deadlock can form over it
+(under PostgreSQL's default READ COMMITTED; stricter isolation would make concurrent writers
+of one table fail). Stamps are random, so restoring a backup can never make new data look
+like data already cached; each row also counts its writing transactions.
 """
 
 from __future__ import annotations
@@ -23,22 +26,21 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any, TypeVar
 
-from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import Delete, MetaData, Table, TextClause, event
+from sqlalchemy.engine import Connection, Engine, ExecutionContext
+from sqlalchemy.sql import ClauseElement, visitors
+from sqlalchemy.sql.dml import UpdateBase
 
 TABLE = "data_versions"
 ANY = "*"  # moved by a write to a table that cannot be told from its statement
-# Leading comments skipped; a WITH ... may end in a write. A false alarm costs a cache miss.
+NOT_KEPT = "!"  # among a read's tables: it ran SQL whose tables cannot be told
+# Text SQL that may write, leading comments skipped. A false alarm costs a cache miss.
 _WRITE = re.compile(
     r"^\s*(?:(?:--[^\n]*\n|/\*.*?\*/)\s*)*"
-    r"(?:INSERT|UPDATE|DELETE|REPLACE|MERGE|UPSERT|WITH\b.*\b(?:INSERT|UPDATE|DELETE))\b",
+    r"(?:INSERT|UPDATE|DELETE|REPLACE|MERGE|UPSERT|TRUNCATE|DROP|ALTER|CREATE"
+    r"|WITH\b.*\b(?:INSERT|UPDATE|DELETE))\b",
     re.IGNORECASE | re.DOTALL,
 )
-_NAME = r'(?:"?\w+"?\.)?"?(\w+)"?'  # an optional schema, then the table
-_WRITTEN = re.compile(
-    rf"^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+{_NAME}", re.IGNORECASE
-)
-_READ = re.compile(rf"\b(?:FROM|JOIN|INTO|UPDATE)\s+{_NAME}", re.IGNORECASE)
 _WROTE = "tables_written"  # in a connection's info: the tables its transaction wrote
 
 Versions = Mapping[str, str]  # table -> stamp; a table never written has none
@@ -48,39 +50,80 @@ def new_stamp() -> str:
     return secrets.token_hex(16)
 
 
-def count_changes(engine: Engine) -> None:
+def count_changes(engine: Engine, metadata: MetaData) -> None:
     """Make every writing transaction on `engine` move its tables' stamps as it commits."""
-    event.listen(engine, "before_cursor_execute", _note)
+    cascades = _cascades(metadata)
+
+    def note(
+        conn: Connection,
+        _cursor: Any,
+        statement: str,
+        _parameters: object,
+        context: ExecutionContext | None,
+        _executemany: bool,
+    ) -> None:
+        compiled = getattr(context, "compiled", None)
+        clause = getattr(compiled, "statement", None)
+        reading = _recording.tables
+        if reading is not None:
+            named = _tables(clause)
+            reading.update(named if named else {NOT_KEPT})
+        if isinstance(clause, UpdateBase):
+            table = getattr(clause.table, "name", ANY)
+            written = {table}
+            if isinstance(clause, Delete):
+                written |= cascades.get(table, set())
+        elif _WRITE.match(statement):
+            written = {ANY}
+        else:
+            return
+        conn.info.setdefault(_WROTE, set()).update(written)
+
+    event.listen(engine, "before_cursor_execute", note)
     event.listen(engine, "commit", _stamp_on_commit)
     for name in ("begin", "rollback"):
         event.listen(engine, name, _forget)
     event.listen(engine.pool, "reset", _forget_on_reset)
 
 
-def _note(
-    conn: Connection,
-    _cursor: Any,
-    statement: str,
-    _parameters: object,
-    _context: object,
-    _executemany: bool,
-) -> None:
-    reading = _recording.tables
-    if reading is not None:
-        reading.update(m.lower() for m in _READ.findall(statement))
-    if _WRITE.match(statement):
-        written = _WRITTEN.match(statement)
-        table = written.group(1).lower() if written else ANY
-        conn.info.setdefault(_WROTE, set()).add(table)
+def _tables(clause: object) -> set[str]:
+    """The tables a compiled statement names anywhere (joins, subqueries, aliases)."""
+    if not isinstance(clause, ClauseElement) or isinstance(clause, TextClause):
+        return set()
+    return {t.name for t in visitors.iterate(clause) if isinstance(t, Table)}
+
+
+def _cascades(metadata: MetaData) -> dict[str, set[str]]:
+    """For each table, the tables a delete from it reaches through ON DELETE rules."""
+    direct: dict[str, set[str]] = {}
+    for table in metadata.tables.values():
+        for key in table.foreign_keys:
+            if key.ondelete:
+                direct.setdefault(key.column.table.name, set()).add(table.name)
+    reached: dict[str, set[str]] = {}
+    for parent in direct:
+        seen: set[str] = set()
+        todo = [parent]
+        while todo:
+            for child in direct.get(todo.pop(), set()) - seen:
+                seen.add(child)
+                todo.append(child)
+        reached[parent] = seen
+    return reached
 
 
 def _stamp_on_commit(conn: Connection) -> None:
     tables = conn.info.pop(_WROTE, None)
-    if not tables:
-        return
-    # Straight to the driver, inside the transaction being committed; names come from the
-    # statements' own \w+ table names and stamps are hex digits, so both are safe to inline.
-    cursor = conn.connection.cursor()
+    if tables:
+        stamp(conn.connection.cursor(), tables)
+
+
+def stamp(cursor: Any, tables: set[str]) -> None:
+    """Give `tables` new stamps, on a driver cursor inside the transaction that changed them.
+
+    Names come from SQLAlchemy's table objects (or `ANY`) and stamps are hex digits, so both
+    are safe to write into the statement.
+    """
     try:
         for table in sorted(tables):  # one order for every writer
             cursor.execute(
@@ -149,6 +192,8 @@ class ReadCache:
                     _recording.tables.update(entry[0])
                 return entry[1]  # type: ignore[return-value]
         value, tables = _recorded(load)  # outside the lock: a slow read holds up no other
+        if NOT_KEPT in tables:
+            return value
         seen = {table: versions.get(table, "") for table in tables | {ANY}}
         with self._lock:
             self._entries[key] = (seen, value)

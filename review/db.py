@@ -240,12 +240,17 @@ def migrate(engine: Engine) -> None:
     """Bring the schema to the newest Alembic revision (idempotent)."""
     from alembic import command
     from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
+        before = MigrationContext.configure(connection).get_current_revision()
         command.upgrade(config, "head")
+        # A migration may change any table's rows: every kept read, in every process, goes.
+        if MigrationContext.configure(connection).get_current_revision() != before:
+            changes.stamp(connection.connection.cursor(), {changes.ANY})
 
 
 class DataVersion(Base):
@@ -264,7 +269,7 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         migrate(self.engine)
-        changes.count_changes(self.engine)
+        changes.count_changes(self.engine, Base.metadata)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def versions(self) -> dict[str, str]:

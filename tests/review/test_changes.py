@@ -10,7 +10,7 @@ from sqlalchemy import delete, insert, select, text, update
 
 from review import changes
 from review.changes import ANY, ReadCache
-from review.db import Cycle, Database, District
+from review.db import Assignment, Cycle, Database, District
 from review.settings import PROJECT_ROOT
 
 
@@ -18,12 +18,28 @@ def _district(code: str) -> District:
     return District(code=code, name=f"District {code}", enrollment=1000, school_count=5)
 
 
+def _cycle(session) -> Cycle:
+    cycle = Cycle(
+        name="x", rubric_id="r", rubric_version="v1", rubric_hash="h", created_at=datetime.now(UTC)
+    )
+    session.add(cycle)
+    session.flush()
+    return cycle
+
+
 def _writes(db: Database, table: str = "districts") -> int:
     return changes.writes(db.engine, table)
 
 
-def test_a_new_database_has_no_versions_yet(db):
-    assert db.versions() == {}
+def test_a_migration_moves_every_read(db, tmp_path):
+    # Opening a new database migrated it: a migration may change any table's rows.
+    assert set(db.versions()) == {ANY}
+    assert _writes(db, ANY) == 1
+    again = Database(db.url)  # nothing left to migrate: nothing moves
+    try:
+        assert _writes(again, ANY) == 1
+    finally:
+        again.dispose()
 
 
 def test_reading_moves_nothing(db):
@@ -53,8 +69,8 @@ def test_a_write_moves_only_the_tables_it_wrote(db):
     with db.session() as s:
         s.scalar(select(District)).enrollment = 1234
     after = db.versions()
-    assert set(after) == {"districts"}  # no other table was written
-    assert after["districts"] != before["districts"]
+    assert set(after) == {"districts", ANY}  # no other table was written
+    assert after["districts"] != before["districts"] and after[ANY] == before[ANY]
 
 
 def test_core_writes_on_the_session_connection_count(db):
@@ -75,15 +91,39 @@ def test_a_write_whose_table_cannot_be_told_moves_every_read(db):
                 "WHERE id IN (SELECT id FROM grown)"
             )
         )
-    assert _writes(db, ANY) == 1
+    assert _writes(db, ANY) == 2  # the migration's, then this one
+
+
+def test_text_ddl_moves_every_read(db):
+    with db.session() as s:
+        s.execute(text("CREATE TABLE scratch (id INTEGER)"))
+    assert _writes(db, ANY) == 2
+
+
+def test_an_update_with_a_prefix_is_filed_under_its_table(db):
+    with db.session() as s:
+        s.add(_district("A"))
+    prefix = "OR IGNORE" if db.engine.dialect.name == "sqlite" else "ONLY"  # each one's own
+    with db.session() as s:
+        s.execute(update(District).prefix_with(prefix).values(enrollment=2))
+    assert _writes(db) == 2
+
+
+def test_a_delete_moves_the_tables_it_cascades_to(db):
+    with db.session() as s:
+        s.execute(delete(Cycle))
+    moved = set(db.versions())
+    assert {"cycles", "ratings", "evidence", "evidence_links", "triads"} <= moved
+    assert "districts" not in moved
 
 
 def test_a_rolled_back_transaction_moves_nothing(db):
+    start = db.versions()
     with pytest.raises(RuntimeError), db.session() as s:
         s.add(_district("A"))
         s.flush()
         raise RuntimeError("abandon")
-    assert db.versions() == {}
+    assert db.versions() == start
     with db.session() as s:
         assert s.scalars(select(District)).all() == []
         s.add(_district("A"))
@@ -169,15 +209,7 @@ def test_a_kept_read_is_read_again_only_when_a_table_it_read_moves(db):
     assert loads == ["districts"]
 
     with db.session() as s:  # a table the read did not name
-        s.add(
-            Cycle(
-                name="x",
-                rubric_id="r",
-                rubric_version="v1",
-                rubric_hash="h",
-                created_at=datetime.now(UTC),
-            )
-        )
+        _cycle(s)
     assert cache.get(db.versions(), ("codes",), codes) == ["A"]
     assert loads == ["districts"]
 
@@ -185,6 +217,44 @@ def test_a_kept_read_is_read_again_only_when_a_table_it_read_moves(db):
         s.add(_district("B"))
     assert cache.get(db.versions(), ("codes",), codes) == ["A", "B"]
     assert loads == ["districts", "districts"]
+
+
+def test_a_read_names_every_table_of_its_statement(db):
+    cache = ReadCache()
+    with db.session() as s:
+        s.add(_district("A"))
+
+    def joined_in_where() -> int:  # SQLAlchemy writes this as FROM districts, assignments
+        with db.session() as s:
+            query = select(District.id).where(District.id == Assignment.reviewed_district_id)
+            return len(s.scalars(query).all())
+
+    assert cache.get(db.versions(), ("joined",), joined_in_where) == 0
+    with db.session() as s:
+        cycle = _cycle(s)
+        district_id = s.scalar(select(District.id))
+        s.add(
+            Assignment(
+                cycle_id=cycle.id,
+                reviewer_district_id=district_id,
+                reviewed_district_id=district_id,
+            )
+        )
+    assert cache.get(db.versions(), ("joined",), joined_in_where) == 1
+
+
+def test_a_read_in_text_sql_is_not_kept(db):
+    cache = ReadCache()
+    calls: list[int] = []
+
+    def count() -> int:
+        calls.append(1)
+        with db.session() as s:
+            return int(s.execute(text("SELECT count(*) FROM districts")).scalar_one())
+
+    cache.get(db.versions(), ("n",), count)
+    cache.get(db.versions(), ("n",), count)
+    assert len(calls) == 2
 
 
 def test_a_read_inside_a_read_counts_for_both():
