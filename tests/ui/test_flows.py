@@ -292,6 +292,19 @@ def test_a_rerun_with_nothing_changed_asks_the_database_only_whether_anything_di
     assert _statements_of_a_rerun(at) == ["SELECT name, stamp FROM data_versions"]
 
 
+def test_the_self_evaluation_page_also_keeps_its_reads_and_shows_a_save(app_as):
+    at = app_as("lead@alv.example", "self_evaluation")
+    assert _statements_of_a_rerun(at) == ["SELECT name, stamp FROM data_versions"]
+    rated = int(at.get("progress")[0].proto.text.split(" of ")[0])
+    unrated = next(o for o in at.selectbox(key="self_item").options if o.startswith("○ "))
+    item = unrated.split(" ")[1]
+    at.selectbox(key="self_item").set_value(item).run()
+    at.radio(key=f"self_level_{item}").set_value("4 Fully implemented").run()  # autosaved
+    assert not at.error
+    assert at.get("progress")[0].proto.text.startswith(f"{rated + 1} of ")
+    assert _statements_of_a_rerun(at) == ["SELECT name, stamp FROM data_versions"]
+
+
 def test_a_change_to_a_table_the_page_did_not_read_keeps_its_reads(app_as, demo_db):
     at = app_as("lead@ecu.example", "peer_review")
     with demo_db.session() as s:

@@ -1,5 +1,6 @@
 """District editors: rate each item, write the narrative, attach evidence, submit."""
 
+from dataclasses import dataclass
 from functools import partial
 
 import streamlit as st
@@ -8,31 +9,53 @@ from sqlalchemy.orm import Session
 from review import carry, comments, evidence, ratings
 from review.access import PHASE_LABELS, Phase
 from review.cycles import participation
-from review.db import District
-from review.rubrics import Item
+from review.db import Cycle, District, Participation, Rating
+from review.evidence import EvidenceFile
+from review.rubrics import Item, Rubric
 from ui import context, state
 from ui.components import cycle as cycle_picker
 from ui.components import descriptors, evidence_view
 from ui.guard import act
 
 
+@dataclass(frozen=True)
+class _District:
+    """What the page shows of the editor's district; kept until one of its tables changes."""
+
+    district: District
+    part: Participation
+    own: dict[str, Rating]  # self-ratings by item
+    peers: list[Rating]
+    files: list[EvidenceFile]
+    missing: list[str]
+    earlier: Cycle | None
+
+
+def _read(s: Session, cycle: Cycle, rubric: Rubric, district_id: int) -> _District:
+    district = s.get(District, district_id)
+    assert district is not None
+    rows = ratings.ratings_of(s, cycle, district_id)
+    return _District(
+        district=district,
+        part=participation(s, cycle, district_id),
+        own={r.item_id: r for r in rows if r.source == ratings.SELF},
+        peers=[r for r in rows if r.source == ratings.PEER],
+        files=evidence.evidence_for(s, cycle, district_id),
+        missing=ratings.missing_for_submission(s, cycle, rubric, district_id),
+        earlier=carry.previous_cycle(s, cycle),
+    )
+
+
 def render() -> None:
     actor = state.signed_in()
-    db = context.database()
     own_id = state.own_district(actor)
 
     cycle, rubric = cycle_picker.current()
-    with db.session() as s:
-        district = s.get(District, own_id)
-        part = participation(s, cycle, own_id)
-        own = {
-            r.item_id: r for r in ratings.ratings_of(s, cycle, own_id) if r.source == ratings.SELF
-        }
-        peers = [r for r in ratings.ratings_of(s, cycle, own_id) if r.source == ratings.PEER]
-        files = evidence.evidence_for(s, cycle, own_id)
-        missing = ratings.missing_for_submission(s, cycle, rubric, own_id)
-        earlier = carry.previous_cycle(s, cycle)
-    assert district is not None
+    shown = context.read(
+        ("self_evaluation", cycle.id, own_id), lambda s: _read(s, cycle, rubric, own_id)
+    )
+    district, part, own, peers = shown.district, shown.part, shown.own, shown.peers
+    files, missing, earlier = shown.files, shown.missing, shown.earlier
     editable = part.phase == Phase.DRAFT
 
     st.title(f"Self-evaluation · {district.name}")
@@ -199,8 +222,10 @@ def render() -> None:
                 rerun=True,
             )
 
-    with db.session() as s:
-        thread = comments.thread(s, cycle, district.id, item.id)
+    thread = context.read(
+        ("thread", cycle.id, district.id, item.id),
+        lambda s: comments.thread(s, cycle, district.id, item.id),
+    )
     questions = [m for m in thread if m.kind == "question"]
     if questions:
         st.subheader("Questions from reviewers")
