@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TypeVar
 
@@ -11,11 +12,12 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from review.changes import ReadCache
-from review.cycles import get_cycle, pinned_rubric
+from review.cycles import pinned_rubric
 from review.db import Cycle, Database
 from review.index.compute import IndexResults
 from review.index.district import cycle_results
-from review.index.store import count_results
+from review.index.district import district_summary as summary_of
+from review.index.models import DistrictSummary
 from review.rubrics import Catalogue, Rubric
 from review.settings import Settings
 
@@ -45,6 +47,7 @@ def database() -> Database:
 
 T = TypeVar("T")
 _READS = ReadCache()
+_NETWORKS = ReadCache(size=4)  # a whole network's index results: tens of megabytes each
 _VERSION = "data_versions_of_this_run"
 
 
@@ -55,16 +58,25 @@ def read(key: tuple[Hashable, ...], load: Callable[[Session], T]) -> T:
     change it. The tables' versions are asked once per run, and again after a change
     (`recount`).
     """
+    return _read(_READS, key, load)
+
+
+def _read(
+    cache: ReadCache,
+    key: tuple[Hashable, ...],
+    load: Callable[[Session], T],
+    spinner: str | None = None,
+) -> T:
     db = database()
     versions = st.session_state.get(_VERSION)
     if not isinstance(versions, dict):
         versions = st.session_state[_VERSION] = db.versions()
 
     def fetch() -> T:
-        with db.session() as session:
+        with st.spinner(spinner) if spinner else nullcontext(), db.session() as session:
             return load(session)
 
-    return _READS.get(versions, (db.url, *key), fetch)
+    return cache.get(versions, (db.url, *key), fetch)
 
 
 def recount() -> None:
@@ -89,18 +101,22 @@ def rubric_of(cycle: Cycle) -> Rubric:
     return _rubric(str(root), cycle.rubric_id, cycle.rubric_version, cycle.rubric_hash, mtime)
 
 
-@st.cache_resource(show_spinner="Computing the index…", max_entries=4)
-def _index_results(url: str, specs_dir: str, cycle_name: str, rows: int) -> IndexResults | None:
-    # `rows` is part of the key so an import of new results recomputes.
-    with _database(url).session() as session:
-        cycle = get_cycle(session, cycle_name)
-    return cycle_results(_database(url), Path(specs_dir), cycle)
-
-
 def index_results(cycle: Cycle) -> IndexResults | None:
-    """The network's computed index results for a cycle, cached until its results change."""
-    with database().session() as session:
-        rows = count_results(session, cycle)
-    return _index_results(
-        settings().database_url, str(settings().index_specs_dir), cycle.name, rows
+    """The network's computed index results for a cycle, kept until its results change."""
+    specs = settings().index_specs_dir
+    return _read(
+        _NETWORKS,
+        ("index_results", cycle.id, str(specs)),
+        lambda _: cycle_results(database(), specs, cycle),
+        spinner="Computing the index…",
+    )
+
+
+def district_summary(
+    cycle: Cycle, district_code: str, *, details: bool = True
+) -> DistrictSummary | None:
+    """One district's index summary, kept until the cycle's results change."""
+    return read(
+        ("district_summary", cycle.id, district_code, details),
+        lambda _: summary_of(index_results(cycle), district_code, details=details),
     )

@@ -103,3 +103,28 @@ def test_without_any_cycle_a_page_says_how_to_make_one(tmp_path, monkeypatch):
     assert [i.value for i in at.main.info] == [
         "There is no review cycle yet. A coordinator creates one under Cycle setup."
     ]
+
+
+def test_corrected_index_results_show_even_when_the_row_count_is_the_same(app_as, demo_db):
+    from sqlalchemy import select, update
+
+    from review.db import IndexResult
+
+    at = app_as("lead@fhu.example", "index_summary")
+    before = {m.label: m.value for m in at.metric}
+    with demo_db.session() as s:
+        school = s.scalar(
+            select(IndexResult.school_id).where(
+                IndexResult.district_code == "FHU",
+                IndexResult.year == "2015-16",
+                IndexResult.designation.is_(None),
+            )
+        )
+        s.execute(
+            update(IndexResult)
+            .where(IndexResult.school_id == school, IndexResult.year == "2015-16")
+            .values(designation="priority")
+        )
+    at.run()
+    after = {m.label: m.value for m in at.metric}
+    assert int(after["Priority schools"]) == int(before["Priority schools"]) + 1

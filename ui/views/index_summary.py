@@ -6,7 +6,6 @@ from sqlalchemy import select
 from review.access import Role
 from review.cycles import participants
 from review.db import District
-from review.index.district import district_summary
 from ui import context, state
 from ui.components import cycle as cycle_picker
 from ui.components import index_summary
@@ -26,8 +25,7 @@ def render() -> None:
         st.info("There is no district to show for this cycle.")
         st.stop()
     code = st.selectbox("District", codes, key="index_district")
-    results = context.index_results(cycle)
-    summary = district_summary(results, code)
+    summary = context.district_summary(cycle, code)
     if summary is None:
         st.info(
             f"Cycle {cycle.name} has no index results for district {code} yet. A coordinator "

@@ -5,7 +5,6 @@ import streamlit as st
 from exports.packet import build_packet, bundle, packet_name
 from review.access import Action, Phase, may
 from review.cycles import participants
-from review.index.district import district_summary
 from ui import context, state
 from ui.components import cycle as cycle_picker
 from ui.guard import shown_errors
@@ -50,7 +49,6 @@ def render() -> None:
         bar = st.progress(0.0, text="Building…")
         built: list[tuple[str, bytes]] = []
         with shown_errors():
-            results = context.index_results(cycle)
             for done, code in enumerate(codes, start=1):
                 with db.session() as s:
                     report, data = build_packet(
@@ -58,7 +56,7 @@ def render() -> None:
                         context.catalogue(),
                         cycle_name=cycle.name,
                         district_code=code,
-                        index=district_summary(results, code, details=False),
+                        index=context.district_summary(cycle, code, details=False),
                     )
                 built.append((f"{packet_name(report)}.zip", data))
                 bar.progress(done / len(codes), text=f"{done} of {len(codes)}: {code}")
