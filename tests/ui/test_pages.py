@@ -40,13 +40,15 @@ def test_page_renders_without_exception(app_as, page):
 
 
 def test_a_fault_in_a_page_is_a_message_not_a_traceback(app_as, monkeypatch):
-    from ui.views import progress
+    from ui.views import home, progress
 
     def broken(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    # The page's module holds its own reference once imported, so patch it there.
-    monkeypatch.setattr(progress, "cycle_progress", broken)
+    # Each page's module holds its own reference once imported, so patch it there: in both
+    # pages that read the progress (the app opens on My work, which would keep the result).
+    for page in (home, progress):
+        monkeypatch.setattr(page, "cycle_progress", broken)
     at = app_as("coordinator@core.example", "progress")
     assert not at.exception
     assert [e.value for e in at.error] == [
@@ -128,3 +130,44 @@ def test_corrected_index_results_show_even_when_the_row_count_is_the_same(app_as
     at.run()
     after = {m.label: m.value for m in at.metric}
     assert int(after["Priority schools"]) == int(before["Priority schools"]) + 1
+
+
+def test_the_progress_dashboard_shows_a_rating_saved_elsewhere(app_as, demo_db):
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from review import cycles, ratings
+    from review.cycles import cycle_rubric
+    from review.db import District, User
+    from review.progress import cycle_progress
+    from review.ratings import RatingInput
+    from review.rubrics import Catalogue
+
+    def alv_percent(at) -> int:
+        table = at.dataframe[0].value
+        return int(table[table["District"].str.startswith("ALV")]["Self-evaluation %"].iloc[0])
+
+    at = app_as("coordinator@core.example", "progress")
+    before = alv_percent(at)
+    with demo_db.session() as s:
+        cycle = cycles.get_cycle(s, "2015-16")
+        rubric = cycle_rubric(Catalogue(PROJECT_ROOT / "rubrics"), cycle)
+        alv = s.scalar(select(District.id).where(District.code == "ALV"))
+        lead = accounts.actor_for(s.scalar(select(User).where(User.email == "lead@alv.example")))
+        item = next(i.id for i in rubric.items if not ratings.find_rating(s, cycle, alv, i.id, alv))
+        ratings.save_self_rating(
+            s,
+            lead,
+            cycle,
+            rubric,
+            district_id=alv,
+            item_id=item,
+            data=RatingInput(level=3),
+            expected_version=None,
+        )
+    at.run()
+    with demo_db.session() as s:
+        rows = cycle_progress(s, cycles.get_cycle(s, "2015-16"), rubric, date.today())
+    expected = next(r.self_percent for r in rows if r.code == "ALV")
+    assert alv_percent(at) == expected > before
