@@ -235,3 +235,14 @@ def test_coordinator_reopens_a_final_district_with_a_reason(app_as, demo_db):
     at.button(key="recon_reopen_FHU").click().run()
     assert [s.value for s in at.success][0] == "Fairhaven Unified is reopened for reconciliation."
     assert _phase(demo_db, "FHU") == "reconciliation"
+
+
+def test_a_decision_made_in_another_browser_shows_at_the_next_rerun(app_as):
+    reviewer = _on_fhu(app_as, "lead@cpu.example")
+    assert reviewer.dataframe[0].value.iloc[0]["Final"] == ""
+    coordinator = _on_fhu(app_as, "coordinator@core.example")
+    coordinator.radio(key=f"recon_adjudicate_level_FHU_{FLAGGED}").set_value("3 Implementing")
+    coordinator.text_area(key=f"recon_adjudicate_rationale_FHU_{FLAGGED}").input("Agreed.")
+    coordinator.button(key=f"recon_adjudicate_FHU_{FLAGGED}").click().run()
+    reviewer.run()
+    assert reviewer.dataframe[0].value.iloc[0]["Final"] == "3"
