@@ -20,6 +20,7 @@ from review.index.district import district_summary as summary_of
 from review.index.models import DistrictSummary
 from review.rubrics import Catalogue, Rubric
 from review.settings import Settings
+from review.versioned import PUBLISHED_FILE
 
 
 def settings() -> Settings:
@@ -86,6 +87,23 @@ def recount() -> None:
 
 def catalogue() -> Catalogue:
     return Catalogue(settings().rubrics_dir)
+
+
+def rubric_versions() -> tuple[Rubric, ...]:
+    """Every rubric version, checked; parsed again only when a rubric file changes.
+
+    Parsing every file on each rerun was most of the Rubrics page's time.
+    """
+    known = catalogue()
+    files = (*known.paths(), known.root / PUBLISHED_FILE)
+    stamps = tuple((str(p), p.stat().st_mtime_ns if p.exists() else 0) for p in files)
+    return _rubric_versions(str(known.root), stamps)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _rubric_versions(root: str, stamps: tuple[tuple[str, int], ...]) -> tuple[Rubric, ...]:
+    # `stamps` (each file's modification time) is part of the key: an edit re-reads them all.
+    return tuple(Catalogue(Path(root)).all())
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)

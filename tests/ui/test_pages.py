@@ -171,3 +171,28 @@ def test_the_progress_dashboard_shows_a_rating_saved_elsewhere(app_as, demo_db):
         rows = cycle_progress(s, cycles.get_cycle(s, "2015-16"), rubric, date.today())
     expected = next(r.self_percent for r in rows if r.code == "ALV")
     assert alv_percent(at) == expected > before
+
+
+def test_the_rubrics_page_sees_a_new_version_and_an_edited_published_one(
+    app_as, tmp_path, monkeypatch
+):
+    import shutil
+
+    root = tmp_path / "rubrics"
+    shutil.copytree(PROJECT_ROOT / "rubrics", root)
+    monkeypatch.setenv("REVIEW_RUBRICS_DIR", str(root))
+    at = app_as("coordinator@core.example", "rubrics")
+    assert at.selectbox(key="rubric_version").options == ["core-p2@2014-15", "core-p2@2015-16"]
+
+    current = root / "core-p2" / "2015-16.yaml"
+    text = current.read_text(encoding="utf-8")
+    (root / "core-p2" / "2016-17.yaml").write_text(
+        text.replace('version: "2015-16"', 'version: "2016-17"'), encoding="utf-8"
+    )
+    at.run()
+    assert at.selectbox(key="rubric_version").options[-1] == "core-p2@2016-17"
+
+    current.write_text(text.replace("struggling schools)", "struggling schools, edited)"))
+    at.run()
+    assert not at.exception
+    assert "core-p2@2015-16 is published and its content has changed" in at.error[0].value

@@ -12,9 +12,8 @@ def render() -> None:
     state.signed_in()
     st.title("Rubrics")
     with shown_errors():
-        catalogue = context.catalogue()
-        rubrics = {r.key: r for r in catalogue.all()}
-        published = catalogue.published()
+        rubrics = {r.key: r for r in context.rubric_versions()}
+        published = context.catalogue().published()
         keys = sorted(rubrics)
         key = st.selectbox("Version", keys, index=len(keys) - 1, key="rubric_version")
         rubric = rubrics[key]

@@ -30,7 +30,7 @@ def render() -> None:
         with st.form("new_cycle"):
             st.markdown("**Open a new cycle**")
             name = st.text_input("Name (school year)", placeholder="2016-17", key="cycle_name")
-            keys = [r.key for r in context.catalogue().all()]
+            keys = [r.key for r in context.rubric_versions()]
             rubric_key = st.selectbox(
                 "Rubric version", keys, index=len(keys) - 1, key="cycle_rubric"
             )
