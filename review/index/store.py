@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import cast
 
 import pandas as pd
-from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.orm import Session
 
 from review.db import Cycle, Database, IndexResult
 from review.errors import NotFound
 from review.index.importer import check_results
 
-__all__ = ["count_results", "load_results", "save_results", "store_results"]
+__all__ = ["load_results", "save_results", "store_results"]
 
 STORED_COLUMNS = (
     "school_id",
@@ -88,12 +88,6 @@ def load_results(db: Database, cycle_name: str) -> pd.DataFrame:
     if frame["designation"].isna().all():
         frame = frame.drop(columns="designation")
     return check_results(frame, source=f"stored results of cycle {cycle_name}")
-
-
-def count_results(session: Session, cycle: Cycle) -> int:
-    """How many index result rows the cycle has."""
-    query = select(func.count()).select_from(IndexResult).where(IndexResult.cycle_id == cycle.id)
-    return int(session.scalar(query) or 0)
 
 
 def find_cycle(session: Session, cycle_name: str) -> Cycle:

@@ -9,7 +9,7 @@ from review.db import Cycle, Database, IndexResult
 from review.errors import NotFound
 from review.index import store
 from review.index.importer import ImportProblems
-from review.index.store import count_results, load_results, save_results
+from review.index.store import load_results, save_results
 
 
 @pytest.fixture
@@ -113,11 +113,3 @@ def test_save_and_load_unknown_cycle_refused(db):
         save_results(db, "2099-00", _frame())
     with pytest.raises(NotFound, match="cycle 2015-16 has no index results; import them first"):
         load_results(db, "2015-16")
-
-
-def test_count_results(db):
-    save_results(db, "2015-16", _frame())
-
-    with db.session() as session:
-        cycle = store.find_cycle(session, "2015-16")
-        assert count_results(session, cycle) == 3
