@@ -38,6 +38,11 @@ def parse_level(rubric: Rubric, choice: str | None) -> tuple[int | None, bool]:
     return int(choice.split(" ", 1)[0]), False
 
 
+def short_level(level: int | None, not_applicable: bool = False) -> str:
+    """A level as a table cell: the number, N/A, or a dash when not rated."""
+    return "N/A" if not_applicable else ("–" if level is None else str(level))
+
+
 def choice_for(rubric: Rubric, level: int | None, not_applicable: bool) -> str:
     if not_applicable:
         return "Not applicable"

@@ -10,14 +10,11 @@ from review.access import Role
 from review.agreement import AgreementSummary, Stat
 from ui import context, state
 from ui.components import cycle as cycle_picker
+from ui.components.descriptors import short_level
 from ui.guard import act
 
 FEW = "few ratings"
 PERCENT = "{:.0f}%"
-
-
-def _level(level: int | None, not_applicable: bool = False) -> str:
-    return "N/A" if not_applicable else ("–" if level is None else str(level))
 
 
 def _value(stat: Stat, form: str = "{:.2f}") -> str:
@@ -87,9 +84,9 @@ def render() -> None:
                 "Enrollment": d.enrollment,
                 "Size band": d.size_band,
                 "Triad": d.triad,
-                "Self": _level(d.self_level),
-                "Peers": ", ".join(f"{c} {_level(v)}" for c, v in d.peer_levels.items()),
-                "Final": _level(d.final_level, d.final_not_applicable),
+                "Self": short_level(d.self_level),
+                "Peers": ", ".join(f"{c} {short_level(v)}" for c, v in d.peer_levels.items()),
+                "Final": short_level(d.final_level, d.final_not_applicable),
                 "Flags": ", ".join(reconcile.RULE_LABELS.get(f.rule, f.rule) for f in d.flags),
                 "Evidence": ", ".join(e.file_name for e in d.evidence),
             }

@@ -13,6 +13,7 @@ from review.reconcile import Decision, QueueEntry, RatingView
 from ui import context, state
 from ui.components import cycle as cycle_picker
 from ui.components import descriptors, evidence_view
+from ui.components.descriptors import short_level
 from ui.guard import act
 
 NEEDS = {
@@ -31,16 +32,12 @@ METHODS = {
 }
 
 
-def _level(level: int | None, not_applicable: bool = False) -> str:
-    return "N/A" if not_applicable else ("–" if level is None else str(level))
-
-
 def _rated(rating: RatingView) -> str:
-    return _level(rating.level, rating.not_applicable)
+    return short_level(rating.level, rating.not_applicable)
 
 
 def _final(decision: Decision | None) -> str:
-    return "" if decision is None else _level(decision.level, decision.not_applicable)
+    return "" if decision is None else short_level(decision.level, decision.not_applicable)
 
 
 def _flags(entry: QueueEntry) -> str:
@@ -150,7 +147,7 @@ def render() -> None:
                 "Item": e.item,
                 "Title": e.title,
                 "Flags": _flags(e),
-                "Self": _level(e.self_level),
+                "Self": short_level(e.self_level),
                 "Peers": ", ".join(f"{r.rater} {_rated(r)}" for r in e.peer_ratings),
                 "Spread": e.spread,
                 "Status": NEEDS[e.needs],
@@ -189,7 +186,7 @@ def render() -> None:
     st.markdown("#### Ratings")
     columns = st.columns(1 + len(entry.peer_ratings))
     with columns[0], st.container(border=True):
-        st.markdown(f"**Self-rating: {_level(entry.self_level)}**")
+        st.markdown(f"**Self-rating: {short_level(entry.self_level)}**")
         st.text(entry.self_rating.rationale if entry.self_rating else "(not rated)")
     for column, rating in zip(columns[1:], entry.peer_ratings, strict=True):
         with column, st.container(border=True):
