@@ -26,7 +26,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any, TypeVar
 
-from sqlalchemy import Delete, MetaData, Table, TextClause, event
+from sqlalchemy import Delete, MetaData, Table, TextClause, event, text
 from sqlalchemy.engine import Connection, Engine, ExecutionContext
 from sqlalchemy.sql import ClauseElement, visitors
 from sqlalchemy.sql.dml import UpdateBase
@@ -153,7 +153,8 @@ def current(engine: Engine) -> dict[str, str]:
 def writes(engine: Engine, table: str) -> int:
     """How many committed transactions wrote `table`."""
     with engine.connect() as conn:
-        row = conn.exec_driver_sql(f"SELECT writes FROM {TABLE} WHERE name = '{table}'").first()
+        query = text(f"SELECT writes FROM {TABLE} WHERE name = :name")  # `table` is a parameter
+        row = conn.execute(query, {"name": table}).first()
     return int(row[0]) if row else 0
 
 
