@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 from itertools import permutations
-from typing import TypeVar
+from typing import Literal, TypeVar
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from review import audit
-from review.access import Action, Actor, Phase, require
+from review.access import PHASE_LABELS, Action, Actor, Phase, require
 from review.db import Assignment, Cycle, District, Participation, Triad
-from review.errors import InvalidInput, NotFound
+from review.errors import ConflictError, InvalidInput, NotFound
 from review.rubrics import Catalogue, Rubric, content_hash
 
 TRIAD_MIN, TRIAD_MAX = 2, 4
+Lock = Literal["share", "update"]
 
 DEFAULT_CYCLE_SETTINGS: dict[str, int] = {
     "peer_spread": 2,
@@ -294,12 +296,23 @@ def reviewers_of(session: Session, cycle: Cycle, district_id: int) -> list[Distr
     )
 
 
-def participation(session: Session, cycle: Cycle, district_id: int) -> Participation:
-    part = session.scalar(
-        select(Participation).where(
-            Participation.cycle_id == cycle.id, Participation.district_id == district_id
-        )
+def participation(
+    session: Session, cycle: Cycle, district_id: int, *, lock: Lock | None = None
+) -> Participation:
+    """A district's place in the cycle.
+
+    `lock` holds its phase for the rest of the unit of work: "share" while writing what the
+    phase allows (PostgreSQL's FOR SHARE; other such writers go on), "update" before changing
+    the phase. On SQLite a writer holds the whole database from its start, so it needs none.
+    """
+    query = select(Participation).where(
+        Participation.cycle_id == cycle.id, Participation.district_id == district_id
     )
+    if lock is not None:
+        query = query.with_for_update(read=lock == "share").execution_options(
+            populate_existing=True
+        )
+    part = session.scalar(query)
     if part is None:
         raise NotFound(f"the district is not part of cycle {cycle.name}")
     return part
@@ -327,63 +340,97 @@ def _own(session: Session, row: Row) -> Row:
     return own
 
 
-def set_phase(session: Session, actor: Actor | None, part: Participation, phase: Phase) -> None:
-    part = _own(session, part)
-    before = part.phase
+def set_phase(session: Session, actor: Actor | None, part: Participation, phase: Phase) -> bool:
+    """Move a district from the phase `part` was read in to `phase`; whether it moved.
+
+    The UPDATE names the phase it moves from, so of two people changing one phase only the
+    first does, and each real change is audited once.
+
+    Raises:
+        ConflictError: the phase changed since `part` was read.
+    """
+    before = Phase(part.phase)
     if before == phase:
-        return
-    part.phase = phase
+        return False
+    moved = session.execute(
+        update(Participation)
+        .where(Participation.id == part.id, Participation.phase == before.value)
+        .values(phase=phase.value)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        session.refresh(part)
+        raise ConflictError(
+            f"the district's phase changed to {PHASE_LABELS[Phase(part.phase)]!r} meanwhile; "
+            "reload to see it",
+            current={"phase": part.phase},
+        )
+    session.refresh(part)
     audit.record(
         session,
         actor,
         "change phase",
         "participation",
         part.id,
-        before={"phase": before},
+        before={"phase": before.value},
         after={"phase": phase.value},
     )
+    return True
 
 
-def release_peer_ratings(session: Session, actor: Actor, cycle: Cycle, released: bool) -> None:
-    """Let districts read the peer ratings of their own district (or withdraw that)."""
+def update_cycle(
+    session: Session,
+    actor: Actor,
+    cycle: Cycle,
+    *,
+    expected_version: int,
+    deadlines: Mapping[str, str] | None = None,
+    released: bool | None = None,
+) -> Cycle:
+    """Change a cycle's phase deadlines (ISO dates keyed by phase, replacing all) and whether
+    districts may read the peer ratings of their own district; `None` keeps a setting.
+
+    Raises:
+        ConflictError: someone changed the cycle since version `expected_version`.
+        InvalidInput: a deadline for no phase, or not a date.
+    """
     require(actor, Action.MANAGE_CYCLE)
-    cycle = _own(session, cycle)
-    if cycle.released != released:
-        audit.record(
-            session,
-            actor,
-            "release peer ratings",
-            "cycle",
-            cycle.name,
-            before={"released": cycle.released},
-            after={"released": released},
+    values: dict[str, object] = {}
+    if deadlines is not None:
+        values["deadlines"] = _checked_deadlines(deadlines)
+    if released is not None:
+        values["released"] = released
+    own = _own(session, cycle)
+    before = {"deadlines": dict(own.deadlines), "released": own.released}
+    changed = session.execute(
+        update(Cycle)
+        .where(Cycle.id == own.id, Cycle.row_version == expected_version)
+        .values(row_version=Cycle.row_version + 1, **values)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(own)
+    if changed.rowcount != 1:  # type: ignore[attr-defined]
+        raise ConflictError(
+            f"cycle {own.name}: someone changed its settings after you opened them (version "
+            f"{own.row_version}, you started from {expected_version}); nothing was saved. "
+            "Their settings are shown; save again to replace them.",
+            current={"deadlines": dict(own.deadlines), "released": own.released},
         )
-        cycle.released = released
+    after = {"deadlines": dict(own.deadlines), "released": own.released}
+    if after != before:
+        audit.record(
+            session, actor, "change cycle settings", "cycle", own.name, before=before, after=after
+        )
+    return own
 
 
-def set_deadlines(
-    session: Session, actor: Actor, cycle: Cycle, deadlines: Mapping[str, str]
-) -> None:
-    """Replace the phase deadlines (ISO dates keyed by phase)."""
-    require(actor, Action.MANAGE_CYCLE)
-    cycle = _own(session, cycle)
-    from datetime import date
-
+def _checked_deadlines(deadlines: Mapping[str, str]) -> dict[str, str]:
     for phase, due in deadlines.items():
-        Phase(phase)
         try:
+            Phase(phase)
             date.fromisoformat(due)
         except ValueError:
             raise InvalidInput(
-                f"deadline for {phase}: {due!r} is not a date (YYYY-MM-DD)"
+                f"deadline for {phase}: {due!r} is not a phase with a date (YYYY-MM-DD)"
             ) from None
-    audit.record(
-        session,
-        actor,
-        "set deadlines",
-        "cycle",
-        cycle.name,
-        before=dict(cycle.deadlines),
-        after=dict(deadlines),
-    )
-    cycle.deadlines = dict(deadlines)
+    return dict(deadlines)

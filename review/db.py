@@ -5,17 +5,21 @@ The tables are the storage shape; the domain works on the frozen models in `revi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import random
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -24,14 +28,45 @@ from sqlalchemy import (
     create_engine,
     event,
 )
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    mapped_column,
+    relationship,
+    sessionmaker,
+)
 
 from review import changes
+from review.access import Phase, Role
+from review.errors import Busy
+
+T = TypeVar("T")
 
 
 class Base(DeclarativeBase):
     pass
+
+
+# The allowed values of every enumerated column, checked by the database itself (migration 0006).
+SOURCES = ("self", "peer")
+RATING_STATUSES = ("draft", "submitted", "withdrawn")  # a rater's set: drafted, sent, taken back
+ASSIGNMENT_KINDS = ("triad", "calibration")
+COMMENT_KINDS = ("question", "answer", "discussion")
+PHASES = tuple(p.value for p in Phase)
+ROLES = tuple(r.value for r in Role)
+
+
+def one_of(column: str, values: Sequence[str]) -> CheckConstraint:
+    """A CHECK that `column` holds one of `values` (named `<column>_allowed`)."""
+    listed = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IN ({listed})", name=f"{column}_allowed")
+
+
+# A rating or decision is a level or "not applicable", never both.
+LEVEL_OR_NOT_APPLICABLE = "level IS NULL OR NOT not_applicable"
 
 
 class District(Base):
@@ -58,11 +93,12 @@ class Cycle(Base):
     deadlines: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     released: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    row_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class Triad(Base):
     __tablename__ = "triads"
-    __table_args__ = (UniqueConstraint("cycle_id", "name"),)
+    __table_args__ = (UniqueConstraint("cycle_id", "name"),)  # its index serves cycle_id too
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(64))
@@ -72,22 +108,26 @@ class Participation(Base):
     """A district's place in a cycle: its triad and its phase."""
 
     __tablename__ = "participations"
-    __table_args__ = (UniqueConstraint("cycle_id", "district_id"),)
+    __table_args__ = (UniqueConstraint("cycle_id", "district_id"), one_of("phase", PHASES))
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"))
-    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
-    triad_id: Mapped[int] = mapped_column(ForeignKey("triads.id", ondelete="CASCADE"))
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
+    triad_id: Mapped[int] = mapped_column(ForeignKey("triads.id", ondelete="CASCADE"), index=True)
     phase: Mapped[str] = mapped_column(String(32), default="draft")
     context: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
 
 
 class Assignment(Base):
     __tablename__ = "assignments"
-    __table_args__ = (UniqueConstraint("cycle_id", "reviewer_district_id", "reviewed_district_id"),)
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "reviewer_district_id", "reviewed_district_id"),
+        Index("ix_assignments_cycle_reviewed", "cycle_id", "reviewed_district_id"),
+        one_of("kind", ASSIGNMENT_KINDS),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"))
     reviewer_district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
-    reviewed_district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
+    reviewed_district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16), default="triad")
 
 
@@ -96,12 +136,39 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"), nullable=True)
-    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    district_id: Mapped[int | None] = mapped_column(
+        ForeignKey("districts.id"), nullable=True, index=True
+    )
+    role_rows: Mapped[list[UserRole]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="UserRole.role"
+    )
     password_hash: Mapped[str | None] = mapped_column(String(100), nullable=True)
     failed_signins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    @property
+    def roles(self) -> list[str]:
+        return [row.role for row in self.role_rows]
+
+    @roles.setter
+    def roles(self, roles: Sequence[str]) -> None:
+        # Kept rows stay: replacing them would insert a (user, role) that is still there.
+        wanted = set(roles)
+        self.role_rows = [row for row in self.role_rows if row.role in wanted] + [
+            UserRole(role=role) for role in sorted(wanted - set(self.roles))
+        ]
+
+
+class UserRole(Base):
+    """One role a user holds."""
+
+    __tablename__ = "user_roles"
+    __table_args__ = (one_of("role", ROLES),)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
 
 
 class SignInSession(Base):
@@ -109,7 +176,7 @@ class SignInSession(Base):
 
     __tablename__ = "sign_in_sessions"
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -120,12 +187,17 @@ class Rating(Base):
     district for the self-rating."""
 
     __tablename__ = "ratings"
-    __table_args__ = (UniqueConstraint("cycle_id", "district_id", "item_id", "rater_district_id"),)
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "district_id", "item_id", "rater_district_id"),
+        one_of("source", SOURCES),
+        one_of("status", RATING_STATUSES),
+        CheckConstraint(LEVEL_OR_NOT_APPLICABLE, name="level_or_not_applicable"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"))
-    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
     item_id: Mapped[str] = mapped_column(String(64))
-    rater_district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
+    rater_district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
     source: Mapped[str] = mapped_column(String(8))  # self | peer
     level: Mapped[int | None] = mapped_column(Integer, nullable=True)
     not_applicable: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -153,8 +225,8 @@ class Evidence(Base):
     __table_args__ = (UniqueConstraint("cycle_id", "district_id", "sha256"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"))
-    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
-    sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), index=True)
     file_name: Mapped[str] = mapped_column(String(255))
     description: Mapped[str] = mapped_column(Text, default="")
     uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
@@ -165,7 +237,9 @@ class EvidenceLink(Base):
     __tablename__ = "evidence_links"
     __table_args__ = (UniqueConstraint("evidence_id", "item_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence.id", ondelete="CASCADE"))
+    evidence_id: Mapped[int] = mapped_column(
+        ForeignKey("evidence.id", ondelete="CASCADE"), index=True
+    )
     item_id: Mapped[str] = mapped_column(String(64))
 
 
@@ -173,22 +247,29 @@ class Comment(Base):
     """A question, answer or discussion message on one item of one district."""
 
     __tablename__ = "comments"
+    __table_args__ = (
+        Index("ix_comments_cycle_district_item", "cycle_id", "district_id", "item_id"),
+        one_of("kind", COMMENT_KINDS),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"))
-    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
     item_id: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(16))  # question | answer | discussion
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"), nullable=True)
-    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comments.id"), nullable=True, index=True
+    )
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class AuditEvent(Base):
     __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_entity", "entity", "entity_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
     action: Mapped[str] = mapped_column(String(64))
     entity: Mapped[str] = mapped_column(String(64))
     entity_id: Mapped[str] = mapped_column(String(128))
@@ -200,7 +281,10 @@ class IndexResult(Base):
     """One school-level result row of the School Quality Improvement Index, as imported."""
 
     __tablename__ = "index_results"
-    __table_args__ = (UniqueConstraint("cycle_id", "school_id", "year", "metric", "student_group"),)
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "school_id", "year", "metric", "student_group"),
+        Index("ix_index_results_cycle_district", "cycle_id", "district_code"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"))
     school_id: Mapped[str] = mapped_column(String(64))
@@ -218,6 +302,10 @@ class IndexResult(Base):
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
+BUSY_TIMEOUT_MS = 5_000  # how long an SQLite writer waits for another writer's commit
+RETRIES = 5  # attempts of a unit of work that met a lock or a serialization failure
+
+
 def make_engine(url: str) -> Engine:
     """An engine with SQLite tuned for several readers and enforced foreign keys."""
     if url.startswith("sqlite:///") and ":memory:" not in url:
@@ -225,15 +313,41 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # The driver's own transaction handling would begin every transaction deferred; we begin
+    # them ourselves (`_sqlite_begin`), as SQLAlchemy's SQLite documentation recommends.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # A writer takes the write lock when it begins, waiting up to the busy timeout. Begun
+    # deferred, it would read, then fail at its first write with "database is locked" as soon
+    # as another writer had committed since its read: SQLite cannot wait in that case.
+    mode = conn.get_execution_options().get(_BEGIN, "DEFERRED")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+_BEGIN = "sqlite_begin"
+
+
+def is_transient(error: BaseException) -> bool:
+    """A lock or serialization failure: the unit of work may succeed if run again."""
+    if not isinstance(error, DBAPIError):
+        return False
+    original = error.orig
+    if getattr(original, "sqlstate", None) in ("40001", "40P01"):  # serialization, deadlock
+        return True
+    message = str(original).lower()
+    return isinstance(error, OperationalError) and ("locked" in message or "busy" in message)
 
 
 def migrate(engine: Engine) -> None:
@@ -244,13 +358,36 @@ def migrate(engine: Engine) -> None:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
+    with engine.connect() as connection, _foreign_keys_deferred(connection), connection.begin():
         config.attributes["connection"] = connection
         before = MigrationContext.configure(connection).get_current_revision()
         command.upgrade(config, "head")
         # A migration may change any table's rows: every kept read, in every process, goes.
         if MigrationContext.configure(connection).get_current_revision() != before:
             changes.stamp(connection.connection.cursor(), {changes.ANY})
+
+
+@contextmanager
+def _foreign_keys_deferred(connection: Connection) -> Iterator[None]:
+    """On SQLite, foreign keys off while migrating, checked before they are on again.
+
+    Changing a table on SQLite means copying it and dropping the old one, and a dropped parent
+    would take its children with it (ON DELETE CASCADE). The pragma only acts outside a
+    transaction, hence its own connection.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    driver = connection.connection.driver_connection  # outside SQLAlchemy's transaction
+    assert driver is not None
+    driver.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+        broken = driver.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"migration left rows without their parent: {broken[:10]}")
+    finally:
+        driver.execute("PRAGMA foreign_keys=ON")
 
 
 class DataVersion(Base):
@@ -270,7 +407,10 @@ class Database:
         self.engine = make_engine(url)
         migrate(self.engine)
         changes.count_changes(self.engine, Base.metadata)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._sessions = sessionmaker(
+            self.engine.execution_options(**{_BEGIN: "IMMEDIATE"}), expire_on_commit=False
+        )
+        self._readers = sessionmaker(self.engine, expire_on_commit=False)
 
     def versions(self) -> dict[str, str]:
         """Each written table's stamp: what cached reads are checked against."""
@@ -278,9 +418,37 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A unit of work: committed when the block ends, rolled back on any error."""
+        """A unit of work that writes: committed when the block ends, rolled back on any error.
+
+        On SQLite it holds the write lock from its start, so its reads and writes are never
+        interleaved with another writer's.
+        """
         with self._sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A unit of work that only reads: it never waits for writers nor makes them wait."""
+        with self._readers() as session:  # closed unwritten: its transaction is rolled back
+            yield session
+
+    def write(self, work: Callable[[Session], T], *, attempts: int = RETRIES) -> T:
+        """`work(session)` in its own unit of work, run again if it met a lock or a
+        serialization failure; `Busy` once `attempts` runs all met one.
+
+        `work` must be safe to run again: everything it wrote was rolled back.
+        """
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.session() as session:
+                    return work(session)
+            except DBAPIError as error:
+                if not is_transient(error):
+                    raise
+                if attempt == attempts:
+                    raise Busy() from error
+                time.sleep(random.uniform(0, 0.05 * 2**attempt))  # apart, not in step
+        raise AssertionError("unreachable")
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -315,7 +483,7 @@ class CalibrationReview(Base):
 
     __tablename__ = "calibration_reviews"
     id: Mapped[int] = mapped_column(primary_key=True)
-    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"))
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"), index=True)
     item_id: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text)
     requested_by: Mapped[int] = mapped_column(ForeignKey("users.id"))

@@ -35,3 +35,13 @@ class ConflictError(ReviewError):
     def __init__(self, message: str, current: dict[str, object]) -> None:
         self.current = current
         super().__init__(message)
+
+
+class Busy(ReviewError):
+    """The database stayed locked by other people's saves through every retry."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The review database is busy with other people's saves right now. Nothing was "
+            "saved, and your text is still in the form: try again in a moment."
+        )

@@ -183,7 +183,7 @@ def add_evidence(
 
 
 def _check_editable(session: Session, cycle: Cycle, district_id: int) -> None:
-    if participation(session, cycle, district_id).phase != Phase.DRAFT:
+    if participation(session, cycle, district_id, lock="share").phase != Phase.DRAFT:
         raise InvalidInput("the self-evaluation is submitted; evidence can no longer change")
 
 

@@ -6,7 +6,8 @@ from collections.abc import Collection
 from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import Select, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from review import audit
@@ -66,7 +67,7 @@ def save_self_rating(
             self-evaluation that is already submitted.
     """
     require(actor, Action.EDIT_SELF, district_id=district_id)
-    if participation(session, cycle, district_id).phase != Phase.DRAFT:
+    if participation(session, cycle, district_id, lock="share").phase != Phase.DRAFT:
         raise InvalidInput("the self-evaluation is submitted and can no longer change")
     _validate(rubric, item_id, data)
     return _save(
@@ -96,6 +97,13 @@ def save_peer_rating(
         assigned=assigned_to(session, cycle, actor.district_id),
     )
     part = participation(session, cycle, district_id)
+    # The first peer rating moves the phase, so it takes the lock a phase change needs.
+    part = participation(
+        session,
+        cycle,
+        district_id,
+        lock="update" if part.phase == Phase.SELF_SUBMITTED else "share",
+    )
     if part.phase not in (Phase.SELF_SUBMITTED, Phase.PEER_REVIEW):
         raise InvalidInput(
             "peer ratings are open only after the self-evaluation is submitted and before "
@@ -139,37 +147,57 @@ def _save(
     data: RatingInput,
     expected_version: int | None,
 ) -> Rating:
-    row = find_rating(session, cycle, district_id, item_id, rater_district_id)
-    current = row.row_version if row else None
-    if current != expected_version:
-        who = "someone else" if row is None else "another person"
-        raise ConflictError(
-            f"item {item_id}: {who} saved this rating after you opened it "
-            f"(version {current}, you started from {expected_version}). Your text was not "
-            "saved; compare it with theirs below, then save again.",
-            current=rating_dict(row) if row else {},
-        )
-    before = rating_dict(row) if row else None
-    if row is None:
+    """Write the rating only if it is still at `expected_version`: the database decides.
+
+    A later version is an UPDATE whose WHERE names the version the editor started from; a
+    first version is an INSERT that the unique key refuses when another first save won.
+    Either way the loser gets `ConflictError` with the winner's row.
+    """
+    key = (cycle, district_id, item_id, rater_district_id)
+    values = {
+        "level": data.level,
+        "not_applicable": data.not_applicable,
+        "narrative": data.narrative,
+        "suggestions": data.suggestions,
+        "context_values": dict(data.context_values),
+        "status": "draft",
+        "updated_by": actor.user_id,
+        "updated_at": audit.now(),
+    }
+    if expected_version is None:
+        before = None
         row = Rating(
             cycle_id=cycle.id,
             district_id=district_id,
             item_id=item_id,
             rater_district_id=rater_district_id,
             source=source,
-            row_version=0,
+            row_version=1,
+            **values,
         )
-        session.add(row)
-    row.level = data.level
-    row.not_applicable = data.not_applicable
-    row.narrative = data.narrative
-    row.suggestions = data.suggestions
-    row.context_values = dict(data.context_values)
-    row.status = "draft"
-    row.row_version += 1
-    row.updated_by = actor.user_id
-    row.updated_at = audit.now()
-    session.flush()
+        try:
+            with session.begin_nested():
+                session.add(row)
+        except IntegrityError as error:
+            conflict = _conflict(session, item_id, key, expected_version)
+            if not conflict.current:  # not the unique key: some other fault
+                raise error
+            raise conflict from None
+    else:
+        row_or_none = find_rating(session, *key)
+        if row_or_none is None or row_or_none.row_version != expected_version:
+            raise _conflict(session, item_id, key, expected_version)
+        row = row_or_none
+        before = rating_dict(row)
+        changed = session.execute(
+            update(Rating)
+            .where(Rating.id == row.id, Rating.row_version == expected_version)
+            .values(row_version=Rating.row_version + 1, **values)
+            .execution_options(synchronize_session=False)
+        )
+        if changed.rowcount != 1:  # type: ignore[attr-defined]
+            raise _conflict(session, item_id, key, expected_version)
+        session.refresh(row)
     audit.record(
         session,
         actor,
@@ -182,16 +210,38 @@ def _save(
     return row
 
 
+def _conflict(
+    session: Session,
+    item_id: str,
+    key: tuple[Cycle, int, str, int],
+    expected_version: int | None,
+) -> ConflictError:
+    """The refusal of a save that lost, carrying the rating as the winner left it."""
+    row = session.scalar(_rating_query(*key).execution_options(populate_existing=True))
+    current = row.row_version if row else None
+    who = "someone else" if row is None else "another person"
+    return ConflictError(
+        f"item {item_id}: {who} saved this rating after you opened it "
+        f"(version {current}, you started from {expected_version}). Your text was not "
+        "saved; compare it with theirs below, then save again.",
+        current=rating_dict(row) if row else {},
+    )
+
+
 def find_rating(
     session: Session, cycle: Cycle, district_id: int, item_id: str, rater_district_id: int
 ) -> Rating | None:
-    return session.scalar(
-        select(Rating).where(
-            Rating.cycle_id == cycle.id,
-            Rating.district_id == district_id,
-            Rating.item_id == item_id,
-            Rating.rater_district_id == rater_district_id,
-        )
+    return session.scalar(_rating_query(cycle, district_id, item_id, rater_district_id))
+
+
+def _rating_query(
+    cycle: Cycle, district_id: int, item_id: str, rater_district_id: int
+) -> Select[Rating]:
+    return select(Rating).where(
+        Rating.cycle_id == cycle.id,
+        Rating.district_id == district_id,
+        Rating.item_id == item_id,
+        Rating.rater_district_id == rater_district_id,
     )
 
 
@@ -282,7 +332,9 @@ def submit_self_evaluation(
 ) -> None:
     """Submit the self-evaluation, or refuse with the list of what is missing."""
     require(actor, Action.SUBMIT_SELF, district_id=district_id)
-    part = participation(session, cycle, district_id)
+    # Locked first: a save still under way finishes before the ratings are read, and any save
+    # after it finds the self-evaluation submitted.
+    part = participation(session, cycle, district_id, lock="update")
     if part.phase != Phase.DRAFT:
         raise InvalidInput("the self-evaluation was already submitted")
     missing = missing_for_submission(session, cycle, rubric, district_id)

@@ -1,9 +1,9 @@
 import pytest
 from sqlalchemy import select
 
-from review import cycles
+from review import audit, cycles
 from review.db import Assignment, District
-from review.errors import InvalidInput, PermissionDenied
+from review.errors import ConflictError, InvalidInput, PermissionDenied
 from review.rubrics import Catalogue
 
 
@@ -83,14 +83,56 @@ def test_save_district_refuses_negative_counts(world):
         )
 
 
-def test_a_change_to_a_shared_copy_of_the_cycle_is_saved_on_the_cycle_only(world):
-    # Pages share rows they read (ui.context.read); a change must not alter those copies.
+def test_cycle_settings_are_saved_from_the_version_shown_and_audited(world):
     with world.db.session() as s:
-        shared = world.cycle(s)
+        shown = world.cycle(s)
     with world.db.session() as s:
-        cycles.release_peer_ratings(s, world.coordinator, shared, True)
-        cycles.set_deadlines(s, world.coordinator, shared, {"draft": "2016-02-15"})
-    assert (shared.released, shared.deadlines) == (False, {})
+        saved = cycles.update_cycle(
+            s,
+            world.coordinator,
+            shown,
+            expected_version=1,
+            deadlines={"draft": "2016-02-15"},
+            released=True,
+        )
+        assert saved.row_version == 2
+    assert (shown.released, shown.deadlines) == (False, {})  # the caller's copy is not changed
     with world.db.session() as s:
-        saved = world.cycle(s)
-        assert (saved.released, saved.deadlines) == (True, {"draft": "2016-02-15"})
+        cycle = world.cycle(s)
+        assert (cycle.released, cycle.deadlines, cycle.row_version) == (
+            True,
+            {"draft": "2016-02-15"},
+            2,
+        )
+        [event] = [
+            e for e in audit.events(s, entity="cycle") if e.action == "change cycle settings"
+        ]
+        assert event.before == {"deadlines": {}, "released": False}
+        assert event.after == {"deadlines": {"draft": "2016-02-15"}, "released": True}
+
+
+def test_a_cycle_change_from_an_old_version_is_refused_with_the_settings_now(world):
+    with world.db.session() as s:
+        cycles.update_cycle(
+            s,
+            world.coordinator,
+            world.cycle(s),
+            expected_version=1,
+            deadlines={"draft": "2099-01-01"},
+        )
+    with world.db.session() as s, pytest.raises(ConflictError) as refused:
+        cycles.update_cycle(s, world.coordinator, world.cycle(s), expected_version=1, released=True)
+    assert refused.value.current == {"deadlines": {"draft": "2099-01-01"}, "released": False}
+    with world.db.session() as s:
+        assert (world.cycle(s).released, world.cycle(s).row_version) == (False, 2)
+
+
+def test_a_deadline_that_is_no_date_or_no_phase_is_refused(world):
+    for deadlines in ({"draft": "15/02/2016"}, {"holiday": "2016-02-15"}):
+        with (
+            world.db.session() as s,
+            pytest.raises(InvalidInput, match="is not a phase with a date"),
+        ):
+            cycles.update_cycle(
+                s, world.coordinator, world.cycle(s), expected_version=1, deadlines=deadlines
+            )

@@ -16,10 +16,17 @@ def render() -> None:
     db = context.database()
     st.title("Cycle setup")
 
-    def _save_cycle(s: Session, name: str, dates: dict[str, str], released: bool) -> None:
-        cycle = cycles.get_cycle(s, name)
-        cycles.set_deadlines(s, actor, cycle, {k: v for k, v in dates.items() if v})
-        cycles.release_peer_ratings(s, actor, cycle, released)
+    def _save_cycle(
+        s: Session, name: str, dates: dict[str, str], released: bool, version: int
+    ) -> None:
+        cycles.update_cycle(
+            s,
+            actor,
+            cycles.get_cycle(s, name),
+            expected_version=version,
+            deadlines={k: v for k, v in dates.items() if v},
+            released=released,
+        )
 
     state.show_flash()
     tab_cycle, tab_districts, tab_triads, tab_users = st.tabs(
@@ -73,8 +80,19 @@ def render() -> None:
                     value=current.released,
                     key="released",
                 )
+                # The version these fields were filled from: a save over someone else's change
+                # since then is refused, not silently applied.
+                shown = st.session_state.setdefault(
+                    f"cycle_version_{current.name}", current.row_version
+                )
                 if st.form_submit_button("Save deadlines and release"):
-                    act(lambda s: _save_cycle(s, current.name, dates, released), done="Saved.")
+                    act(
+                        lambda s: _save_cycle(s, current.name, dates, released, shown),
+                        done="Saved.",
+                    )
+                    # Saved or refused (their settings shown), the next save starts from the
+                    # version stored now.
+                    st.session_state.pop(f"cycle_version_{current.name}", None)
 
     with tab_districts:
         with db.session() as s:
