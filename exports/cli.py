@@ -42,7 +42,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 def _packet(args: argparse.Namespace, settings: Settings) -> int:
     db = Database(settings.database_url)
     results = _results(db, settings, args.cycle)
-    with db.session() as session:
+    with db.reading() as session:
         report, data = build_packet(
             session,
             Catalogue(settings.rubrics_dir),
@@ -57,14 +57,14 @@ def _packet(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _results(db: Database, settings: Settings, cycle_name: str) -> IndexResults | None:
-    with db.session() as session:
+    with db.reading() as session:
         cycle = get_cycle(session, cycle_name)
     return cycle_results(db, settings.index_specs_dir, cycle)
 
 
 def _all(args: argparse.Namespace, settings: Settings) -> int:
     db = Database(settings.database_url)
-    with db.session() as session:
+    with db.reading() as session:
         codes = [d.code for d, _ in participants(session, get_cycle(session, args.cycle))]
     results = _results(db, settings, args.cycle)  # once: network medians need every school
     summaries = {code: district_summary(results, code, details=False) for code in codes}

@@ -122,7 +122,7 @@ def _worker_packet(
     database_url: str, rubrics_dir: str, cycle_name: str, code: str, index: DistrictSummary | None
 ) -> tuple[str, str, bytes]:
     db = _worker_database(database_url)
-    with db.session() as session:
+    with db.reading() as session:
         report, data = build_packet(
             session,
             Catalogue(Path(rubrics_dir)),

@@ -6,6 +6,7 @@ The tables are the storage shape; the domain works on the frozen models in `revi
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -399,6 +400,9 @@ class DataVersion(Base):
     stamp: Mapped[str] = mapped_column(String(32))
 
 
+_writing = threading.local()  # whether this thread is inside `Database.session`
+
+
 class Database:
     """The one storage handle: an engine plus a session factory; migrated when opened."""
 
@@ -423,8 +427,15 @@ class Database:
         On SQLite it holds the write lock from its start, so its reads and writes are never
         interleaved with another writer's.
         """
-        with self._sessions() as session, session.begin():
-            yield session
+        if getattr(_writing, "now", False):
+            # On SQLite the inner one would wait for the outer one's lock: for ever.
+            raise RuntimeError("a unit of work that writes was opened inside another one")
+        _writing.now = True
+        try:
+            with self._sessions() as session, session.begin():
+                yield session
+        finally:
+            _writing.now = False
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

@@ -44,7 +44,7 @@ def discrepancies(args: argparse.Namespace, settings: Settings) -> int:
     """
     db = Database(settings.database_url)
     try:
-        with db.session() as session:
+        with db.reading() as session:
             cycle = get_cycle(session, args.cycle)
             rubric = cycle_rubric(Catalogue(settings.rubrics_dir), cycle)
             district_id = _district_id(session, cycle, args.district) if args.district else None

@@ -74,7 +74,7 @@ def _read(
         versions = st.session_state[_VERSION] = db.versions()
 
     def fetch() -> T:
-        with st.spinner(spinner) if spinner else nullcontext(), db.session() as session:
+        with st.spinner(spinner) if spinner else nullcontext(), db.reading() as session:
             return load(session)
 
     return cache.get(versions, (db.url, *key), fetch)

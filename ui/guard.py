@@ -57,12 +57,13 @@ def act(
     """Run one change in its own transaction, then report it.
 
     Messages and reruns happen only after the commit: Streamlit stops a script by raising,
-    and a raise inside the transaction would roll the change back. `clear` names widgets
-    to empty once the change is saved (a sent message), so it is not sent twice.
+    and a raise inside the transaction would roll the change back. A transaction that meets
+    another's lock is run again (`Database.write`); the widgets keep what was typed until the
+    change is saved. `clear` names widgets to empty once the change is saved (a sent
+    message), so it is not sent twice.
     """
     with shown_errors():
-        with context.database().session() as session:
-            result = work(session)
+        result = context.database().write(work)
         context.recount()
         for key in clear:
             st.session_state.pop(key, None)

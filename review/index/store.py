@@ -72,7 +72,7 @@ def load_results(db: Database, cycle_name: str) -> pd.DataFrame:
         NotFound: no cycle of that name, or it has no index results yet.
     """
     table = _table()
-    with db.session() as session:
+    with db.reading() as session:
         cycle = find_cycle(session, cycle_name)
         query = (
             select(*(table.c[name] for name in STORED_COLUMNS))

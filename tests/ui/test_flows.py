@@ -5,11 +5,13 @@ import hashlib
 import pytest
 from sqlalchemy import event, select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from streamlit.testing.v1 import AppTest
 
 from review import cycles, ratings
-from review.db import District, Evidence, IndexResult, Rating, SignInSession
+from review.db import RETRIES, Database, District, Evidence, IndexResult, Rating, SignInSession
 from review.demo import PASSWORD
+from review.errors import Busy
 from review.ratings import RatingInput
 from tests.ui.conftest import APP, TIMEOUT
 
@@ -17,12 +19,12 @@ PDF = b"%PDF-1.4\n%synthetic upload\n"
 
 
 def _district_id(db, code):
-    with db.session() as s:
+    with db.reading() as s:
         return s.scalar(select(District.id).where(District.code == code))
 
 
 def _self_row(db, code, item):
-    with db.session() as s:
+    with db.reading() as s:
         cycle = cycles.get_cycle(s, "2015-16")
         district_id = _district_id(db, code)
         return ratings.find_rating(s, cycle, district_id, item, district_id)
@@ -486,3 +488,32 @@ def test_question_from_a_reviewer_is_answered_on_the_district_page(app_as, demo_
         "Which schools did the survey miss?",
         "Two alternative schools; they are surveyed in spring.",
     ]
+
+
+def test_a_save_that_finds_the_database_busy_keeps_the_text_in_the_form(
+    app_as, demo_db, monkeypatch
+):
+    at = app_as("lead@alv.example", "self_evaluation")
+    item = at.selectbox(key="self_item").value
+    before = _self_row(demo_db, "ALV", item)
+    tries = []
+
+    def locked(_session):
+        tries.append(1)
+        raise OperationalError("UPDATE ratings", {}, Exception("database is locked"))
+
+    original = Database.write
+    monkeypatch.setattr(
+        Database, "write", lambda self, work, **kw: original(self, lambda s: locked(s), **kw)
+    )
+    at.text_area(key=f"self_narrative_{item}").input("Forums at every school, twice a term.")
+    at.button(key=f"save_{item}").click().run()
+    assert not at.exception
+    # The narrative's own autosave meets the lock too: every attempt was retried, then refused.
+    assert at.error and {e.value for e in at.error} == {str(Busy())}
+    assert tries and len(tries) % RETRIES == 0
+    assert (
+        at.text_area(key=f"self_narrative_{item}").value == "Forums at every school, twice a term."
+    )
+    after = _self_row(demo_db, "ALV", item)
+    assert (after.row_version, after.narrative) == (before.row_version, before.narrative)

@@ -37,7 +37,7 @@ def show(file: EvidenceFile, actor: Actor, cycle: Cycle, *, key: str) -> None:
     with box:
         if file.description:
             st.caption(file.description)
-        with context.database().session() as session:
+        with context.database().reading() as session:
             data = evidence.read_evidence(session, actor, cycle, file.id)
         _render(file, data, key=key)
 

@@ -15,7 +15,7 @@ def render() -> None:
     actor = state.signed_in()
     st.title("Index summary")
     cycle, _ = cycle_picker.current()
-    with context.database().session() as s:
+    with context.database().reading() as s:
         if actor.has(Role.COORDINATOR):
             codes = [d.code for d, _ in participants(s, cycle)]
         else:

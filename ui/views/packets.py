@@ -19,7 +19,7 @@ def render() -> None:
         "and a manifest of SHA-256 checksums."
     )
     cycle, _ = cycle_picker.current()
-    with db.session() as s:
+    with db.reading() as s:
         readable = [
             (d.code, d.name, p.phase)
             for d, p in participants(s, cycle)
@@ -50,7 +50,7 @@ def render() -> None:
         built: list[tuple[str, bytes]] = []
         with shown_errors():
             for done, code in enumerate(codes, start=1):
-                with db.session() as s:
+                with db.reading() as s:
                     report, data = build_packet(
                         s,
                         context.catalogue(),

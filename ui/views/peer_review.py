@@ -171,7 +171,7 @@ def render() -> None:
                     rerun=True,
                     clear=(f"question_{code}_{item.id}",),
                 )
-            with db.session() as s:
+            with db.reading() as s:
                 for message in comments.thread(s, cycle, district.id, item.id):
                     st.markdown(f"**{message.author}** ({message.kind}):")
                     st.text(message.body)

@@ -43,7 +43,7 @@ def render() -> None:
     every_cycle = st.checkbox("Include earlier cycles", key="practice_all_cycles")
 
     found: list[reconcile.Practice] = []
-    with shown_errors(), db.session() as s:
+    with shown_errors(), db.reading() as s:
         found = reconcile.practice_library(
             s,
             context.catalogue(),

@@ -57,7 +57,7 @@ def render() -> None:
                     state.choose_cycle(created.name)
                     state.flash(f"Cycle {created.name} created; now define its triads.")
                     st.rerun()
-        with db.session() as s:
+        with db.reading() as s:
             chosen = state.cycle_name()
             current = cycles.get_cycle(s, chosen) if chosen else None
         if current is not None:
@@ -95,7 +95,7 @@ def render() -> None:
                     st.session_state.pop(f"cycle_version_{current.name}", None)
 
     with tab_districts:
-        with db.session() as s:
+        with db.reading() as s:
             districts = list(s.scalars(select(District).order_by(District.code)))
         st.dataframe(
             [
@@ -182,7 +182,7 @@ def render() -> None:
                     )
 
     with tab_users:
-        with db.session() as s:
+        with db.reading() as s:
             users = list(s.scalars(select(User).order_by(User.email)))
             codes = {d.id: d.code for d in s.scalars(select(District))}
         st.dataframe(
