@@ -558,6 +558,8 @@ def targets(results: Sequence[Result]) -> None:
     where = ", ".join
 
     def verdict(bad: Sequence[Result]) -> str:
+        if not measured:
+            return "not measured (no run)"
         return "met" if not bad else "MISSED in " + where(f"{r.backend}/{r.writers}" for r in bad)
 
     print("\ntargets:")
