@@ -36,6 +36,16 @@ def demo_network(folder: Path) -> tuple[Database, Settings]:
     return db, settings
 
 
+def write_rubric(folder: Path, items: int = ITEMS) -> Path:
+    """The benchmark rubric (`bench@v1`, `items` items) as a rubrics folder under `folder`."""
+    rubrics = folder / "rubrics"
+    (rubrics / "bench").mkdir(parents=True)
+    (rubrics / "bench" / "v1.yaml").write_text(
+        yaml.safe_dump(_rubric_yaml(items), sort_keys=False), encoding="utf-8"
+    )
+    return rubrics
+
+
 def _rubric_yaml(items: int) -> dict[str, object]:
     principles = [{"id": f"P{p}", "title": f"Principle {p}"} for p in range(1, 6)]
     return {
@@ -89,11 +99,7 @@ def generated_network(
 
     With `index_spec`, the cycle also gets three years of synthetic index results.
     """
-    rubrics = folder / "rubrics"
-    (rubrics / "bench").mkdir(parents=True)
-    (rubrics / "bench" / "v1.yaml").write_text(
-        yaml.safe_dump(_rubric_yaml(ITEMS), sort_keys=False), encoding="utf-8"
-    )
+    rubrics = write_rubric(folder)
     url = f"sqlite:///{folder / 'network.db'}"
     settings = Settings.from_env({}, database_url=url, rubrics_dir=rubrics, bcrypt_rounds=4)
     db = Database(url)
