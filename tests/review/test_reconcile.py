@@ -8,6 +8,7 @@ from review.db import Rating
 from review.errors import ConflictError, InvalidInput, NotFound, PermissionDenied
 from review.flags import Flag
 from review.ratings import RatingInput
+from review.reconcile import DecisionRequest, Method
 from review.rubrics import Catalogue
 
 PDF = b"%PDF-1.4\n%synthetic\n"
@@ -102,6 +103,55 @@ def _decide(world, action, actor, code="A", **kwargs):
     return _act(world, action, actor, district_id=world.district_id(code), **kwargs)
 
 
+def _request(method, district_id, item_id, **fields):
+    return DecisionRequest(district_id=district_id, item_id=item_id, method=method, **fields)
+
+
+def _agreement(s, actor, cycle, rubric, *, district_id, item_id):
+    return reconcile.decide(
+        s, actor, cycle, rubric, _request(Method.AGREEMENT, district_id, item_id)
+    )
+
+
+def _choice(s, actor, cycle, rubric, *, district_id, item_id, **fields):
+    """A peer's proposal of one of the peers' levels (the other district confirms it)."""
+    return reconcile.decide(
+        s, actor, cycle, rubric, _request(Method.CHOICE, district_id, item_id, **fields)
+    )
+
+
+def _consensus(s, actor, cycle, rubric, *, district_id, item_id, **fields):
+    """A peer's proposal of any level (the other district confirms it)."""
+    return reconcile.decide(
+        s, actor, cycle, rubric, _request(Method.CONSENSUS, district_id, item_id, **fields)
+    )
+
+
+def _adjudication(s, actor, cycle, rubric, *, district_id, item_id, **fields):
+    return reconcile.decide(
+        s, actor, cycle, rubric, _request(Method.ADJUDICATION, district_id, item_id, **fields)
+    )
+
+
+def _confirm(world, actor, proposal):
+    with world.db.session() as s:
+        return reconcile.confirm(
+            s,
+            actor,
+            world.cycle(s),
+            world.rubric,
+            proposal_id=proposal.id,
+            expected_version=proposal.row_version,
+        )
+
+
+def _agreed(world, action, proposer, confirmer, code="A", **kwargs):
+    """A choice or consensus proposed by one reviewing district, confirmed by the other."""
+    proposal = _decide(world, action, world.leads[proposer], code, **kwargs)
+    assert isinstance(proposal, reconcile.Proposal)
+    return _confirm(world, world.leads[confirmer], proposal)
+
+
 def _phase(world, code):
     with world.db.session() as s:
         return cycles.participation(s, world.cycle(s), world.district_id(code)).phase
@@ -140,24 +190,19 @@ def _blockers(world, code="A"):
 
 
 def _decide_all_of_a(world):
-    """Settle A's three items: consensus, choice and agreement."""
-    _decide(
+    """Settle A's three items: consensus (B proposes, C confirms), choice (C proposes, B
+    confirms) and agreement."""
+    _agreed(
         world,
-        reconcile.agree_consensus,
-        world.leads["B"],
+        _consensus,
+        "B",
+        "C",
         item_id="ENGAGE",
         level=2,
         rationale="Forums happen, but not every school",
     )
-    _decide(
-        world,
-        reconcile.choose_level,
-        world.leads["C"],
-        item_id="PDSA",
-        level=3,
-        rationale="Two cycles documented",
-    )
-    _decide(world, reconcile.confirm_agreement, world.leads["B"], item_id="EXTRA")
+    _agreed(world, _choice, "C", "B", item_id="PDSA", level=3, rationale="Two cycles documented")
+    _decide(world, _agreement, world.leads["B"], item_id="EXTRA")
 
 
 # --- flags --------------------------------------------------------------------------------------
@@ -248,14 +293,16 @@ def test_open_flags_leave_out_decided_items(world):
         ("ENGAGE", "peer_disagreement"),
         ("PDSA", "peer_disagreement"),
     ]
-    _decide(
+    proposal = _decide(
         world,
-        reconcile.agree_consensus,
+        _consensus,
         world.leads["B"],
         item_id="PDSA",
         level=2,
         rationale="One cycle completed, a second begun",
     )
+    assert len(_flags(world, reconcile.open_flags)) == 2  # a proposal settles nothing yet
+    _confirm(world, world.leads["C"], proposal)
     assert [(f.item, f.rule) for f in _flags(world, reconcile.open_flags)] == [
         ("ENGAGE", "peer_disagreement")
     ]
@@ -340,7 +387,7 @@ def test_queue_of_district_outside_the_cycle_is_refused(world):
 def test_confirm_agreement_writes_a_decision_and_never_touches_ratings(world):
     _district_a(world)
     before = _raw_ratings(world)
-    decision = _decide(world, reconcile.confirm_agreement, world.leads["B"], item_id="EXTRA")
+    decision = _decide(world, _agreement, world.leads["B"], item_id="EXTRA")
     assert _raw_ratings(world) == before
     extra_ids = tuple(r[0] for r in before if r[2] == "EXTRA")
     assert (
@@ -376,7 +423,7 @@ def test_confirm_agreement_writes_a_decision_and_never_touches_ratings(world):
 def test_first_decision_starts_reconciliation_and_locks_peer_ratings(world):
     _district_a(world)
     assert _phase(world, "A") == Phase.PEER_REVIEW
-    _decide(world, reconcile.confirm_agreement, world.coordinator, item_id="EXTRA")
+    _decide(world, _agreement, world.coordinator, item_id="EXTRA")
     assert _phase(world, "A") == Phase.RECONCILIATION
     assert [a for a, _, _ in _events(world, "participation")][-2:] == [
         "change phase",
@@ -402,7 +449,7 @@ def test_decisions_of_lists_every_decision_by_item(world):
 def test_confirm_all_not_applicable_decides_not_applicable(world):
     _submit(world, "A", {"ENGAGE": 3, "PDSA": NA})
     _rate_all(world, "A", {"ENGAGE": {"B": 3, "C": 3}, "PDSA": {"B": NA, "C": NA}})
-    decision = _decide(world, reconcile.confirm_agreement, world.leads["C"], item_id="PDSA")
+    decision = _decide(world, _agreement, world.leads["C"], item_id="PDSA")
     assert (decision.level, decision.not_applicable, decision.method) == (None, True, "agreement")
 
 
@@ -424,7 +471,7 @@ def test_confirm_all_not_applicable_decides_not_applicable(world):
 def test_confirm_is_refused_unless_peers_agree_without_flags(world, item, message):
     _district_a(world)
     with pytest.raises(InvalidInput) as err:
-        _decide(world, reconcile.confirm_agreement, world.leads["B"], item_id=item)
+        _decide(world, _agreement, world.leads["B"], item_id=item)
     assert str(err.value) == message
 
 
@@ -432,23 +479,36 @@ def test_confirm_is_refused_when_exact_agreement_carries_a_flag(world):
     _submit(world, "A", {"ENGAGE": 4, "PDSA": 1})
     _rate_all(world, "A", {"ENGAGE": {"B": 2, "C": 2}, "PDSA": {"B": 1, "C": 1}})
     with pytest.raises(InvalidInput) as err:
-        _decide(world, reconcile.confirm_agreement, world.leads["B"], item_id="ENGAGE")
+        _decide(world, _agreement, world.leads["B"], item_id="ENGAGE")
     assert str(err.value) == (
         "District A, item ENGAGE: open flags (self above every peer, self/peer gap); the peers "
         "must agree a consensus level with a written rationale, or a coordinator adjudicates."
     )
 
 
-def test_choose_level_records_the_choice_and_rationale(world):
+def test_a_choice_is_a_proposal_until_the_other_district_confirms_it(world):
     _district_a(world)
-    decision = _decide(
+    proposal = _decide(
         world,
-        reconcile.choose_level,
+        _choice,
         world.leads["C"],
         item_id="PDSA",
         level=2,
         rationale="  Only one cycle has a study step  ",
     )
+    assert (
+        proposal.level,
+        proposal.method,
+        proposal.rationale,
+        proposal.proposed_by,
+        proposal.status,
+        proposal.confirmed_by,
+        proposal.waiting_for,
+        proposal.row_version,
+    ) == (2, "choice", "Only one cycle has a study step", "Lead C", "proposed", ("C",), ("B",), 1)
+    assert _events(world, "decision") == []
+    assert _queue(world)[1].proposal == proposal
+    decision = _confirm(world, world.leads["B"], proposal)
     assert (decision.level, decision.method, decision.rationale, decision.decided_by) == (
         2,
         "choice",
@@ -456,6 +516,16 @@ def test_choose_level_records_the_choice_and_rationale(world):
         "Lead C",
     )
     assert [a for a, _, _ in _events(world, "decision")] == ["choose level"]
+    assert [a for a, _, _ in _events(world, "consensus_proposal")] == [
+        "propose",
+        "confirm proposal",
+    ]
+    settled = _queue(world)[1].proposal
+    assert (settled.status, settled.confirmed_by, settled.waiting_for) == (
+        "confirmed",
+        ("C", "B"),
+        (),
+    )
 
 
 @pytest.mark.parametrize(
@@ -472,7 +542,7 @@ def test_choose_level_refusals(world, item, level, rationale, message):
     with pytest.raises(InvalidInput) as err:
         _decide(
             world,
-            reconcile.choose_level,
+            _choice,
             world.leads["B"],
             item_id=item,
             level=level,
@@ -483,10 +553,11 @@ def test_choose_level_refusals(world, item, level, rationale, message):
 
 def test_agree_consensus_decides_a_flagged_item(world):
     _district_a(world)
-    decision = _decide(
+    decision = _agreed(
         world,
-        reconcile.agree_consensus,
-        world.leads["B"],
+        _consensus,
+        "B",
+        "C",
         item_id="ENGAGE",
         level=2,
         rationale="Forums happen, but not every school",
@@ -518,17 +589,17 @@ def test_agree_consensus_decides_a_flagged_item(world):
 def test_agree_consensus_refuses_bad_input(world, kwargs, message):
     _district_a(world)
     with pytest.raises(InvalidInput) as err:
-        _decide(world, reconcile.agree_consensus, world.leads["B"], item_id="ENGAGE", **kwargs)
+        _decide(world, _consensus, world.leads["B"], item_id="ENGAGE", **kwargs)
     assert str(err.value) == message
 
 
 def test_a_decided_item_cannot_be_decided_again_by_peers(world):
     _district_a(world)
     _decide_all_of_a(world)
-    with pytest.raises(InvalidInput) as err:
+    with pytest.raises(ConflictError) as err:
         _decide(
             world,
-            reconcile.agree_consensus,
+            _consensus,
             world.leads["C"],
             item_id="ENGAGE",
             level=3,
@@ -538,8 +609,9 @@ def test_a_decided_item_cannot_be_decided_again_by_peers(world):
         "District A, item ENGAGE is already decided (level 2, by consensus); only a coordinator "
         "can change it, by adjudication."
     )
-    with pytest.raises(InvalidInput, match="already decided"):
-        _decide(world, reconcile.confirm_agreement, world.leads["C"], item_id="EXTRA")
+    assert (err.value.current["level"], err.value.current["method"]) == (2, "consensus")
+    with pytest.raises(ConflictError, match="already decided"):
+        _decide(world, _agreement, world.leads["C"], item_id="EXTRA")
 
 
 @pytest.mark.parametrize(
@@ -552,13 +624,11 @@ def test_a_decided_item_cannot_be_decided_again_by_peers(world):
 def test_confirm_by_own_district_or_outsider_is_refused(world, who, message):
     _district_a(world)
     with pytest.raises(PermissionDenied) as err:
-        _decide(world, reconcile.confirm_agreement, world.leads[who], item_id="EXTRA")
+        _decide(world, _agreement, world.leads[who], item_id="EXTRA")
     assert str(err.value).startswith(message)
 
 
-@pytest.mark.parametrize(
-    "action", [reconcile.choose_level, reconcile.agree_consensus], ids=["choose", "consensus"]
-)
+@pytest.mark.parametrize("action", [_choice, _consensus], ids=["choose", "consensus"])
 def test_only_peer_reviewers_choose_or_agree(world, action):
     _district_a(world)
     for actor in (world.leads["A"], world.coordinator, world.observer):
@@ -571,7 +641,7 @@ def test_adjudicate_by_coordinator_decides_with_rationale(world):
     _district_a(world)
     decision = _decide(
         world,
-        reconcile.adjudicate,
+        _adjudication,
         world.coordinator,
         item_id="ENGAGE",
         level=2,
@@ -597,7 +667,7 @@ def test_adjudicate_refusals(world, who, rationale, error, message):
     _district_a(world)
     actor = world.coordinator if who == "coordinator" else world.leads[who]
     with pytest.raises(error) as err:
-        _decide(world, reconcile.adjudicate, actor, item_id="ENGAGE", level=2, rationale=rationale)
+        _decide(world, _adjudication, actor, item_id="ENGAGE", level=2, rationale=rationale)
     assert str(err.value) == message
 
 
@@ -607,7 +677,7 @@ def test_adjudicate_replaces_a_decision_only_from_its_current_version(world):
     with pytest.raises(ConflictError) as err:
         _decide(
             world,
-            reconcile.adjudicate,
+            _adjudication,
             world.coordinator,
             item_id="ENGAGE",
             level=3,
@@ -616,7 +686,7 @@ def test_adjudicate_replaces_a_decision_only_from_its_current_version(world):
     assert (err.value.current["level"], err.value.current["row_version"]) == (2, 1)
     decision = _decide(
         world,
-        reconcile.adjudicate,
+        _adjudication,
         world.coordinator,
         item_id="ENGAGE",
         level=3,
@@ -637,7 +707,7 @@ def test_deciding_an_item_with_missing_ratings_is_refused(world):
     _submit(world, "A", {"ENGAGE": 3, "PDSA": 3})
     _rate(world, "B", "A", "ENGAGE", 3)
     with pytest.raises(InvalidInput) as err:
-        _decide(world, reconcile.confirm_agreement, world.leads["B"], item_id="ENGAGE")
+        _decide(world, _agreement, world.leads["B"], item_id="ENGAGE")
     assert str(err.value) == (
         "District A, item ENGAGE: not every reviewer has rated it yet (waiting for C)."
     )
@@ -647,7 +717,7 @@ def test_deciding_is_refused_until_every_item_is_rated(world):
     _submit(world, "A", {"ENGAGE": 3, "PDSA": 3})
     _rate_all(world, "A", {"ENGAGE": {"B": 3, "C": 3}, "PDSA": {"B": 3}})
     with pytest.raises(InvalidInput) as err:
-        _decide(world, reconcile.confirm_agreement, world.leads["B"], item_id="ENGAGE")
+        _decide(world, _agreement, world.leads["B"], item_id="ENGAGE")
     assert str(err.value) == (
         "Reconciliation of District A needs every peer rating first: PDSA (waiting for C)."
     )
@@ -658,9 +728,7 @@ def test_deciding_an_optional_item_nobody_rated_is_refused(world):
     _submit(world, "A", {"ENGAGE": 3, "PDSA": 3})
     _rate_all(world, "A", {"ENGAGE": {"B": 3, "C": 3}, "PDSA": {"B": 3, "C": 3}})
     with pytest.raises(InvalidInput) as err:
-        _decide(
-            world, reconcile.adjudicate, world.coordinator, item_id="EXTRA", level=2, rationale="x"
-        )
+        _decide(world, _adjudication, world.coordinator, item_id="EXTRA", level=2, rationale="x")
     assert str(err.value) == (
         "District A, item EXTRA: no peer rated this optional item; there is nothing to decide."
     )
@@ -669,7 +737,7 @@ def test_deciding_an_optional_item_nobody_rated_is_refused(world):
 def test_deciding_before_peer_review_is_refused(world):
     _submit(world, "A", {"ENGAGE": 3, "PDSA": 3})
     with pytest.raises(InvalidInput) as err:
-        _decide(world, reconcile.confirm_agreement, world.leads["B"], item_id="ENGAGE")
+        _decide(world, _agreement, world.leads["B"], item_id="ENGAGE")
     assert str(err.value) == (
         "District A is not in peer review yet (Self-evaluation submitted); there is nothing to "
         "reconcile."
@@ -683,7 +751,7 @@ def test_deciding_in_a_final_district_is_refused(world):
     with pytest.raises(InvalidInput) as err:
         _decide(
             world,
-            reconcile.adjudicate,
+            _adjudication,
             world.coordinator,
             item_id="ENGAGE",
             level=3,
@@ -698,7 +766,7 @@ def test_deciding_in_a_final_district_is_refused(world):
 def test_unknown_item_is_not_found(world):
     _district_a(world)
     with pytest.raises(NotFound, match="rubric tiny@v1 has no item NOPE"):
-        _decide(world, reconcile.confirm_agreement, world.leads["B"], item_id="NOPE")
+        _decide(world, _agreement, world.leads["B"], item_id="NOPE")
 
 
 # --- discussion ---------------------------------------------------------------------------------
@@ -784,12 +852,12 @@ def test_finalize_is_refused_while_a_flag_is_open(world):
 
 def test_finalize_is_allowed_after_adjudication(world):
     _district_a(world)
-    _decide(world, reconcile.choose_level, world.leads["B"], item_id="PDSA", level=2, rationale="x")
-    _decide(world, reconcile.confirm_agreement, world.leads["C"], item_id="EXTRA")
+    _agreed(world, _choice, "B", "C", item_id="PDSA", level=2, rationale="x")
+    _decide(world, _agreement, world.leads["C"], item_id="EXTRA")
     assert _blockers(world) == ["ENGAGE has open flags (peer disagreement)"]
     _decide(
         world,
-        reconcile.adjudicate,
+        _adjudication,
         world.coordinator,
         item_id="ENGAGE",
         level=2,
@@ -1078,10 +1146,11 @@ def _practice_network(world):
     _rate_all(world, "B", {"PDSA": {"A": 4, "C": 3}})
     _rate(world, "E", "D", "PDSA", 4, suggestions="Share the PDSA templates")
     _rate(world, "E", "D", "ENGAGE", 2)
-    _decide(
+    _agreed(
         world,
-        reconcile.agree_consensus,
-        world.leads["B"],
+        _consensus,
+        "B",
+        "C",
         item_id="ENGAGE",
         level=4,
         rationale="Bilingual town halls in every region",
@@ -1149,7 +1218,7 @@ def test_every_kind_of_decision_leaves_raw_ratings_unchanged(world):
     _decide_all_of_a(world)
     _decide(
         world,
-        reconcile.adjudicate,
+        _adjudication,
         world.coordinator,
         item_id="PDSA",
         level=2,
@@ -1185,7 +1254,7 @@ def test_reopened_district_is_adjudicated_and_finalized_again(world):
     _reopen(world, world.coordinator, "ENGAGE was read too strictly")
     _decide(
         world,
-        reconcile.adjudicate,
+        _adjudication,
         world.coordinator,
         item_id="ENGAGE",
         level=3,
