@@ -1,14 +1,17 @@
+import threading
+
 import pytest
 from sqlalchemy import select
 
 from review import audit, cycles, evidence, ratings, reconcile
 from review.access import Phase
 from review.agreement import Stat
-from review.db import Rating
+from review.db import ConsensusProposal, DecisionRating, Rating
 from review.errors import ConflictError, InvalidInput, NotFound, PermissionDenied
 from review.flags import Flag
 from review.ratings import RatingInput
 from review.reconcile import DecisionRequest, Method
+from review.reconcile import decisions as decisions_module
 from review.rubrics import Catalogue
 
 PDF = b"%PDF-1.4\n%synthetic\n"
@@ -1276,3 +1279,234 @@ def test_reopened_district_is_adjudicated_and_finalized_again(world):
         "change phase",
         "finalize district",
     ]
+
+
+# --- proposals and concurrency ------------------------------------------------------------------
+
+
+def test_decide_with_each_method_writes_that_method(world):
+    _district_a(world)
+    _decide_all_of_a(world)
+    adjudicated = _decide(
+        world,
+        _adjudication,
+        world.coordinator,
+        item_id="EXTRA",
+        level=3,
+        rationale="Third reading",
+        expected_version=1,
+    )
+    with world.db.session() as s:
+        decisions = reconcile.decisions_of(s, world.cycle(s), world.district_id("A"))
+    assert [(d.item, d.method) for d in decisions] == [
+        ("ENGAGE", Method.CONSENSUS),
+        ("EXTRA", Method.ADJUDICATION),
+        ("PDSA", Method.CHOICE),
+    ]
+    assert (adjudicated.level, adjudicated.row_version) == (3, 2)
+
+
+def test_the_proposer_alone_cannot_make_a_decision(world):
+    _district_a(world)
+    proposal = _decide(
+        world, _consensus, world.leads["B"], item_id="ENGAGE", level=2, rationale="Occasional"
+    )
+    with pytest.raises(ConflictError) as err:
+        _confirm(world, world.leads["B"], proposal)
+    assert str(err.value) == (
+        "District A, item ENGAGE: District B has already confirmed this proposal (Lead B); "
+        "each district confirms once."
+    )
+    assert (err.value.current["level"], err.value.current["status"]) == (2, "proposed")
+    entry = _queue(world)[0]
+    assert (entry.needs, entry.decision, entry.proposal.waiting_for) == ("consensus", None, ("C",))
+    assert _events(world, "decision") == []
+
+
+def test_a_new_proposal_replaces_an_unconfirmed_one_and_its_confirmations(world):
+    _district_a(world)
+    first = _decide(
+        world, _consensus, world.leads["B"], item_id="ENGAGE", level=2, rationale="Occasional"
+    )
+    with pytest.raises(ConflictError) as err:  # C did not see B's proposal
+        _decide(world, _consensus, world.leads["C"], item_id="ENGAGE", level=3, rationale="Often")
+    assert err.value.current["level"] == 2
+    second = _decide(
+        world,
+        _consensus,
+        world.leads["C"],
+        item_id="ENGAGE",
+        level=3,
+        rationale="Regular forums",
+        expected_version=first.row_version,
+    )
+    assert (second.id, second.level, second.confirmed_by, second.waiting_for) == (
+        first.id,
+        3,
+        ("C",),
+        ("B",),
+    )
+    with pytest.raises(ConflictError, match="the proposal changed after you opened it"):
+        _confirm(world, world.leads["C"], first)  # B's old version is gone
+    decision = _confirm(world, world.leads["B"], second)
+    assert (decision.level, decision.method, decision.decided_by) == (3, "consensus", "Lead C")
+    events = _events(world, "consensus_proposal")
+    assert [a for a, _, _ in events] == ["propose", "replace proposal", "confirm proposal"]
+    assert (events[1][1]["level"], events[1][2]["level"]) == (2, 3)
+
+
+def _add_reviewer(world, reviewer, code):
+    """A third reviewing district beside the triad (e.g. a cross-triad visit)."""
+    from review.db import Assignment
+
+    with world.db.session() as s:
+        s.add(
+            Assignment(
+                cycle_id=world.cycle(s).id,
+                reviewer_district_id=world.district_id(reviewer),
+                reviewed_district_id=world.district_id(code),
+                kind="extra",
+            )
+        )
+
+
+def test_every_reviewing_district_confirms_before_a_proposal_takes_effect(world):
+    _add_reviewer(world, "D", "A")
+    _district_a(world)
+    _rate_all(world, "A", {"ENGAGE": {"D": 2}, "PDSA": {"D": 2}, "EXTRA": {"D": 2}})
+    proposal = _decide(
+        world, _consensus, world.leads["B"], item_id="ENGAGE", level=2, rationale="Occasional"
+    )
+    assert proposal.waiting_for == ("C", "D")
+    halfway = _confirm(world, world.leads["C"], proposal)
+    assert (halfway.confirmed_by, halfway.waiting_for, halfway.status, halfway.row_version) == (
+        ("B", "C"),
+        ("D",),
+        "proposed",
+        2,
+    )
+    with pytest.raises(ConflictError, match="District C has already confirmed"):
+        _confirm(world, world.leads["C"], halfway)
+    decision = _confirm(world, world.leads["D"], halfway)
+    assert (decision.level, decision.method) == (2, "consensus")
+
+
+def _set_deadline(world, due):
+    with world.db.session() as s:
+        cycles.set_deadlines(s, world.coordinator, world.cycle(s), {"reconciliation": due})
+
+
+def test_unconfirmed_at_the_deadline_goes_to_a_coordinator_who_adjudicates(world):
+    _district_a(world)
+    _set_deadline(world, "2999-12-31")
+    proposal = _decide(
+        world, _consensus, world.leads["B"], item_id="ENGAGE", level=2, rationale="Occasional"
+    )
+    assert proposal.status == "proposed"
+    _set_deadline(world, "2000-01-31")
+    entry = _queue(world)[0]
+    assert (entry.proposal.status, reconcile.STATUS_LABELS[entry.proposal.status]) == (
+        "sent_to_coordinator",
+        "sent to a coordinator",
+    )
+    with pytest.raises(InvalidInput) as err:
+        _confirm(world, world.leads["C"], proposal)
+    assert str(err.value) == (
+        "District A, item ENGAGE: the proposal was sent to a coordinator (the reconciliation "
+        "deadline (2000-01-31) passed before every reviewing district confirmed it); a "
+        "coordinator adjudicates this item."
+    )
+    with pytest.raises(InvalidInput, match=r"deadline \(2000-01-31\) has passed"):
+        _decide(world, _choice, world.leads["C"], item_id="PDSA", level=2, rationale="One cycle")
+    decision = _decide(
+        world,
+        _adjudication,
+        world.coordinator,
+        item_id="ENGAGE",
+        level=2,
+        rationale="The peers did not settle it in time",
+    )
+    assert (decision.level, decision.method, decision.decided_by) == (
+        2,
+        "adjudication",
+        "Coordinator",
+    )
+    with world.db.session() as s:
+        stored = s.get(ConsensusProposal, proposal.id)
+        assert (stored.status, stored.row_version) == ("sent_to_coordinator", 2)
+    assert [a for a, _, _ in _events(world, "consensus_proposal")] == [
+        "propose",
+        "send to coordinator",
+    ]
+
+
+def test_decision_ratings_are_rows_the_decision_points_at(world):
+    _district_a(world)
+    decision = _decide(world, _agreement, world.leads["B"], item_id="EXTRA")
+    with world.db.session() as s:
+        rows = s.execute(
+            select(DecisionRating.rating_id)
+            .where(DecisionRating.decision_id == decision.id)
+            .order_by(DecisionRating.rating_id)
+        )
+        assert tuple(rows.scalars()) == decision.rating_ids
+    assert len(decision.rating_ids) == 2
+
+
+def _race(world, actors, request_for):
+    """Each actor decides in its own thread and session, all released at once."""
+    barrier = threading.Barrier(len(actors))
+    results: list[object] = [None] * len(actors)
+
+    def run(index, actor):
+        barrier.wait()
+        try:
+            with world.db.session() as s:
+                results[index] = reconcile.decide(
+                    s, actor, world.cycle(s), world.rubric, request_for(world)
+                )
+        except Exception as exc:  # the outcome is asserted below
+            results[index] = exc
+
+    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actors)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+@pytest.mark.postgres
+def test_two_first_decisions_of_one_item_one_wins_the_other_sees_it(world, monkeypatch):
+    _district_a(world)
+    _decide(world, reconcile.start_reconciliation, world.coordinator)
+    levels = iter([2, 3])
+
+    def request(world):
+        return DecisionRequest(
+            district_id=world.district_id("A"),
+            item_id="ENGAGE",
+            method=Method.ADJUDICATION,
+            level=next(levels),
+            rationale="Third reading",
+        )
+
+    # Both threads have read "undecided" before either writes: the unique key alone decides.
+    both_read = threading.Barrier(2)
+    original = decisions_module._write
+
+    def write_after_both_read(*args, **kwargs):
+        both_read.wait(timeout=5)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(decisions_module, "_write", write_after_both_read)
+    results = _race(world, [world.coordinator, world.coordinator], request)
+    won = [r for r in results if isinstance(r, reconcile.Decision)]
+    lost = [r for r in results if isinstance(r, ConflictError)]
+    assert (len(won), len(lost)) == (1, 1), results
+    assert lost[0].current["level"] == won[0].level
+    assert lost[0].current["row_version"] == 1
+    with world.db.session() as s:
+        decisions = reconcile.decisions_of(s, world.cycle(s), world.district_id("A"))
+    assert [(d.item, d.level) for d in decisions] == [("ENGAGE", won[0].level)]
+    assert [a for a, _, _ in _events(world, "decision")] == ["adjudication"]
