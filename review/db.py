@@ -468,12 +468,19 @@ class Database:
 class Decision(Base):
     """The reconciled (final) level of one item for one district.
 
-    Raw ratings are never changed: a decision points at the ratings it was decided from.
-    `level` is `None` only when the item was decided "not applicable".
+    Raw ratings are never changed: a decision points at the ratings it was decided from
+    (`decision_ratings`). `level` is `None` only when the item was decided "not applicable".
+    A replacing UPDATE names the `row_version` it replaces in its WHERE clause.
     """
 
     __tablename__ = "decisions"
-    __table_args__ = (UniqueConstraint("cycle_id", "district_id", "item_id"),)
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "district_id", "item_id"),
+        CheckConstraint(
+            "method IN ('agreement', 'choice', 'consensus', 'adjudication')",
+            name="ck_decisions_method",
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"))
     district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
@@ -482,11 +489,68 @@ class Decision(Base):
     not_applicable: Mapped[bool] = mapped_column(Boolean, default=False)
     method: Mapped[str] = mapped_column(String(16))  # agreement | choice | consensus | adjudication
     rationale: Mapped[str] = mapped_column(Text, default="")
-    rating_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     flags: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # open when decided
     decided_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class DecisionRating(Base):
+    """A rating a decision was decided from (raw ratings themselves are never changed)."""
+
+    __tablename__ = "decision_ratings"
+    decision_id: Mapped[int] = mapped_column(
+        ForeignKey("decisions.id", ondelete="CASCADE"), primary_key=True
+    )
+    rating_id: Mapped[int] = mapped_column(ForeignKey("ratings.id"), primary_key=True, index=True)
+
+
+PROPOSAL_STATUSES = ("proposed", "confirmed", "sent_to_coordinator")
+
+
+class ConsensusProposal(Base):
+    """A level one reviewing district proposes for an item (a choice or a consensus).
+
+    It becomes the decision once every reviewing district has confirmed it; one proposal per
+    item, replaced (while unconfirmed) by a newer one.
+    """
+
+    __tablename__ = "consensus_proposals"
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "district_id", "item_id"),
+        CheckConstraint(
+            "status IN ('proposed', 'confirmed', 'sent_to_coordinator')",
+            name="ck_consensus_proposals_status",
+        ),
+        CheckConstraint("method IN ('choice', 'consensus')", name="ck_consensus_proposals_method"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"))
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
+    item_id: Mapped[str] = mapped_column(String(64))
+    method: Mapped[str] = mapped_column(String(16))  # choice | consensus
+    level: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    not_applicable: Mapped[bool] = mapped_column(Boolean, default=False)
+    rationale: Mapped[str] = mapped_column(Text)
+    proposed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    proposer_district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
+    status: Mapped[str] = mapped_column(String(24), default="proposed")
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ConsensusConfirmation(Base):
+    """One reviewing district's confirmation of a proposal (the proposer's district too)."""
+
+    __tablename__ = "consensus_confirmations"
+    __table_args__ = (UniqueConstraint("proposal_id", "district_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("consensus_proposals.id", ondelete="CASCADE")
+    )
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    confirmed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class CalibrationReview(Base):

@@ -29,6 +29,7 @@ pytestmark = [
 
 CODE, FLAGGED = "FHU", "P2-INDEX-DATA"  # the demo's FHU item rated 4 by ALV and 2 by CPU
 REVIEWER, COORDINATOR = "lead@cpu.example", "coordinator@core.example"
+OTHER_REVIEWER = "lead@alv.example"  # FHU's other reviewing district confirms proposals
 
 
 def _actor(session, email: str):
@@ -38,27 +39,45 @@ def _actor(session, email: str):
 
 
 def _decide_all_but_flagged(db: Database, settings: Settings) -> None:
-    """Each other item the way its queue entry asks: confirm, choose or agree a consensus."""
+    """Each other item the way its queue entry asks: confirm, or a choice or consensus that
+    CPU proposes and ALV confirms."""
     with db.session() as s:
         cycle = cycles.get_cycle(s, CYCLE)
         rubric = cycles.cycle_rubric(Catalogue(settings.rubrics_dir), cycle)
-        reviewer = _actor(s, REVIEWER)
+        reviewer, other = _actor(s, REVIEWER), _actor(s, OTHER_REVIEWER)
         district_id = cycles.get_district(s, CODE).id
+        # The demo's 2016 reconciliation deadline has passed, which sends every proposal to a
+        # coordinator; these peers still have time.
+        coordinator = _actor(s, COORDINATOR)
+        kept = {k: v for k, v in cycle.deadlines.items() if k != "reconciliation"}
+        cycles.set_deadlines(s, coordinator, cycle, kept)
         for entry in reconcile.queue(s, cycle, rubric, district_id):
             if entry.item == FLAGGED:
                 continue
             where = {"district_id": district_id, "item_id": entry.item}
             lowest = min(r.level for r in entry.peer_ratings if r.level is not None)
             if entry.needs == reconcile.NEEDS_CONFIRM:
-                reconcile.confirm_agreement(s, reviewer, cycle, rubric, **where)
-            elif entry.needs == reconcile.NEEDS_CHOICE:
-                reconcile.choose_level(
-                    s, reviewer, cycle, rubric, **where, level=lowest, rationale="e2e setup"
-                )
-            else:
-                reconcile.agree_consensus(
-                    s, reviewer, cycle, rubric, **where, level=lowest, rationale="e2e setup"
-                )
+                request = reconcile.DecisionRequest(**where, method=reconcile.Method.AGREEMENT)
+                reconcile.decide(s, reviewer, cycle, rubric, request)
+                continue
+            method = (
+                reconcile.Method.CHOICE
+                if entry.needs == reconcile.NEEDS_CHOICE
+                else reconcile.Method.CONSENSUS
+            )
+            request = reconcile.DecisionRequest(
+                **where, method=method, level=lowest, rationale="e2e setup"
+            )
+            proposal = reconcile.decide(s, reviewer, cycle, rubric, request)
+            assert isinstance(proposal, reconcile.Proposal)
+            reconcile.confirm(
+                s,
+                other,
+                cycle,
+                rubric,
+                proposal_id=proposal.id,
+                expected_version=proposal.row_version,
+            )
 
 
 @pytest.fixture(scope="module")

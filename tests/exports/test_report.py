@@ -52,19 +52,23 @@ def test_report_carries_reconciliation_decisions(rated, rubrics_dir):
                 data=RatingInput(not_applicable=True),
                 expected_version=None,
             )
-        reconcile.adjudicate(
+        reconcile.decide(
             s,
             rated.coordinator,
             cycle,
             rated.rubric,
-            district_id=a,
-            item_id="ENGAGE",
-            level=3,
-            rationale="Agendas and sign-ins agree",
+            reconcile.DecisionRequest(
+                district_id=a,
+                item_id="ENGAGE",
+                method=reconcile.Method.ADJUDICATION,
+                level=3,
+                rationale="Agendas and sign-ins agree",
+            ),
         )
-        reconcile.confirm_agreement(
-            s, rated.leads["B"], cycle, rated.rubric, district_id=a, item_id="PDSA"
+        agreement = reconcile.DecisionRequest(
+            district_id=a, item_id="PDSA", method=reconcile.Method.AGREEMENT
         )
+        reconcile.decide(s, rated.leads["B"], cycle, rated.rubric, agreement)
     with rated.db.session() as s:
         report = build_report(s, Catalogue(rubrics_dir), cycle_name="2015-16", district_code="A")
     engage, pdsa, _ = report.items

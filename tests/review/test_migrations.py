@@ -1,9 +1,13 @@
+import json
+
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from review.db import MIGRATIONS, Base, Database, make_engine
 
@@ -26,7 +30,13 @@ def test_fresh_database_is_migrated_to_head_with_reconciliation_tables(database_
     with db.engine.connect() as conn:
         assert MigrationContext.configure(conn).get_current_revision() == _head()
     tables = set(inspect(db.engine).get_table_names())
-    assert {"decisions", "calibration_reviews"} <= tables
+    assert {
+        "decisions",
+        "calibration_reviews",
+        "decision_ratings",
+        "consensus_proposals",
+        "consensus_confirmations",
+    } <= tables
     assert [c["name"] for c in inspect(db.engine).get_columns("decisions")] == [
         "id",
         "cycle_id",
@@ -36,7 +46,6 @@ def test_fresh_database_is_migrated_to_head_with_reconciliation_tables(database_
         "not_applicable",
         "method",
         "rationale",
-        "rating_ids",
         "flags",
         "decided_by",
         "decided_at",
@@ -75,3 +84,93 @@ def test_reconciliation_revision_follows_initial_schema():
     config.set_main_option("script_location", str(MIGRATIONS))
     revision = ScriptDirectory.from_config(config).get_revision("0002")
     assert (revision.revision, revision.down_revision) == ("0002", "0001")
+
+
+def _decision_rows(conn):
+    """A cycle, a district, a user and two ratings, as 0004 stores them; returns rating ids."""
+    now = "'2016-01-01 00:00:00'"
+    conn.execute(
+        text(
+            "INSERT INTO cycles (id, name, rubric_id, rubric_version, rubric_hash, settings, "
+            f"deadlines, released, created_at) VALUES (1, 'c', 'r', 'v1', 'h', '{{}}', '{{}}', "
+            f"false, {now})"
+        )
+    )
+    conn.execute(
+        text(
+            "INSERT INTO districts (id, code, name, enrollment, school_count, priority_count, "
+            "focus_count, reward_count) VALUES (1, 'A', 'District A', 1, 1, 0, 0, 0)"
+        )
+    )
+    conn.execute(
+        text(
+            "INSERT INTO users (id, email, name, roles, failed_signins, active) "
+            "VALUES (1, 'c@x.example', 'C', '[]', 0, true)"
+        )
+    )
+    for rating_id in (7, 8):
+        conn.execute(
+            text(
+                "INSERT INTO ratings (id, cycle_id, district_id, item_id, rater_district_id, "
+                "source, level, not_applicable, narrative, suggestions, context_values, status, "
+                f"row_version, updated_at) VALUES ({rating_id}, 1, 1, 'I{rating_id}', 1, 'peer', "
+                f"2, false, '', '', '{{}}', 'submitted', 1, {now})"
+            )
+        )
+
+
+def test_decision_rating_lists_become_rows_and_come_back_on_downgrade(database_url):
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        command.upgrade(_config(conn), "0004")
+        _decision_rows(conn)
+        for decision_id, (item, ids) in enumerate((("I7", "[8, 7]"), ("I8", "[]")), start=1):
+            conn.execute(
+                text(
+                    "INSERT INTO decisions (id, cycle_id, district_id, item_id, level, "
+                    "not_applicable, method, rationale, rating_ids, flags, decided_by, "
+                    f"decided_at, row_version) VALUES ({decision_id}, 1, 1, '{item}', 2, false, "
+                    f"'agreement', '', '{ids}', '[]', 1, '2016-01-01 00:00:00', 1)"
+                )
+            )
+        command.upgrade(_config(conn), "0007")
+        rows = conn.execute(
+            text("SELECT decision_id, rating_id FROM decision_ratings ORDER BY rating_id")
+        ).all()
+        columns = [c["name"] for c in inspect(conn).get_columns("decisions")]
+        command.downgrade(_config(conn), "0004")
+        back = conn.execute(text("SELECT id, rating_ids FROM decisions ORDER BY id")).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [(1, 7), (1, 8)]
+    assert "rating_ids" not in columns
+    assert [(i, json.loads(v) if isinstance(v, str) else v) for i, v in back] == [
+        (1, [7, 8]),
+        (2, []),
+    ]
+
+
+def test_decision_methods_and_proposal_statuses_are_checked(database_url):
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        command.upgrade(_config(conn), "head")
+        _decision_rows(conn)
+    for table, statement in (
+        (
+            "decisions",
+            "INSERT INTO decisions (cycle_id, district_id, item_id, level, not_applicable, "
+            "method, rationale, flags, decided_by, decided_at, row_version) VALUES (1, 1, 'I7', "
+            "2, false, 'average', '', '[]', 1, '2016-01-01 00:00:00', 1)",
+        ),
+        (
+            "consensus_proposals",
+            "INSERT INTO consensus_proposals (cycle_id, district_id, item_id, method, level, "
+            "not_applicable, rationale, proposed_by, proposer_district_id, status, row_version, "
+            "created_at) VALUES (1, 1, 'I7', 'consensus', 2, false, 'x', 1, 1, 'accepted', 1, "
+            "'2016-01-01 00:00:00')",
+        ),
+    ):
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(text(statement))
+        with engine.connect() as conn:
+            assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0
+    engine.dispose()

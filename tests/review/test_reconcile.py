@@ -1,13 +1,17 @@
+import threading
+
 import pytest
 from sqlalchemy import select
 
 from review import audit, cycles, evidence, ratings, reconcile
 from review.access import Phase
 from review.agreement import Stat
-from review.db import Rating
+from review.db import ConsensusProposal, DecisionRating, Rating
 from review.errors import ConflictError, InvalidInput, NotFound, PermissionDenied
 from review.flags import Flag
 from review.ratings import RatingInput
+from review.reconcile import DecisionRequest, Method
+from review.reconcile import decisions as decisions_module
 from review.rubrics import Catalogue
 
 PDF = b"%PDF-1.4\n%synthetic\n"
@@ -102,6 +106,55 @@ def _decide(world, action, actor, code="A", **kwargs):
     return _act(world, action, actor, district_id=world.district_id(code), **kwargs)
 
 
+def _request(method, district_id, item_id, **fields):
+    return DecisionRequest(district_id=district_id, item_id=item_id, method=method, **fields)
+
+
+def _agreement(s, actor, cycle, rubric, *, district_id, item_id):
+    return reconcile.decide(
+        s, actor, cycle, rubric, _request(Method.AGREEMENT, district_id, item_id)
+    )
+
+
+def _choice(s, actor, cycle, rubric, *, district_id, item_id, **fields):
+    """A peer's proposal of one of the peers' levels (the other district confirms it)."""
+    return reconcile.decide(
+        s, actor, cycle, rubric, _request(Method.CHOICE, district_id, item_id, **fields)
+    )
+
+
+def _consensus(s, actor, cycle, rubric, *, district_id, item_id, **fields):
+    """A peer's proposal of any level (the other district confirms it)."""
+    return reconcile.decide(
+        s, actor, cycle, rubric, _request(Method.CONSENSUS, district_id, item_id, **fields)
+    )
+
+
+def _adjudication(s, actor, cycle, rubric, *, district_id, item_id, **fields):
+    return reconcile.decide(
+        s, actor, cycle, rubric, _request(Method.ADJUDICATION, district_id, item_id, **fields)
+    )
+
+
+def _confirm(world, actor, proposal):
+    with world.db.session() as s:
+        return reconcile.confirm(
+            s,
+            actor,
+            world.cycle(s),
+            world.rubric,
+            proposal_id=proposal.id,
+            expected_version=proposal.row_version,
+        )
+
+
+def _agreed(world, action, proposer, confirmer, code="A", **kwargs):
+    """A choice or consensus proposed by one reviewing district, confirmed by the other."""
+    proposal = _decide(world, action, world.leads[proposer], code, **kwargs)
+    assert isinstance(proposal, reconcile.Proposal)
+    return _confirm(world, world.leads[confirmer], proposal)
+
+
 def _phase(world, code):
     with world.db.session() as s:
         return cycles.participation(s, world.cycle(s), world.district_id(code)).phase
@@ -140,24 +193,19 @@ def _blockers(world, code="A"):
 
 
 def _decide_all_of_a(world):
-    """Settle A's three items: consensus, choice and agreement."""
-    _decide(
+    """Settle A's three items: consensus (B proposes, C confirms), choice (C proposes, B
+    confirms) and agreement."""
+    _agreed(
         world,
-        reconcile.agree_consensus,
-        world.leads["B"],
+        _consensus,
+        "B",
+        "C",
         item_id="ENGAGE",
         level=2,
         rationale="Forums happen, but not every school",
     )
-    _decide(
-        world,
-        reconcile.choose_level,
-        world.leads["C"],
-        item_id="PDSA",
-        level=3,
-        rationale="Two cycles documented",
-    )
-    _decide(world, reconcile.confirm_agreement, world.leads["B"], item_id="EXTRA")
+    _agreed(world, _choice, "C", "B", item_id="PDSA", level=3, rationale="Two cycles documented")
+    _decide(world, _agreement, world.leads["B"], item_id="EXTRA")
 
 
 # --- flags --------------------------------------------------------------------------------------
@@ -248,14 +296,16 @@ def test_open_flags_leave_out_decided_items(world):
         ("ENGAGE", "peer_disagreement"),
         ("PDSA", "peer_disagreement"),
     ]
-    _decide(
+    proposal = _decide(
         world,
-        reconcile.agree_consensus,
+        _consensus,
         world.leads["B"],
         item_id="PDSA",
         level=2,
         rationale="One cycle completed, a second begun",
     )
+    assert len(_flags(world, reconcile.open_flags)) == 2  # a proposal settles nothing yet
+    _confirm(world, world.leads["C"], proposal)
     assert [(f.item, f.rule) for f in _flags(world, reconcile.open_flags)] == [
         ("ENGAGE", "peer_disagreement")
     ]
@@ -340,7 +390,7 @@ def test_queue_of_district_outside_the_cycle_is_refused(world):
 def test_confirm_agreement_writes_a_decision_and_never_touches_ratings(world):
     _district_a(world)
     before = _raw_ratings(world)
-    decision = _decide(world, reconcile.confirm_agreement, world.leads["B"], item_id="EXTRA")
+    decision = _decide(world, _agreement, world.leads["B"], item_id="EXTRA")
     assert _raw_ratings(world) == before
     extra_ids = tuple(r[0] for r in before if r[2] == "EXTRA")
     assert (
@@ -376,7 +426,7 @@ def test_confirm_agreement_writes_a_decision_and_never_touches_ratings(world):
 def test_first_decision_starts_reconciliation_and_locks_peer_ratings(world):
     _district_a(world)
     assert _phase(world, "A") == Phase.PEER_REVIEW
-    _decide(world, reconcile.confirm_agreement, world.coordinator, item_id="EXTRA")
+    _decide(world, _agreement, world.coordinator, item_id="EXTRA")
     assert _phase(world, "A") == Phase.RECONCILIATION
     assert [a for a, _, _ in _events(world, "participation")][-2:] == [
         "change phase",
@@ -402,7 +452,7 @@ def test_decisions_of_lists_every_decision_by_item(world):
 def test_confirm_all_not_applicable_decides_not_applicable(world):
     _submit(world, "A", {"ENGAGE": 3, "PDSA": NA})
     _rate_all(world, "A", {"ENGAGE": {"B": 3, "C": 3}, "PDSA": {"B": NA, "C": NA}})
-    decision = _decide(world, reconcile.confirm_agreement, world.leads["C"], item_id="PDSA")
+    decision = _decide(world, _agreement, world.leads["C"], item_id="PDSA")
     assert (decision.level, decision.not_applicable, decision.method) == (None, True, "agreement")
 
 
@@ -424,7 +474,7 @@ def test_confirm_all_not_applicable_decides_not_applicable(world):
 def test_confirm_is_refused_unless_peers_agree_without_flags(world, item, message):
     _district_a(world)
     with pytest.raises(InvalidInput) as err:
-        _decide(world, reconcile.confirm_agreement, world.leads["B"], item_id=item)
+        _decide(world, _agreement, world.leads["B"], item_id=item)
     assert str(err.value) == message
 
 
@@ -432,23 +482,36 @@ def test_confirm_is_refused_when_exact_agreement_carries_a_flag(world):
     _submit(world, "A", {"ENGAGE": 4, "PDSA": 1})
     _rate_all(world, "A", {"ENGAGE": {"B": 2, "C": 2}, "PDSA": {"B": 1, "C": 1}})
     with pytest.raises(InvalidInput) as err:
-        _decide(world, reconcile.confirm_agreement, world.leads["B"], item_id="ENGAGE")
+        _decide(world, _agreement, world.leads["B"], item_id="ENGAGE")
     assert str(err.value) == (
         "District A, item ENGAGE: open flags (self above every peer, self/peer gap); the peers "
         "must agree a consensus level with a written rationale, or a coordinator adjudicates."
     )
 
 
-def test_choose_level_records_the_choice_and_rationale(world):
+def test_a_choice_is_a_proposal_until_the_other_district_confirms_it(world):
     _district_a(world)
-    decision = _decide(
+    proposal = _decide(
         world,
-        reconcile.choose_level,
+        _choice,
         world.leads["C"],
         item_id="PDSA",
         level=2,
         rationale="  Only one cycle has a study step  ",
     )
+    assert (
+        proposal.level,
+        proposal.method,
+        proposal.rationale,
+        proposal.proposed_by,
+        proposal.status,
+        proposal.confirmed_by,
+        proposal.waiting_for,
+        proposal.row_version,
+    ) == (2, "choice", "Only one cycle has a study step", "Lead C", "proposed", ("C",), ("B",), 1)
+    assert _events(world, "decision") == []
+    assert _queue(world)[1].proposal == proposal
+    decision = _confirm(world, world.leads["B"], proposal)
     assert (decision.level, decision.method, decision.rationale, decision.decided_by) == (
         2,
         "choice",
@@ -456,6 +519,16 @@ def test_choose_level_records_the_choice_and_rationale(world):
         "Lead C",
     )
     assert [a for a, _, _ in _events(world, "decision")] == ["choose level"]
+    assert [a for a, _, _ in _events(world, "consensus_proposal")] == [
+        "propose",
+        "confirm proposal",
+    ]
+    settled = _queue(world)[1].proposal
+    assert (settled.status, settled.confirmed_by, settled.waiting_for) == (
+        "confirmed",
+        ("C", "B"),
+        (),
+    )
 
 
 @pytest.mark.parametrize(
@@ -472,7 +545,7 @@ def test_choose_level_refusals(world, item, level, rationale, message):
     with pytest.raises(InvalidInput) as err:
         _decide(
             world,
-            reconcile.choose_level,
+            _choice,
             world.leads["B"],
             item_id=item,
             level=level,
@@ -483,10 +556,11 @@ def test_choose_level_refusals(world, item, level, rationale, message):
 
 def test_agree_consensus_decides_a_flagged_item(world):
     _district_a(world)
-    decision = _decide(
+    decision = _agreed(
         world,
-        reconcile.agree_consensus,
-        world.leads["B"],
+        _consensus,
+        "B",
+        "C",
         item_id="ENGAGE",
         level=2,
         rationale="Forums happen, but not every school",
@@ -518,17 +592,17 @@ def test_agree_consensus_decides_a_flagged_item(world):
 def test_agree_consensus_refuses_bad_input(world, kwargs, message):
     _district_a(world)
     with pytest.raises(InvalidInput) as err:
-        _decide(world, reconcile.agree_consensus, world.leads["B"], item_id="ENGAGE", **kwargs)
+        _decide(world, _consensus, world.leads["B"], item_id="ENGAGE", **kwargs)
     assert str(err.value) == message
 
 
 def test_a_decided_item_cannot_be_decided_again_by_peers(world):
     _district_a(world)
     _decide_all_of_a(world)
-    with pytest.raises(InvalidInput) as err:
+    with pytest.raises(ConflictError) as err:
         _decide(
             world,
-            reconcile.agree_consensus,
+            _consensus,
             world.leads["C"],
             item_id="ENGAGE",
             level=3,
@@ -538,8 +612,9 @@ def test_a_decided_item_cannot_be_decided_again_by_peers(world):
         "District A, item ENGAGE is already decided (level 2, by consensus); only a coordinator "
         "can change it, by adjudication."
     )
-    with pytest.raises(InvalidInput, match="already decided"):
-        _decide(world, reconcile.confirm_agreement, world.leads["C"], item_id="EXTRA")
+    assert (err.value.current["level"], err.value.current["method"]) == (2, "consensus")
+    with pytest.raises(ConflictError, match="already decided"):
+        _decide(world, _agreement, world.leads["C"], item_id="EXTRA")
 
 
 @pytest.mark.parametrize(
@@ -552,13 +627,11 @@ def test_a_decided_item_cannot_be_decided_again_by_peers(world):
 def test_confirm_by_own_district_or_outsider_is_refused(world, who, message):
     _district_a(world)
     with pytest.raises(PermissionDenied) as err:
-        _decide(world, reconcile.confirm_agreement, world.leads[who], item_id="EXTRA")
+        _decide(world, _agreement, world.leads[who], item_id="EXTRA")
     assert str(err.value).startswith(message)
 
 
-@pytest.mark.parametrize(
-    "action", [reconcile.choose_level, reconcile.agree_consensus], ids=["choose", "consensus"]
-)
+@pytest.mark.parametrize("action", [_choice, _consensus], ids=["choose", "consensus"])
 def test_only_peer_reviewers_choose_or_agree(world, action):
     _district_a(world)
     for actor in (world.leads["A"], world.coordinator, world.observer):
@@ -571,7 +644,7 @@ def test_adjudicate_by_coordinator_decides_with_rationale(world):
     _district_a(world)
     decision = _decide(
         world,
-        reconcile.adjudicate,
+        _adjudication,
         world.coordinator,
         item_id="ENGAGE",
         level=2,
@@ -597,7 +670,7 @@ def test_adjudicate_refusals(world, who, rationale, error, message):
     _district_a(world)
     actor = world.coordinator if who == "coordinator" else world.leads[who]
     with pytest.raises(error) as err:
-        _decide(world, reconcile.adjudicate, actor, item_id="ENGAGE", level=2, rationale=rationale)
+        _decide(world, _adjudication, actor, item_id="ENGAGE", level=2, rationale=rationale)
     assert str(err.value) == message
 
 
@@ -607,7 +680,7 @@ def test_adjudicate_replaces_a_decision_only_from_its_current_version(world):
     with pytest.raises(ConflictError) as err:
         _decide(
             world,
-            reconcile.adjudicate,
+            _adjudication,
             world.coordinator,
             item_id="ENGAGE",
             level=3,
@@ -616,7 +689,7 @@ def test_adjudicate_replaces_a_decision_only_from_its_current_version(world):
     assert (err.value.current["level"], err.value.current["row_version"]) == (2, 1)
     decision = _decide(
         world,
-        reconcile.adjudicate,
+        _adjudication,
         world.coordinator,
         item_id="ENGAGE",
         level=3,
@@ -637,7 +710,7 @@ def test_deciding_an_item_with_missing_ratings_is_refused(world):
     _submit(world, "A", {"ENGAGE": 3, "PDSA": 3})
     _rate(world, "B", "A", "ENGAGE", 3)
     with pytest.raises(InvalidInput) as err:
-        _decide(world, reconcile.confirm_agreement, world.leads["B"], item_id="ENGAGE")
+        _decide(world, _agreement, world.leads["B"], item_id="ENGAGE")
     assert str(err.value) == (
         "District A, item ENGAGE: not every reviewer has rated it yet (waiting for C)."
     )
@@ -647,7 +720,7 @@ def test_deciding_is_refused_until_every_item_is_rated(world):
     _submit(world, "A", {"ENGAGE": 3, "PDSA": 3})
     _rate_all(world, "A", {"ENGAGE": {"B": 3, "C": 3}, "PDSA": {"B": 3}})
     with pytest.raises(InvalidInput) as err:
-        _decide(world, reconcile.confirm_agreement, world.leads["B"], item_id="ENGAGE")
+        _decide(world, _agreement, world.leads["B"], item_id="ENGAGE")
     assert str(err.value) == (
         "Reconciliation of District A needs every peer rating first: PDSA (waiting for C)."
     )
@@ -658,9 +731,7 @@ def test_deciding_an_optional_item_nobody_rated_is_refused(world):
     _submit(world, "A", {"ENGAGE": 3, "PDSA": 3})
     _rate_all(world, "A", {"ENGAGE": {"B": 3, "C": 3}, "PDSA": {"B": 3, "C": 3}})
     with pytest.raises(InvalidInput) as err:
-        _decide(
-            world, reconcile.adjudicate, world.coordinator, item_id="EXTRA", level=2, rationale="x"
-        )
+        _decide(world, _adjudication, world.coordinator, item_id="EXTRA", level=2, rationale="x")
     assert str(err.value) == (
         "District A, item EXTRA: no peer rated this optional item; there is nothing to decide."
     )
@@ -669,7 +740,7 @@ def test_deciding_an_optional_item_nobody_rated_is_refused(world):
 def test_deciding_before_peer_review_is_refused(world):
     _submit(world, "A", {"ENGAGE": 3, "PDSA": 3})
     with pytest.raises(InvalidInput) as err:
-        _decide(world, reconcile.confirm_agreement, world.leads["B"], item_id="ENGAGE")
+        _decide(world, _agreement, world.leads["B"], item_id="ENGAGE")
     assert str(err.value) == (
         "District A is not in peer review yet (Self-evaluation submitted); there is nothing to "
         "reconcile."
@@ -683,7 +754,7 @@ def test_deciding_in_a_final_district_is_refused(world):
     with pytest.raises(InvalidInput) as err:
         _decide(
             world,
-            reconcile.adjudicate,
+            _adjudication,
             world.coordinator,
             item_id="ENGAGE",
             level=3,
@@ -698,7 +769,7 @@ def test_deciding_in_a_final_district_is_refused(world):
 def test_unknown_item_is_not_found(world):
     _district_a(world)
     with pytest.raises(NotFound, match="rubric tiny@v1 has no item NOPE"):
-        _decide(world, reconcile.confirm_agreement, world.leads["B"], item_id="NOPE")
+        _decide(world, _agreement, world.leads["B"], item_id="NOPE")
 
 
 # --- discussion ---------------------------------------------------------------------------------
@@ -784,12 +855,12 @@ def test_finalize_is_refused_while_a_flag_is_open(world):
 
 def test_finalize_is_allowed_after_adjudication(world):
     _district_a(world)
-    _decide(world, reconcile.choose_level, world.leads["B"], item_id="PDSA", level=2, rationale="x")
-    _decide(world, reconcile.confirm_agreement, world.leads["C"], item_id="EXTRA")
+    _agreed(world, _choice, "B", "C", item_id="PDSA", level=2, rationale="x")
+    _decide(world, _agreement, world.leads["C"], item_id="EXTRA")
     assert _blockers(world) == ["ENGAGE has open flags (peer disagreement)"]
     _decide(
         world,
-        reconcile.adjudicate,
+        _adjudication,
         world.coordinator,
         item_id="ENGAGE",
         level=2,
@@ -1078,10 +1149,11 @@ def _practice_network(world):
     _rate_all(world, "B", {"PDSA": {"A": 4, "C": 3}})
     _rate(world, "E", "D", "PDSA", 4, suggestions="Share the PDSA templates")
     _rate(world, "E", "D", "ENGAGE", 2)
-    _decide(
+    _agreed(
         world,
-        reconcile.agree_consensus,
-        world.leads["B"],
+        _consensus,
+        "B",
+        "C",
         item_id="ENGAGE",
         level=4,
         rationale="Bilingual town halls in every region",
@@ -1149,7 +1221,7 @@ def test_every_kind_of_decision_leaves_raw_ratings_unchanged(world):
     _decide_all_of_a(world)
     _decide(
         world,
-        reconcile.adjudicate,
+        _adjudication,
         world.coordinator,
         item_id="PDSA",
         level=2,
@@ -1185,7 +1257,7 @@ def test_reopened_district_is_adjudicated_and_finalized_again(world):
     _reopen(world, world.coordinator, "ENGAGE was read too strictly")
     _decide(
         world,
-        reconcile.adjudicate,
+        _adjudication,
         world.coordinator,
         item_id="ENGAGE",
         level=3,
@@ -1207,3 +1279,234 @@ def test_reopened_district_is_adjudicated_and_finalized_again(world):
         "change phase",
         "finalize district",
     ]
+
+
+# --- proposals and concurrency ------------------------------------------------------------------
+
+
+def test_decide_with_each_method_writes_that_method(world):
+    _district_a(world)
+    _decide_all_of_a(world)
+    adjudicated = _decide(
+        world,
+        _adjudication,
+        world.coordinator,
+        item_id="EXTRA",
+        level=3,
+        rationale="Third reading",
+        expected_version=1,
+    )
+    with world.db.session() as s:
+        decisions = reconcile.decisions_of(s, world.cycle(s), world.district_id("A"))
+    assert [(d.item, d.method) for d in decisions] == [
+        ("ENGAGE", Method.CONSENSUS),
+        ("EXTRA", Method.ADJUDICATION),
+        ("PDSA", Method.CHOICE),
+    ]
+    assert (adjudicated.level, adjudicated.row_version) == (3, 2)
+
+
+def test_the_proposer_alone_cannot_make_a_decision(world):
+    _district_a(world)
+    proposal = _decide(
+        world, _consensus, world.leads["B"], item_id="ENGAGE", level=2, rationale="Occasional"
+    )
+    with pytest.raises(ConflictError) as err:
+        _confirm(world, world.leads["B"], proposal)
+    assert str(err.value) == (
+        "District A, item ENGAGE: District B has already confirmed this proposal (Lead B); "
+        "each district confirms once."
+    )
+    assert (err.value.current["level"], err.value.current["status"]) == (2, "proposed")
+    entry = _queue(world)[0]
+    assert (entry.needs, entry.decision, entry.proposal.waiting_for) == ("consensus", None, ("C",))
+    assert _events(world, "decision") == []
+
+
+def test_a_new_proposal_replaces_an_unconfirmed_one_and_its_confirmations(world):
+    _district_a(world)
+    first = _decide(
+        world, _consensus, world.leads["B"], item_id="ENGAGE", level=2, rationale="Occasional"
+    )
+    with pytest.raises(ConflictError) as err:  # C did not see B's proposal
+        _decide(world, _consensus, world.leads["C"], item_id="ENGAGE", level=3, rationale="Often")
+    assert err.value.current["level"] == 2
+    second = _decide(
+        world,
+        _consensus,
+        world.leads["C"],
+        item_id="ENGAGE",
+        level=3,
+        rationale="Regular forums",
+        expected_version=first.row_version,
+    )
+    assert (second.id, second.level, second.confirmed_by, second.waiting_for) == (
+        first.id,
+        3,
+        ("C",),
+        ("B",),
+    )
+    with pytest.raises(ConflictError, match="the proposal changed after you opened it"):
+        _confirm(world, world.leads["C"], first)  # B's old version is gone
+    decision = _confirm(world, world.leads["B"], second)
+    assert (decision.level, decision.method, decision.decided_by) == (3, "consensus", "Lead C")
+    events = _events(world, "consensus_proposal")
+    assert [a for a, _, _ in events] == ["propose", "replace proposal", "confirm proposal"]
+    assert (events[1][1]["level"], events[1][2]["level"]) == (2, 3)
+
+
+def _add_reviewer(world, reviewer, code):
+    """A third reviewing district beside the triad (e.g. a cross-triad visit)."""
+    from review.db import Assignment
+
+    with world.db.session() as s:
+        s.add(
+            Assignment(
+                cycle_id=world.cycle(s).id,
+                reviewer_district_id=world.district_id(reviewer),
+                reviewed_district_id=world.district_id(code),
+                kind="extra",
+            )
+        )
+
+
+def test_every_reviewing_district_confirms_before_a_proposal_takes_effect(world):
+    _add_reviewer(world, "D", "A")
+    _district_a(world)
+    _rate_all(world, "A", {"ENGAGE": {"D": 2}, "PDSA": {"D": 2}, "EXTRA": {"D": 2}})
+    proposal = _decide(
+        world, _consensus, world.leads["B"], item_id="ENGAGE", level=2, rationale="Occasional"
+    )
+    assert proposal.waiting_for == ("C", "D")
+    halfway = _confirm(world, world.leads["C"], proposal)
+    assert (halfway.confirmed_by, halfway.waiting_for, halfway.status, halfway.row_version) == (
+        ("B", "C"),
+        ("D",),
+        "proposed",
+        2,
+    )
+    with pytest.raises(ConflictError, match="District C has already confirmed"):
+        _confirm(world, world.leads["C"], halfway)
+    decision = _confirm(world, world.leads["D"], halfway)
+    assert (decision.level, decision.method) == (2, "consensus")
+
+
+def _set_deadline(world, due):
+    with world.db.session() as s:
+        cycles.set_deadlines(s, world.coordinator, world.cycle(s), {"reconciliation": due})
+
+
+def test_unconfirmed_at_the_deadline_goes_to_a_coordinator_who_adjudicates(world):
+    _district_a(world)
+    _set_deadline(world, "2999-12-31")
+    proposal = _decide(
+        world, _consensus, world.leads["B"], item_id="ENGAGE", level=2, rationale="Occasional"
+    )
+    assert proposal.status == "proposed"
+    _set_deadline(world, "2000-01-31")
+    entry = _queue(world)[0]
+    assert (entry.proposal.status, reconcile.STATUS_LABELS[entry.proposal.status]) == (
+        "sent_to_coordinator",
+        "sent to a coordinator",
+    )
+    with pytest.raises(InvalidInput) as err:
+        _confirm(world, world.leads["C"], proposal)
+    assert str(err.value) == (
+        "District A, item ENGAGE: the proposal was sent to a coordinator (the reconciliation "
+        "deadline (2000-01-31) passed before every reviewing district confirmed it); a "
+        "coordinator adjudicates this item."
+    )
+    with pytest.raises(InvalidInput, match=r"deadline \(2000-01-31\) has passed"):
+        _decide(world, _choice, world.leads["C"], item_id="PDSA", level=2, rationale="One cycle")
+    decision = _decide(
+        world,
+        _adjudication,
+        world.coordinator,
+        item_id="ENGAGE",
+        level=2,
+        rationale="The peers did not settle it in time",
+    )
+    assert (decision.level, decision.method, decision.decided_by) == (
+        2,
+        "adjudication",
+        "Coordinator",
+    )
+    with world.db.session() as s:
+        stored = s.get(ConsensusProposal, proposal.id)
+        assert (stored.status, stored.row_version) == ("sent_to_coordinator", 2)
+    assert [a for a, _, _ in _events(world, "consensus_proposal")] == [
+        "propose",
+        "send to coordinator",
+    ]
+
+
+def test_decision_ratings_are_rows_the_decision_points_at(world):
+    _district_a(world)
+    decision = _decide(world, _agreement, world.leads["B"], item_id="EXTRA")
+    with world.db.session() as s:
+        rows = s.execute(
+            select(DecisionRating.rating_id)
+            .where(DecisionRating.decision_id == decision.id)
+            .order_by(DecisionRating.rating_id)
+        )
+        assert tuple(rows.scalars()) == decision.rating_ids
+    assert len(decision.rating_ids) == 2
+
+
+def _race(world, actors, request_for):
+    """Each actor decides in its own thread and session, all released at once."""
+    barrier = threading.Barrier(len(actors))
+    results: list[object] = [None] * len(actors)
+
+    def run(index, actor):
+        barrier.wait()
+        try:
+            with world.db.session() as s:
+                results[index] = reconcile.decide(
+                    s, actor, world.cycle(s), world.rubric, request_for(world)
+                )
+        except Exception as exc:  # the outcome is asserted below
+            results[index] = exc
+
+    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actors)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+@pytest.mark.postgres
+def test_two_first_decisions_of_one_item_one_wins_the_other_sees_it(world, monkeypatch):
+    _district_a(world)
+    _decide(world, reconcile.start_reconciliation, world.coordinator)
+    levels = iter([2, 3])
+
+    def request(world):
+        return DecisionRequest(
+            district_id=world.district_id("A"),
+            item_id="ENGAGE",
+            method=Method.ADJUDICATION,
+            level=next(levels),
+            rationale="Third reading",
+        )
+
+    # Both threads have read "undecided" before either writes: the unique key alone decides.
+    both_read = threading.Barrier(2)
+    original = decisions_module._write
+
+    def write_after_both_read(*args, **kwargs):
+        both_read.wait(timeout=5)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(decisions_module, "_write", write_after_both_read)
+    results = _race(world, [world.coordinator, world.coordinator], request)
+    won = [r for r in results if isinstance(r, reconcile.Decision)]
+    lost = [r for r in results if isinstance(r, ConflictError)]
+    assert (len(won), len(lost)) == (1, 1), results
+    assert lost[0].current["level"] == won[0].level
+    assert lost[0].current["row_version"] == 1
+    with world.db.session() as s:
+        decisions = reconcile.decisions_of(s, world.cycle(s), world.district_id("A"))
+    assert [(d.item, d.level) for d in decisions] == [("ENGAGE", won[0].level)]
+    assert [a for a, _, _ in _events(world, "decision")] == ["adjudication"]

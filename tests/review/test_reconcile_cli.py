@@ -120,15 +120,26 @@ def test_discrepancies_json_for_one_district(cli, capsys):
 def test_discrepancies_leaves_out_decided_items(cli, capsys):
     _network(cli)
     with cli.db.session() as s:
-        reconcile.agree_consensus(
+        proposal = reconcile.decide(
             s,
             cli.leads["B"],
             cli.cycle(s),
             cli.rubric,
-            district_id=cli.district_id("A"),
-            item_id="PDSA",
-            level=3,
-            rationale="Three cycles planned, two done",
+            reconcile.DecisionRequest(
+                district_id=cli.district_id("A"),
+                item_id="PDSA",
+                method=reconcile.Method.CONSENSUS,
+                level=3,
+                rationale="Three cycles planned, two done",
+            ),
+        )
+        reconcile.confirm(
+            s,
+            cli.leads["C"],
+            cli.cycle(s),
+            cli.rubric,
+            proposal_id=proposal.id,
+            expected_version=proposal.row_version,
         )
     assert main(["discrepancies", "--cycle", "2015-16", "--district", "A"]) == 0
     assert capsys.readouterr().out.splitlines()[1:] == [

@@ -9,7 +9,7 @@ import streamlit as st
 from review import comments, evidence, reconcile
 from review.access import PHASE_LABELS, Action, Phase, Role, may
 from review.cycles import assigned_to, participants
-from review.reconcile import Decision, QueueEntry, RatingView
+from review.reconcile import Decision, DecisionRequest, Method, Proposal, QueueEntry, RatingView
 from ui import context, state
 from ui.components import cycle as cycle_picker
 from ui.components import descriptors, evidence_view
@@ -24,11 +24,11 @@ NEEDS = {
     reconcile.INCOMPLETE: "waiting for ratings",
     reconcile.UNRATED: "optional, not rated",
 }
-METHODS = {
-    reconcile.AGREEMENT: "peers agreed (confirmed)",
-    reconcile.CHOICE: "reviewer chose one of the peer levels",
-    reconcile.CONSENSUS: "peer consensus",
-    reconcile.ADJUDICATION: "coordinator adjudication",
+METHODS: dict[str, str] = {
+    Method.AGREEMENT: "peers agreed (confirmed)",
+    Method.CHOICE: "reviewers chose one of the peer levels",
+    Method.CONSENSUS: "peer consensus",
+    Method.ADJUDICATION: "coordinator adjudication",
 }
 
 
@@ -257,8 +257,48 @@ def render() -> None:
             return choice, rationale, False
         return choice, rationale, submitted
 
-    def _decided(d: Decision) -> str:
+    def _decided(d: Decision | Proposal) -> str:
+        if isinstance(d, Proposal):
+            waiting = ", ".join(d.waiting_for)
+            level = short_level(d.level, d.not_applicable)
+            return f"{code} {d.item}: level {level} proposed; waiting for {waiting} to confirm."
         return f"{code} {d.item}: final level {_final(d)} ({METHODS.get(d.method, d.method)})."
+
+    def _request(method: Method, **fields: object) -> DecisionRequest:
+        return DecisionRequest(district_id=district.id, item_id=item.id, method=method, **fields)
+
+    proposal = entry.proposal
+    if decision is None and proposal is not None:
+        status = reconcile.STATUS_LABELS[proposal.status]
+        st.info(
+            f"Proposed: level {short_level(proposal.level, proposal.not_applicable)} "
+            f"({proposal.method}) by {proposal.proposed_by} · {status} · confirmed by "
+            f"{', '.join(proposal.confirmed_by)}"
+            + (f" · waiting for {', '.join(proposal.waiting_for)}" if proposal.waiting_for else "")
+        )
+        st.text(proposal.rationale)
+        mine = actor.district_id is not None and any(
+            d.code in proposal.waiting_for and d.id == actor.district_id for d, _ in everyone
+        )
+        if (
+            reviewer
+            and mine
+            and proposal.status == reconcile.ProposalStatus.PROPOSED
+            and st.button("Confirm this proposal", key=f"recon_confirm_proposal_{slot}")
+        ):
+            act(
+                lambda s: reconcile.confirm(
+                    s,
+                    actor,
+                    cycle,
+                    rubric,
+                    proposal_id=proposal.id,
+                    expected_version=proposal.row_version,
+                ),
+                done=_decided,
+                rerun=True,
+            )
+    seen_proposal = proposal.row_version if proposal and decision is None else None
 
     scale = descriptors.level_options(rubric, item)[1:]  # every level (and N/A): no "Not rated"
     if entry.needs == reconcile.NEEDS_CONFIRM:
@@ -266,63 +306,66 @@ def render() -> None:
         st.write(f"Every peer gave level {agreed} and no flag is open.")
         if st.button(f"Confirm level {agreed}", key=f"recon_confirm_{slot}", type="primary"):
             act(
-                lambda s: reconcile.confirm_agreement(
-                    s, actor, cycle, rubric, district_id=district.id, item_id=item.id
-                ),
+                lambda s: reconcile.decide(s, actor, cycle, rubric, _request(Method.AGREEMENT)),
                 done=_decided,
                 rerun=True,
             )
     if entry.needs == reconcile.NEEDS_CHOICE and reviewer:
-        st.write("The peers gave close but different levels: choose one of them and say why.")
+        st.write(
+            "The peers gave close but different levels: propose one of them and say why; the "
+            "other reviewing district confirms it."
+        )
         given = sorted({r.level for r in entry.peer_ratings if r.level is not None})
         choice, why, go = _decide_form(
             "choice",
             [rubric.label(level) for level in given],
             label="Rationale: why this level and not the other",
-            button="Choose this level",
+            button="Propose this level",
         )
         if go:
             parsed, _ = descriptors.parse_level(rubric, choice)
             assert parsed is not None  # the options are levels only
             chosen: int = parsed
             act(
-                lambda s: reconcile.choose_level(
+                lambda s: reconcile.decide(
                     s,
                     actor,
                     cycle,
                     rubric,
-                    district_id=district.id,
-                    item_id=item.id,
-                    level=chosen,
-                    rationale=why,
+                    _request(
+                        Method.CHOICE, level=chosen, rationale=why, expected_version=seen_proposal
+                    ),
                 ),
                 done=_decided,
                 rerun=True,
             )
     if entry.needs == reconcile.NEEDS_CONSENSUS and reviewer:
         st.write(
-            "The peers discuss (above) and record the level they agree, with their rationale. "
-            "If they cannot agree, a coordinator adjudicates."
+            "The peers discuss (above); one proposes the level they agree, with their rationale, "
+            "and the other reviewing district confirms it. If they cannot agree by the "
+            "reconciliation deadline, a coordinator adjudicates."
         )
         choice, why, go = _decide_form(
             "consensus",
             scale,
             label="Rationale: what the peers agreed and why",
-            button="Record consensus",
+            button="Propose consensus",
         )
         if go:
             level, not_applicable = descriptors.parse_level(rubric, choice)
             act(
-                lambda s: reconcile.agree_consensus(
+                lambda s: reconcile.decide(
                     s,
                     actor,
                     cycle,
                     rubric,
-                    district_id=district.id,
-                    item_id=item.id,
-                    level=level,
-                    not_applicable=not_applicable,
-                    rationale=why,
+                    _request(
+                        Method.CONSENSUS,
+                        level=level,
+                        not_applicable=not_applicable,
+                        rationale=why,
+                        expected_version=seen_proposal,
+                    ),
                 ),
                 done=_decided,
                 rerun=True,
@@ -349,17 +392,18 @@ def render() -> None:
         if go:
             level, not_applicable = descriptors.parse_level(rubric, choice)
             act(
-                lambda s: reconcile.adjudicate(
+                lambda s: reconcile.decide(
                     s,
                     actor,
                     cycle,
                     rubric,
-                    district_id=district.id,
-                    item_id=item.id,
-                    level=level,
-                    not_applicable=not_applicable,
-                    rationale=why,
-                    expected_version=expected,
+                    _request(
+                        Method.ADJUDICATION,
+                        level=level,
+                        not_applicable=not_applicable,
+                        rationale=why,
+                        expected_version=expected,
+                    ),
                 ),
                 done=_decided,
                 rerun=True,

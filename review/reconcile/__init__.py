@@ -1,0 +1,108 @@
+"""Reconciliation and calibration (design.md §5): catch inconsistent scores before they are final.
+
+Flags come from the rules in `review.flags`, run over the ratings in the database with the
+cycle's thresholds (`flags`). Each item of a district waits in the district's `queue` until it
+is decided (`decisions.decide`, one `Method` of four); a choice or a consensus is first a
+proposal that every reviewing district confirms (`proposals`). Raw ratings are never changed
+and nothing is ever averaged.
+
+Phases (`phases`): the first decision or proposal on a district that is still in peer review
+starts its reconciliation (a coordinator can also start it explicitly). Starting needs every
+peer rating of every required item, and from then on peer ratings are locked
+(`review.ratings` accepts them only during peer review), so a decision can never rest on a
+rating that later changes. A coordinator finalizes a district once every rated item is
+decided and no item of it is under calibration review (`calibration`), and can reopen a
+final district with a reason. `practice` is the library of top-level practice.
+
+Reading functions (`flags_for`, `queue`, `calibration_view`, ...) take no actor, like
+`review.ratings.ratings_of`: callers check `Action.READ_PEER_RATINGS` before showing them.
+"""
+
+from review.reconcile._network import EvidenceSummary, RatingView
+from review.reconcile.calibration import (
+    AgreementOverview,
+    CalibrationRequest,
+    DistrictCalibration,
+    ItemAgreement,
+    ItemCalibration,
+    agreement_overview,
+    calibration_requests,
+    calibration_view,
+    resolve_calibration,
+    send_for_calibration,
+)
+from review.reconcile.decisions import (
+    Decision,
+    DecisionRequest,
+    Method,
+    confirm,
+    decide,
+    decisions_of,
+)
+from review.reconcile.discussion import discuss
+from review.reconcile.flags import RULE_LABELS, flags_for, open_flags, thresholds
+from review.reconcile.phases import (
+    NotReady,
+    finalization_blockers,
+    finalize_district,
+    reopen_district,
+    start_reconciliation,
+)
+from review.reconcile.practice import SIZE_BANDS, PeerNote, Practice, practice_library, size_band
+from review.reconcile.proposals import STATUS_LABELS, Proposal, ProposalStatus
+from review.reconcile.queue import QueueEntry, queue
+from review.reconcile.status import (
+    DECIDED,
+    INCOMPLETE,
+    NEEDS_CHOICE,
+    NEEDS_CONFIRM,
+    NEEDS_CONSENSUS,
+    UNRATED,
+)
+
+__all__ = [
+    "DECIDED",
+    "INCOMPLETE",
+    "NEEDS_CHOICE",
+    "NEEDS_CONFIRM",
+    "NEEDS_CONSENSUS",
+    "RULE_LABELS",
+    "SIZE_BANDS",
+    "STATUS_LABELS",
+    "UNRATED",
+    "AgreementOverview",
+    "CalibrationRequest",
+    "Decision",
+    "DecisionRequest",
+    "DistrictCalibration",
+    "EvidenceSummary",
+    "ItemAgreement",
+    "ItemCalibration",
+    "Method",
+    "NotReady",
+    "PeerNote",
+    "Practice",
+    "Proposal",
+    "ProposalStatus",
+    "QueueEntry",
+    "RatingView",
+    "agreement_overview",
+    "calibration_requests",
+    "calibration_view",
+    "confirm",
+    "decide",
+    "decisions_of",
+    "discuss",
+    "finalization_blockers",
+    "finalize_district",
+    "flags_for",
+    "open_flags",
+    "practice_library",
+    "queue",
+    "reopen_district",
+    "resolve_calibration",
+    "send_for_calibration",
+    "size_band",
+    "start_reconciliation",
+    "thresholds",
+]

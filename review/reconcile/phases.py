@@ -1,0 +1,178 @@
+"""A district's way through reconciliation: started (peer ratings lock), finalized once every
+item is decided and none is under calibration review, reopened with a reason."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from review import audit
+from review.access import PHASE_LABELS, Actor, Phase
+from review.cycles import participation, set_phase
+from review.db import Cycle, District, Participation
+from review.errors import InvalidInput
+from review.reconcile._network import (
+    Network,
+    district,
+    grouped,
+    load,
+    require_coordinator,
+    require_participant,
+)
+from review.reconcile.calibration import open_calibrations
+from review.reconcile.flags import RULE_LABELS, district_flags, undecided
+from review.reconcile.status import DECIDED, INCOMPLETE, UNRATED, missing_raters, needs
+from review.rubrics import Rubric
+
+
+class NotReady(InvalidInput):
+    """A district cannot be finalized yet; `blockers` says why, item by item."""
+
+    def __init__(self, district_name: str, blockers: list[str]) -> None:
+        self.blockers = blockers
+        super().__init__(f"{district_name} cannot be finalized yet: " + "; ".join(blockers) + ".")
+
+
+def start_reconciliation(
+    session: Session, actor: Actor, cycle: Cycle, rubric: Rubric, *, district_id: int
+) -> None:
+    """Move a district from peer review to reconciliation (coordinators; the first decision or
+    proposal on a district does the same). Peer ratings are locked from then on.
+
+    Raises:
+        InvalidInput: the district is not in peer review, or a peer rating is missing.
+        PermissionDenied: the actor is not a coordinator.
+    """
+    found = district(session, district_id)
+    require_coordinator(actor, "start reconciliation")
+    part = participation(session, cycle, found.id)
+    if part.phase != Phase.PEER_REVIEW:
+        raise InvalidInput(
+            f"{found.name} is not in peer review ({PHASE_LABELS[Phase(part.phase)]}); "
+            "reconciliation starts from peer review."
+        )
+    start(session, actor, load(session, cycle), rubric, part, found)
+
+
+def start(
+    session: Session,
+    actor: Actor,
+    network: Network,
+    rubric: Rubric,
+    part: Participation,
+    found: District,
+) -> None:
+    """Start reconciliation of a district in peer review, once every peer rating is in."""
+    missing = [
+        f"{item.id} (waiting for {', '.join(raters)})"
+        for item in rubric.items
+        if (raters := missing_raters(network, item, found.id))
+    ]
+    if missing:
+        raise InvalidInput(
+            f"Reconciliation of {found.name} needs every peer rating first: "
+            + "; ".join(missing)
+            + "."
+        )
+    _move(session, actor, part, Phase.PEER_REVIEW, Phase.RECONCILIATION)
+    audit.record(session, actor, "start reconciliation", "participation", part.id)
+
+
+def finalization_blockers(
+    session: Session, cycle: Cycle, rubric: Rubric, district_id: int
+) -> list[str]:
+    """What stops a district from being finalized, item by item in rubric order (empty: ready).
+
+    Blockers are undecided items (with their open flags, or missing ratings) and items under
+    calibration review. An optional item no peer rated needs no decision.
+    """
+    network = load(session, cycle)
+    require_participant(network, district_id)
+    flags = grouped(undecided(network, district_flags(network, rubric, district_id)))
+    calibration = open_calibrations(session, cycle)
+    blockers = []
+    for item in rubric.items:
+        need = needs(network, item, district_id, flags.get(item.id, ()))
+        if need == INCOMPLETE:
+            waiting = ", ".join(missing_raters(network, item, district_id))
+            blockers.append(f"{item.id} is not rated by every reviewer (waiting for {waiting})")
+        elif item.id in flags:
+            rules = ", ".join(RULE_LABELS.get(f.rule, f.rule) for f in flags[item.id])
+            blockers.append(f"{item.id} has open flags ({rules})")
+        elif need not in (DECIDED, UNRATED):
+            blockers.append(f"{item.id} has no decision yet")
+        if item.id in calibration:
+            blockers.append(
+                f"{item.id} is under calibration review ({calibration[item.id].reason})"
+            )
+    return blockers
+
+
+def finalize_district(
+    session: Session, actor: Actor, cycle: Cycle, rubric: Rubric, *, district_id: int
+) -> None:
+    """Make a district's review final (coordinators only).
+
+    Raises:
+        NotReady: an item is undecided, has an open flag, or is under calibration review.
+        InvalidInput: the district is not in reconciliation.
+        PermissionDenied: the actor is not a coordinator.
+    """
+    found = district(session, district_id)
+    require_coordinator(actor, "finalize a district")
+    part = participation(session, cycle, found.id)
+    if part.phase != Phase.RECONCILIATION:
+        raise InvalidInput(
+            f"{found.name} is not in reconciliation ({PHASE_LABELS[Phase(part.phase)]}); "
+            "only a district in reconciliation can be finalized."
+        )
+    blockers = finalization_blockers(session, cycle, rubric, found.id)
+    if blockers:
+        raise NotReady(found.name, blockers)
+    _move(session, actor, part, Phase.RECONCILIATION, Phase.FINAL)
+    audit.record(session, actor, "finalize district", "participation", part.id)
+
+
+def reopen_district(
+    session: Session, actor: Actor, cycle: Cycle, *, district_id: int, reason: str
+) -> None:
+    """Reopen a final district for reconciliation, recording who and why (coordinators only).
+
+    Decisions stay; a coordinator changes one by adjudication.
+
+    Raises:
+        InvalidInput: a blank reason, or a district that is not final.
+        PermissionDenied: the actor is not a coordinator.
+    """
+    found = district(session, district_id)
+    require_coordinator(actor, "reopen a district")
+    why = reason.strip()
+    if not why:
+        raise InvalidInput("Give the reason for reopening; it is kept in the audit log.")
+    part = participation(session, cycle, found.id)
+    if part.phase != Phase.FINAL:
+        raise InvalidInput(
+            f"{found.name} is not final ({PHASE_LABELS[Phase(part.phase)]}); nothing to reopen."
+        )
+    _move(session, actor, part, Phase.FINAL, Phase.RECONCILIATION)
+    audit.record(
+        session,
+        actor,
+        "reopen district",
+        "participation",
+        part.id,
+        before={"phase": Phase.FINAL.value},
+        after={"phase": Phase.RECONCILIATION.value, "reason": why},
+    )
+
+
+def _move(session: Session, actor: Actor, part: Participation, old: Phase, new: Phase) -> None:
+    """Change a district's phase from `old` (read by the caller just before) to `new`.
+
+    TODO(lead): pass `expected=old` once `cycles.set_phase` is the compare-and-set
+    `UPDATE participations SET phase = :new WHERE id = :id AND phase = :old`: finalize and
+    reopen rely on it to refuse a concurrent second change. `start`, when a first decision or
+    proposal calls it, must then treat "already in reconciliation" as done, not as an error:
+    two first decisions on different items of one district both start it.
+    """
+    del old  # checked by the callers until set_phase compares it in its UPDATE
+    set_phase(session, actor, part, new)
