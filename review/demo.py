@@ -139,11 +139,9 @@ def _load(session: Session, settings: Settings, catalogue: Catalogue) -> None:
         name=CYCLE,
         rubric_key=RUBRIC,
         index_spec=INDEX_SPEC,
-        deadlines={
-            Phase.DRAFT.value: "2016-02-15",
-            Phase.PEER_REVIEW.value: "2016-04-15",
-            Phase.RECONCILIATION.value: "2016-05-15",
-        },
+        # No reconciliation deadline: the demo's reconciliation is under way, and a past one
+        # would send every peer proposal straight to a coordinator.
+        deadlines={Phase.DRAFT.value: "2016-02-15", Phase.PEER_REVIEW.value: "2016-04-15"},
     )
     cycles.define_triads(session, coordinator, cycle, TRIADS)
     _index_results(session, cycle, results)

@@ -344,7 +344,7 @@ def _open_target(
 ) -> _Target:
     """The item to decide; refused outside peer review and reconciliation, and when its
     ratings are incomplete or absent."""
-    part = participation(session, cycle, found.id)
+    part = participation(session, cycle, found.id, lock="update")
     phase = Phase(part.phase)
     if phase == Phase.FINAL:
         raise InvalidInput(

@@ -44,7 +44,7 @@ def start_reconciliation(
     """
     found = district(session, district_id)
     require_coordinator(actor, "start reconciliation")
-    part = participation(session, cycle, found.id)
+    part = participation(session, cycle, found.id, lock="update")
     if part.phase != Phase.PEER_REVIEW:
         raise InvalidInput(
             f"{found.name} is not in peer review ({PHASE_LABELS[Phase(part.phase)]}); "
@@ -119,7 +119,7 @@ def finalize_district(
     """
     found = district(session, district_id)
     require_coordinator(actor, "finalize a district")
-    part = participation(session, cycle, found.id)
+    part = participation(session, cycle, found.id, lock="update")
     if part.phase != Phase.RECONCILIATION:
         raise InvalidInput(
             f"{found.name} is not in reconciliation ({PHASE_LABELS[Phase(part.phase)]}); "
@@ -148,7 +148,7 @@ def reopen_district(
     why = reason.strip()
     if not why:
         raise InvalidInput("Give the reason for reopening; it is kept in the audit log.")
-    part = participation(session, cycle, found.id)
+    part = participation(session, cycle, found.id, lock="update")
     if part.phase != Phase.FINAL:
         raise InvalidInput(
             f"{found.name} is not final ({PHASE_LABELS[Phase(part.phase)]}); nothing to reopen."
@@ -166,13 +166,12 @@ def reopen_district(
 
 
 def _move(session: Session, actor: Actor, part: Participation, old: Phase, new: Phase) -> None:
-    """Change a district's phase from `old` (read by the caller just before) to `new`.
+    """Change a district's phase from `old` to `new`.
 
-    TODO(lead): pass `expected=old` once `cycles.set_phase` is the compare-and-set
-    `UPDATE participations SET phase = :new WHERE id = :id AND phase = :old`: finalize and
-    reopen rely on it to refuse a concurrent second change. `start`, when a first decision or
-    proposal calls it, must then treat "already in reconciliation" as done, not as an error:
-    two first decisions on different items of one district both start it.
+    Callers read `part` under lock="update", so acts on one district's phase run one after
+    the other; `set_phase` still names `old` in its UPDATE, so a change it did not see is
+    refused rather than overwritten.
     """
-    del old  # checked by the callers until set_phase compares it in its UPDATE
+    if Phase(part.phase) != old:
+        raise AssertionError(f"{part.id}: phase {part.phase}, expected {old}")
     set_phase(session, actor, part, new)

@@ -46,11 +46,7 @@ def _decide_all_but_flagged(db: Database, settings: Settings) -> None:
         rubric = cycles.cycle_rubric(Catalogue(settings.rubrics_dir), cycle)
         reviewer, other = _actor(s, REVIEWER), _actor(s, OTHER_REVIEWER)
         district_id = cycles.get_district(s, CODE).id
-        # The demo's 2016 reconciliation deadline has passed, which sends every proposal to a
-        # coordinator; these peers still have time.
-        coordinator = _actor(s, COORDINATOR)
-        kept = {k: v for k, v in cycle.deadlines.items() if k != "reconciliation"}
-        cycles.set_deadlines(s, coordinator, cycle, kept)
+        assert "reconciliation" not in cycle.deadlines  # these peers still have time
         for entry in reconcile.queue(s, cycle, rubric, district_id):
             if entry.item == FLAGGED:
                 continue

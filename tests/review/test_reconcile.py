@@ -1365,7 +1365,7 @@ def _add_reviewer(world, reviewer, code):
                 cycle_id=world.cycle(s).id,
                 reviewer_district_id=world.district_id(reviewer),
                 reviewed_district_id=world.district_id(code),
-                kind="extra",
+                kind="calibration",
             )
         )
 
@@ -1393,7 +1393,14 @@ def test_every_reviewing_district_confirms_before_a_proposal_takes_effect(world)
 
 def _set_deadline(world, due):
     with world.db.session() as s:
-        cycles.set_deadlines(s, world.coordinator, world.cycle(s), {"reconciliation": due})
+        cycle = world.cycle(s)
+        cycles.update_cycle(
+            s,
+            world.coordinator,
+            cycle,
+            expected_version=cycle.row_version,
+            deadlines={"reconciliation": due},
+        )
 
 
 def test_unconfirmed_at_the_deadline_goes_to_a_coordinator_who_adjudicates(world):
