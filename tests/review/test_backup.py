@@ -348,6 +348,7 @@ def test_cli_backup_and_restore(world, tmp_path, monkeypatch, capsys):
     assert capsys.readouterr().out == (
         f"wrote {archive}: {rows} rows in 16 tables, 0 evidence file(s), revision 0004\n"
     )
+    assert archive.stat().st_mode & 0o777 == 0o600  # password hashes inside
     target = f"sqlite:///{tmp_path}/cli-restored.db"
     assert main(["restore", str(archive), "--database", target]) == 0
     assert capsys.readouterr().out == (
