@@ -7,8 +7,12 @@ import io
 import json
 import multiprocessing
 import os
+import re
 import shutil
+import socket
 import tempfile
+import threading
+import time
 import zipfile
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -83,10 +87,56 @@ def _zip(report: Report, files: list[tuple[str, bytes]]) -> bytes:
     return buffer.getvalue()
 
 
+# Unfinished output is named for its writer, host and process, so that a later run can tell a
+# leftover of a run that was killed (`kill -9`, power loss) from one still being written.
+_PARTIAL = re.compile(r"^\.partial-([0-9a-f]{8})-(\d+)-")
+
+
+def _host_tag() -> str:
+    return hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+
+
+def _partial_prefix() -> str:
+    return f".partial-{_host_tag()}-{os.getpid()}-"
+
+
+def remove_stale_partials(folder: Path) -> list[Path]:
+    """Delete unfinished output in `folder` whose writing process is gone; return what went.
+
+    Age says nothing about ownership (a long export is old and alive), so the test is whether
+    the owning process still exists. Only names from this host are judged: a process id means
+    nothing on another machine sharing the folder, which cleans its own leftovers. A reused
+    process id keeps a leftover until that process ends too: it waits, it is not lost.
+    """
+    removed = []
+    host = _host_tag()
+    for path in sorted(folder.glob(".partial-*")):
+        match = _PARTIAL.match(path.name)
+        if match is None or match[1] != host or _alive(int(match[2])):
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
 def write_atomically(target: Path, data: bytes) -> None:
     """Write a file so that it either appears whole or not at all."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".partial-")
+    remove_stale_partials(target.parent)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=_partial_prefix())
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
@@ -100,7 +150,8 @@ def write_atomically(target: Path, data: bytes) -> None:
 def staged(out_dir: Path) -> Iterator[Path]:
     """A staging folder whose files move into `out_dir` only if the whole block succeeds."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(dir=out_dir, prefix=".partial-"))
+    remove_stale_partials(out_dir)
+    stage = Path(tempfile.mkdtemp(dir=out_dir, prefix=_partial_prefix()))
     try:
         yield stage
         for path in sorted(stage.iterdir()):
@@ -143,6 +194,27 @@ def _worker_database(url: str) -> Database:
     return _DATABASES[url]
 
 
+def _die_with_parent(parent: int) -> None:
+    """Make this worker end soon after the process that started it ends, however it ended.
+
+    Workers share the pool's pipes with each other, so when the parent is killed (`kill -9`)
+    nothing closes them: a worker sending its packet blocks for ever on a full pipe nobody
+    reads, and the other waits for ever on the queue's lock (seen with `export all --jobs 2`).
+    A watching thread is used rather than Linux's PR_SET_PDEATHSIG, which fires when the
+    *thread* that started the worker ends, not its process, and exists on Linux only.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(_WATCH_SECONDS)
+        os._exit(1)  # the parent is gone: nobody will read what this worker would send
+
+    threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
+
+
+_WATCH_SECONDS = 0.2
+
+
 def build_all(
     database_url: str,
     rubrics_dir: Path,
@@ -160,7 +232,12 @@ def build_all(
             yield _worker_packet(database_url, str(rubrics_dir), cycle_name, code, index)
         return
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=context,
+        initializer=_die_with_parent,
+        initargs=(os.getpid(),),
+    ) as pool:
         futures = [
             pool.submit(_worker_packet, database_url, str(rubrics_dir), cycle_name, code, index)
             for code, index in summaries.items()

@@ -58,7 +58,7 @@ def _rubric_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
 def _plugins() -> list[Callable[[argparse._SubParsersAction[_Parser]], None]]:
     """Command groups that live beside their domain (index, discrepancies, export)."""
     found = []
-    for module in ("review.index.cli", "review.reconcile_cli", "exports.cli"):
+    for module in ("review.index.cli", "review.reconcile_cli", "exports.cli", "review.backup_cli"):
         try:
             imported = __import__(module, fromlist=["register"])
         except ModuleNotFoundError as exc:
