@@ -121,7 +121,7 @@ def backup(url: str, out: Path) -> Summary:
         InvalidInput: there is no database there, or it is not at this code's revision.
     """
     _refuse_missing_sqlite_file(url)
-    engine = _engine(url, begin="BEGIN", foreign_keys=True)
+    engine = _engine(url, foreign_keys=True)
     try:
         with engine.connect() as conn, _atomic_file(out) as handle:
             _begin_snapshot(conn)
@@ -143,7 +143,7 @@ def _refuse_missing_sqlite_file(url: str) -> None:
 def _begin_snapshot(conn: Connection) -> None:
     """Make every read of `conn` see the data as of one moment.
 
-    SQLite: the engine begins with an explicit BEGIN (see `_engine`); in WAL mode the snapshot
+    SQLite: the engine begins with an explicit BEGIN (`review.db.make_engine`); in WAL mode the snapshot
     is fixed by the first read and writers carry on. PostgreSQL: a repeatable-read transaction.
     """
     if conn.dialect.name == "postgresql":
@@ -315,9 +315,9 @@ def restore(url: str, archive_path: Path) -> Summary:
         manifest = verify(archive, archive_path)
         # SQLite: take the write lock at once, so nobody writes between the check for rows
         # and the load; foreign keys are checked once, at the end (see `_check_foreign_keys`).
-        engine = _engine(url, begin="BEGIN IMMEDIATE", foreign_keys=False)
+        engine = _engine(url, foreign_keys=False)
         try:
-            with engine.begin() as conn:
+            with writer(engine).begin() as conn:
                 _refuse_rows(conn)
                 _move_schema(conn, manifest.revision)
                 tables = MetaData()
@@ -559,26 +559,16 @@ def _mark_everything_changed(conn: Connection) -> None:
 # --- shared ------------------------------------------------------------------------------
 
 
-def _engine(url: str, *, begin: str, foreign_keys: bool) -> Engine:
-    """An engine whose transactions are real ones on SQLite too.
-
-    Python's sqlite3 driver begins a transaction only before it writes, so reads would each
-    see their own moment and DDL would commit as it goes. With the driver's own handling off,
-    `begin` starts every transaction (SQLAlchemy's documented recipe).
-    """
+def _engine(url: str, *, foreign_keys: bool) -> Engine:
+    """An engine whose transactions are real ones on SQLite too (`review.db.make_engine`), with
+    foreign keys left off if asked (they act only outside a transaction, hence at connect)."""
     engine = make_engine(url)
-    if engine.dialect.name == "sqlite":
+    if engine.dialect.name == "sqlite" and not foreign_keys:
 
         def connect(dbapi_connection: Any, _record: Any) -> None:
-            dbapi_connection.isolation_level = None
-            if not foreign_keys:
-                dbapi_connection.execute("PRAGMA foreign_keys=OFF")
-
-        def start(conn: Connection) -> None:
-            conn.exec_driver_sql(begin)
+            dbapi_connection.execute("PRAGMA foreign_keys=OFF")
 
         event.listen(engine, "connect", connect)
-        event.listen(engine, "begin", start)
     return engine
 
 

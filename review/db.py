@@ -340,6 +340,11 @@ def _sqlite_begin(conn: Connection) -> None:
 _BEGIN = "sqlite_begin"
 
 
+def writer(engine: Engine) -> Engine:
+    """`engine` with every transaction begun as a writer's (SQLite's BEGIN IMMEDIATE)."""
+    return engine.execution_options(**{_BEGIN: "IMMEDIATE"})
+
+
 def is_transient(error: BaseException) -> bool:
     """A lock or serialization failure: the unit of work may succeed if run again."""
     if not isinstance(error, DBAPIError):
@@ -411,9 +416,7 @@ class Database:
         self.engine = make_engine(url)
         migrate(self.engine)
         changes.count_changes(self.engine, Base.metadata)
-        self._sessions = sessionmaker(
-            self.engine.execution_options(**{_BEGIN: "IMMEDIATE"}), expire_on_commit=False
-        )
+        self._sessions = sessionmaker(writer(self.engine), expire_on_commit=False)
         self._readers = sessionmaker(self.engine, expire_on_commit=False)
 
     def versions(self) -> dict[str, str]:
