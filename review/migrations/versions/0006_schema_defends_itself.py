@@ -19,7 +19,7 @@ from review.errors import ReviewError
 
 
 revision = '0006'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
