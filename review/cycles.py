@@ -319,8 +319,8 @@ Row = TypeVar("Row", Cycle, Participation)
 
 
 def _own(session: Session, row: Row) -> Row:
-    """`row` as this session's copy: a change to it is saved, and a copy that pages share
-    (see `review.changes.ReadCache`) is never changed."""
+    """`row` as this session's copy: a change to it is saved, and the caller's copy (read in
+    another session, e.g. by the sidebar at the start of a rerun) is never changed."""
     own = session.get(type(row), row.id)
     if own is None:
         raise NotFound(f"{type(row).__name__} {row.id} no longer exists")

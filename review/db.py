@@ -27,8 +27,6 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-from review import changes
-
 
 class Base(DeclarativeBase):
     pass
@@ -58,6 +56,9 @@ class Cycle(Base):
     deadlines: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     released: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Moved by every index import, in the import's transaction: what computed index results
+    # are cached by (`ui.context.index_results`), so a corrected import shows at once.
+    index_imports: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Triad(Base):
@@ -240,26 +241,12 @@ def migrate(engine: Engine) -> None:
     """Bring the schema to the newest Alembic revision (idempotent)."""
     from alembic import command
     from alembic.config import Config
-    from alembic.runtime.migration import MigrationContext
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        before = MigrationContext.configure(connection).get_current_revision()
         command.upgrade(config, "head")
-        # A migration may change any table's rows: every kept read, in every process, goes.
-        if MigrationContext.configure(connection).get_current_revision() != before:
-            changes.stamp(connection.connection.cursor(), {changes.ANY})
-
-
-class DataVersion(Base):
-    """A table's version: a random stamp, new with each committed write (`review.changes`)."""
-
-    __tablename__ = changes.TABLE
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    writes: Mapped[int] = mapped_column(Integer)
-    stamp: Mapped[str] = mapped_column(String(32))
 
 
 class Database:
@@ -269,12 +256,7 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         migrate(self.engine)
-        changes.count_changes(self.engine, Base.metadata)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-
-    def versions(self) -> dict[str, str]:
-        """Each written table's stamp: what cached reads are checked against."""
-        return changes.current(self.engine)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -63,7 +63,6 @@ def act(
     with shown_errors():
         with context.database().session() as session:
             result = work(session)
-        context.recount()
         for key in clear:
             st.session_state.pop(key, None)
         message = done(result) if callable(done) else done

@@ -84,7 +84,8 @@ def test_save_district_refuses_negative_counts(world):
 
 
 def test_a_change_to_a_shared_copy_of_the_cycle_is_saved_on_the_cycle_only(world):
-    # Pages share rows they read (ui.context.read); a change must not alter those copies.
+    # The sidebar hands pages the cycle it read in its own session; a change must not alter
+    # that copy, only the saved row.
     with world.db.session() as s:
         shared = world.cycle(s)
     with world.db.session() as s:
