@@ -294,6 +294,20 @@ def reviewers_of(session: Session, cycle: Cycle, district_id: int) -> list[Distr
     )
 
 
+def reviewers_by_district(session: Session, cycle: Cycle) -> dict[int, list[District]]:
+    """Reviewed district id -> its reviewers (by code), for the whole cycle in one query."""
+    rows = session.execute(
+        select(Assignment.reviewed_district_id, District)
+        .join(District, Assignment.reviewer_district_id == District.id)
+        .where(Assignment.cycle_id == cycle.id)
+        .order_by(District.code)
+    )
+    found: dict[int, list[District]] = {}
+    for reviewed_id, district in rows:
+        found.setdefault(reviewed_id, []).append(district)
+    return found
+
+
 def participation(session: Session, cycle: Cycle, district_id: int) -> Participation:
     part = session.scalar(
         select(Participation).where(
