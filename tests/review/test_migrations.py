@@ -75,3 +75,28 @@ def test_reconciliation_revision_follows_initial_schema():
     config.set_main_option("script_location", str(MIGRATIONS))
     revision = ScriptDirectory.from_config(config).get_revision("0002")
     assert (revision.revision, revision.down_revision) == ("0002", "0001")
+
+
+def test_read_cache_migration_drops_data_versions_and_counts_no_import_yet(database_url):
+    from sqlalchemy import text
+
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        command.upgrade(_config(conn), "0004")
+        conn.execute(
+            text(
+                "INSERT INTO cycles (name, rubric_id, rubric_version, rubric_hash, settings,"
+                " deadlines, released, created_at) VALUES ('2015-16', 'core-p2', '2015-16',"
+                " 'abc', '{}', '{}', false, '2016-01-01 00:00:00+00:00')"
+            )
+        )
+    with engine.begin() as conn:
+        command.upgrade(_config(conn), "0005")
+        imports = conn.execute(text("SELECT index_imports FROM cycles")).scalars().all()
+    assert imports == [0]
+    assert "data_versions" not in inspect(engine).get_table_names()
+    with engine.begin() as conn:
+        command.downgrade(_config(conn), "0004")
+    assert "data_versions" in inspect(engine).get_table_names()
+    assert "index_imports" not in {c["name"] for c in inspect(engine).get_columns("cycles")}
+    engine.dispose()
