@@ -54,8 +54,7 @@ from sqlalchemy import (
     table,
 )
 
-from review import changes
-from review.db import MIGRATIONS, Base, make_engine
+from review.db import MIGRATIONS, Base, make_engine, writer
 from review.errors import InvalidInput
 
 FORMAT = "review-backup"
@@ -143,8 +142,9 @@ def _refuse_missing_sqlite_file(url: str) -> None:
 def _begin_snapshot(conn: Connection) -> None:
     """Make every read of `conn` see the data as of one moment.
 
-    SQLite: the engine begins with an explicit BEGIN (`review.db.make_engine`); in WAL mode the snapshot
-    is fixed by the first read and writers carry on. PostgreSQL: a repeatable-read transaction.
+    SQLite: the engine begins with an explicit BEGIN (`review.db.make_engine`); in WAL mode the
+    snapshot is fixed by the first read and writers carry on. PostgreSQL: a repeatable-read
+    transaction.
     """
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
@@ -328,7 +328,6 @@ def restore(url: str, archive_path: Path) -> Summary:
                 head = MigrationContext.configure(conn).get_current_revision()
                 _reset_sequences(conn)
                 _check_foreign_keys(conn)
-                _mark_everything_changed(conn)
         finally:
             engine.dispose()
     return Summary(
@@ -548,12 +547,6 @@ def _check_foreign_keys(conn: Connection) -> None:
             f"the archive's rows do not hold together: a row of {name} (rowid {rowid}) "
             f"refers to a missing row of {parent}"
         )
-
-
-def _mark_everything_changed(conn: Connection) -> None:
-    # An app process that kept reads of the empty database must read again.
-    if changes.TABLE in inspect(conn).get_table_names():
-        changes.stamp(conn.connection.cursor(), {changes.ANY})
 
 
 # --- shared ------------------------------------------------------------------------------

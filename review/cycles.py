@@ -296,6 +296,20 @@ def reviewers_of(session: Session, cycle: Cycle, district_id: int) -> list[Distr
     )
 
 
+def reviewers_by_district(session: Session, cycle: Cycle) -> dict[int, list[District]]:
+    """Reviewed district id -> its reviewers (by code), for the whole cycle in one query."""
+    rows = session.execute(
+        select(Assignment.reviewed_district_id, District)
+        .join(District, Assignment.reviewer_district_id == District.id)
+        .where(Assignment.cycle_id == cycle.id)
+        .order_by(District.code)
+    )
+    found: dict[int, list[District]] = {}
+    for reviewed_id, district in rows:
+        found.setdefault(reviewed_id, []).append(district)
+    return found
+
+
 def participation(
     session: Session, cycle: Cycle, district_id: int, *, lock: Lock | None = None
 ) -> Participation:
@@ -332,8 +346,8 @@ Row = TypeVar("Row", Cycle, Participation)
 
 
 def _own(session: Session, row: Row) -> Row:
-    """`row` as this session's copy: a change to it is saved, and a copy that pages share
-    (see `review.changes.ReadCache`) is never changed."""
+    """`row` as this session's copy: a change to it is saved, and the caller's copy (read in
+    another session, e.g. by the sidebar at the start of a rerun) is never changed."""
     own = session.get(type(row), row.id)
     if own is None:
         raise NotFound(f"{type(row).__name__} {row.id} no longer exists")

@@ -40,7 +40,6 @@ from sqlalchemy.orm import (
     sessionmaker,
 )
 
-from review import changes
 from review.access import Phase, Role
 from review.errors import Busy
 
@@ -95,6 +94,9 @@ class Cycle(Base):
     released: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     row_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # Moved by every index import, in the import's transaction: what computed index results
+    # are cached by (`ui.context.index_results`), so a corrected import shows at once.
+    index_imports: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Triad(Base):
@@ -360,17 +362,12 @@ def migrate(engine: Engine) -> None:
     """Bring the schema to the newest Alembic revision (idempotent)."""
     from alembic import command
     from alembic.config import Config
-    from alembic.runtime.migration import MigrationContext
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.connect() as connection, _foreign_keys_deferred(connection), connection.begin():
         config.attributes["connection"] = connection
-        before = MigrationContext.configure(connection).get_current_revision()
         command.upgrade(config, "head")
-        # A migration may change any table's rows: every kept read, in every process, goes.
-        if MigrationContext.configure(connection).get_current_revision() != before:
-            changes.stamp(connection.connection.cursor(), {changes.ANY})
 
 
 @contextmanager
@@ -396,15 +393,6 @@ def _foreign_keys_deferred(connection: Connection) -> Iterator[None]:
         driver.execute("PRAGMA foreign_keys=ON")
 
 
-class DataVersion(Base):
-    """A table's version: a random stamp, new with each committed write (`review.changes`)."""
-
-    __tablename__ = changes.TABLE
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    writes: Mapped[int] = mapped_column(Integer)
-    stamp: Mapped[str] = mapped_column(String(32))
-
-
 _writing = threading.local()  # whether this thread is inside `Database.session`
 
 
@@ -415,13 +403,8 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         migrate(self.engine)
-        changes.count_changes(self.engine, Base.metadata)
         self._sessions = sessionmaker(writer(self.engine), expire_on_commit=False)
         self._readers = sessionmaker(self.engine, expire_on_commit=False)
-
-    def versions(self) -> dict[str, str]:
-        """Each written table's stamp: what cached reads are checked against."""
-        return changes.current(self.engine)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

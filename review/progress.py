@@ -9,9 +9,9 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from review.access import PHASE_LABELS, Phase
-from review.cycles import participants, reviewers_of
+from review.cycles import participants, reviewers_by_district
 from review.db import Cycle
-from review.ratings import is_rated, linked_items, ratings_of
+from review.ratings import linked_items_by_district, rated_keys
 from review.reconcile import open_flags
 from review.rubrics import Rubric
 
@@ -37,25 +37,31 @@ def percent(done: int, total: int) -> int:
 def cycle_progress(
     session: Session, cycle: Cycle, rubric: Rubric, today: date
 ) -> list[DistrictProgress]:
-    """One row per district of the cycle, in code order."""
+    """One row per district of the cycle, in code order.
+
+    A fixed number of grouped queries, whatever the number of districts.
+    """
     flags = Counter(f.district for f in open_flags(session, cycle, rubric))
+    in_rubric = {i.id for i in rubric.items}
+    # (district, rater) -> items of the rubric that rater has rated for that district
+    done = Counter((d, rater) for d, rater, item in rated_keys(session, cycle) if item in in_rubric)
+    linked = linked_items_by_district(session, cycle)
+    reviewers_of = reviewers_by_district(session, cycle)
+    items = len(rubric.items)
     rows = []
     for district, part in participants(session, cycle):
-        ratings = ratings_of(session, cycle, district.id)
-        rated = {(r.rater_district_id, r.item_id) for r in ratings if is_rated(r)}
-        own = sum((district.id, item.id) in rated for item in rubric.items)
-        evidence = linked_items(session, cycle, district.id)
+        evidence = linked.get(district.id, {})
         missing = sum(1 for i in rubric.items if i.evidence_required and not evidence.get(i.id))
         reviewers = {
-            r.code: percent(sum((r.id, i.id) in rated for i in rubric.items), len(rubric.items))
-            for r in reviewers_of(session, cycle, district.id)
+            r.code: percent(done[district.id, r.id], items)
+            for r in reviewers_of.get(district.id, [])
         }
         rows.append(
             DistrictProgress(
                 code=district.code,
                 name=district.name,
                 phase=PHASE_LABELS[Phase(part.phase)],
-                self_percent=percent(own, len(rubric.items)),
+                self_percent=percent(done[district.id, district.id], items),
                 evidence_missing=missing,
                 reviewer_percent=reviewers,
                 open_flags=flags[district.code],

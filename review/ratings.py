@@ -6,7 +6,7 @@ from collections.abc import Collection
 from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -302,6 +302,39 @@ def linked_items(session: Session, cycle: Cycle, district_id: int) -> dict[str, 
     )
     for item_id in rows:
         counts[item_id] = counts.get(item_id, 0) + 1
+    return counts
+
+
+def rated_keys(session: Session, cycle: Cycle) -> frozenset[tuple[int, int, str]]:
+    """(district, rater district, item) of every rating given in the cycle (see `is_rated`).
+
+    One query for the whole network, reading only the columns that decide it.
+    """
+    rows = session.execute(
+        select(
+            Rating.district_id,
+            Rating.rater_district_id,
+            Rating.item_id,
+            Rating.level,
+            Rating.not_applicable,
+        ).where(Rating.cycle_id == cycle.id)
+    )
+    return frozenset(
+        (row.district_id, row.rater_district_id, row.item_id) for row in rows if is_rated(row)
+    )
+
+
+def linked_items_by_district(session: Session, cycle: Cycle) -> dict[int, dict[str, int]]:
+    """District id -> (item id -> number of evidence files linked), in one query."""
+    counts: dict[int, dict[str, int]] = {}
+    rows = session.execute(
+        select(Evidence.district_id, EvidenceLink.item_id, func.count())
+        .join(Evidence, Evidence.id == EvidenceLink.evidence_id)
+        .where(Evidence.cycle_id == cycle.id)
+        .group_by(Evidence.district_id, EvidenceLink.item_id)
+    )
+    for district_id, item_id, files in rows:
+        counts.setdefault(district_id, {})[item_id] = files
     return counts
 
 

@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable
-from contextlib import nullcontext
 from pathlib import Path
-from typing import TypeVar
 
 import streamlit as st
-from sqlalchemy.orm import Session
 
-from review.changes import ReadCache
 from review.cycles import pinned_rubric
 from review.db import Cycle, Database
 from review.index.compute import IndexResults
@@ -44,45 +39,6 @@ def _database(url: str) -> Database:
 def database() -> Database:
     """The database of the configured URL, opened (and migrated) once per process."""
     return _database(settings().database_url)
-
-
-T = TypeVar("T")
-_READS = ReadCache()
-_NETWORKS = ReadCache(size=4)  # a whole network's index results: tens of megabytes each
-_VERSION = "data_versions_of_this_run"
-
-
-def read(key: tuple[Hashable, ...], load: Callable[[Session], T]) -> T:
-    """`load(session)`, shared by every session until a table it read from changes.
-
-    `key` must name the read and every value `load` depends on. The result is shared: never
-    change it. The tables' versions are asked once per run, and again after a change
-    (`recount`).
-    """
-    return _read(_READS, key, load)
-
-
-def _read(
-    cache: ReadCache,
-    key: tuple[Hashable, ...],
-    load: Callable[[Session], T],
-    spinner: str | None = None,
-) -> T:
-    db = database()
-    versions = st.session_state.get(_VERSION)
-    if not isinstance(versions, dict):
-        versions = st.session_state[_VERSION] = db.versions()
-
-    def fetch() -> T:
-        with st.spinner(spinner) if spinner else nullcontext(), db.reading() as session:
-            return load(session)
-
-    return cache.get(versions, (db.url, *key), fetch)
-
-
-def recount() -> None:
-    """Ask the versions again at the next read: each run, and after this run's changes."""
-    st.session_state.pop(_VERSION, None)
 
 
 def catalogue() -> Catalogue:
@@ -120,21 +76,58 @@ def rubric_of(cycle: Cycle) -> Rubric:
 
 
 def index_results(cycle: Cycle) -> IndexResults | None:
-    """The network's computed index results for a cycle, kept until its results change."""
+    """The network's computed index results for a cycle, kept until its next index import.
+
+    Keyed by the cycle's import count, which every import moves in its own transaction: the
+    cycle row is read afresh each rerun, so a re-import shows at the next one.
+    """
     specs = settings().index_specs_dir
-    return _read(
-        _NETWORKS,
-        ("index_results", cycle.id, str(specs)),
-        lambda _: cycle_results(database(), specs, cycle),
-        spinner="Computing the index…",
+    return _index_results(
+        settings().database_url,
+        cycle.id,
+        cycle.index_imports,
+        cycle.index_spec,
+        str(specs),
+        cycle,
     )
+
+
+@st.cache_resource(show_spinner="Computing the index…", max_entries=4)
+def _index_results(
+    url: str, cycle_id: int, imports: int, spec: str | None, specs_dir: str, _cycle: Cycle
+) -> IndexResults | None:
+    # A whole network's results are tens of megabytes: a few are kept, least recent out.
+    # The key is the values before `_cycle` (Streamlit does not hash a parameter whose name
+    # starts with "_"): the row is only read from on a miss, never kept.
+    return cycle_results(database(), Path(specs_dir), _cycle)
 
 
 def district_summary(
     cycle: Cycle, district_code: str, *, details: bool = True
 ) -> DistrictSummary | None:
-    """One district's index summary, kept until the cycle's results change."""
-    return read(
-        ("district_summary", cycle.id, district_code, details),
-        lambda _: summary_of(index_results(cycle), district_code, details=details),
+    """One district's index summary, kept until the cycle's next index import."""
+    return _district_summary(
+        settings().database_url,
+        cycle.id,
+        cycle.index_imports,
+        cycle.index_spec,
+        str(settings().index_specs_dir),
+        district_code,
+        details,
+        cycle,
     )
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _district_summary(
+    url: str,
+    cycle_id: int,
+    imports: int,
+    spec: str | None,
+    specs_dir: str,
+    district_code: str,
+    details: bool,
+    _cycle: Cycle,
+) -> DistrictSummary | None:
+    results = _index_results(url, cycle_id, imports, spec, specs_dir, _cycle)
+    return summary_of(results, district_code, details=details)

@@ -64,7 +64,6 @@ def act(
     """
     with shown_errors():
         result = context.database().write(work)
-        context.recount()
         for key in clear:
             st.session_state.pop(key, None)
         message = done(result) if callable(done) else done

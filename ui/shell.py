@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from review.access import Role
-from ui import context, state
+from ui import state
 from ui.components import cycle as cycle_picker
 
 PAGE_DIR = "ui/pages"
@@ -108,7 +108,6 @@ class _Navigation:
 
 
 def run() -> None:
-    context.recount()
     actor = state.actor() or state.resume()
     state.write_cookie()
     if actor is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import cast
 
 import pandas as pd
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from review.db import Cycle, Database, IndexResult
@@ -53,9 +53,14 @@ def save_results(db: Database, cycle_name: str, frame: pd.DataFrame) -> int:
 def store_results(session: Session, cycle: Cycle, frame: pd.DataFrame) -> int:
     """Replace the cycle's results inside the caller's transaction (`frame` already validated).
 
-    Side effects: deletes every earlier `IndexResult` row of the cycle, then inserts the frame's.
+    Side effects: deletes every earlier `IndexResult` row of the cycle, then inserts the frame's,
+    and counts the import on the cycle (`Cycle.index_imports`): computed results are cached by
+    that count, so it moves in the same transaction as the rows it stands for.
     """
     session.execute(delete(IndexResult).where(IndexResult.cycle_id == cycle.id))
+    session.execute(
+        update(Cycle).where(Cycle.id == cycle.id).values(index_imports=Cycle.index_imports + 1)
+    )
     records = _records(frame, cycle.id)
     # Core executemany on the session's connection: same transaction, no ORM bookkeeping.
     connection = session.connection()

@@ -173,4 +173,28 @@ def test_decision_methods_and_proposal_statuses_are_checked(database_url):
             conn.execute(text(statement))
         with engine.connect() as conn:
             assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0
+
+
+def test_read_cache_migration_drops_data_versions_and_counts_no_import_yet(database_url):
+    from sqlalchemy import text
+
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        command.upgrade(_config(conn), "0004")
+        conn.execute(
+            text(
+                "INSERT INTO cycles (name, rubric_id, rubric_version, rubric_hash, settings,"
+                " deadlines, released, created_at) VALUES ('2015-16', 'core-p2', '2015-16',"
+                " 'abc', '{}', '{}', false, '2016-01-01 00:00:00+00:00')"
+            )
+        )
+    with engine.begin() as conn:
+        command.upgrade(_config(conn), "0005")
+        imports = conn.execute(text("SELECT index_imports FROM cycles")).scalars().all()
+    assert imports == [0]
+    assert "data_versions" not in inspect(engine).get_table_names()
+    with engine.begin() as conn:
+        command.downgrade(_config(conn), "0004")
+    assert "data_versions" in inspect(engine).get_table_names()
+    assert "index_imports" not in {c["name"] for c in inspect(engine).get_columns("cycles")}
     engine.dispose()

@@ -16,10 +16,8 @@ _OF_THIS_RUN = "cycle_of_this_run"
 
 def picker() -> None:
     """The sidebar's cycle picker (the newest cycle until someone picks another)."""
-    cycles = context.read(
-        ("cycles",),
-        lambda s: {c.name: c for c in s.scalars(select(Cycle).order_by(Cycle.name.desc()))},
-    )
+    with context.database().reading() as session:
+        cycles = {c.name: c for c in session.scalars(select(Cycle).order_by(Cycle.name.desc()))}
     chosen = None
     if cycles:
         names = list(cycles)

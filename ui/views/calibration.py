@@ -64,13 +64,10 @@ def render() -> None:
         key="calibration_item",
         format_func=lambda i: f"{i} · {rubric.item(i).title}",
     )
-    view = context.read(
-        ("calibration_view", cycle.id, item_id),
-        lambda s: reconcile.calibration_view(s, cycle, rubric, item_id),
-    )
-    requests = context.read(
-        ("calibration_requests", cycle.id), lambda s: reconcile.calibration_requests(s, cycle)
-    )
+    db = context.database()
+    with db.reading() as s:
+        view = reconcile.calibration_view(s, cycle, rubric, item_id)
+        requests = reconcile.calibration_requests(s, cycle)
 
     st.caption(
         f"Cycle {cycle.name} · network median of peer levels: "
@@ -104,10 +101,8 @@ def render() -> None:
     st.subheader(f"Agreement on {view.item}")
     _agreement(view.agreement, "calibration_item")
     with st.expander("Agreement across the network (every item)"):
-        overview = context.read(
-            ("agreement_overview", cycle.id),
-            lambda s: reconcile.agreement_overview(s, cycle, rubric),
-        )
+        with db.reading() as s:
+            overview = reconcile.agreement_overview(s, cycle, rubric)
         _agreement(overview.overall, "calibration_overall")
         st.dataframe(
             [

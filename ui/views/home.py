@@ -22,15 +22,10 @@ def render() -> None:
     )
     cycle, rubric = cycle_picker.current()
     today, own_id = date.today(), actor.district_id
-    progress = context.read(
-        ("cycle_progress", cycle.id, today), lambda s: cycle_progress(s, cycle, rubric, today)
-    )
-    rows = {p.code: p for p in progress}
-    own = context.read(("district", own_id), lambda s: s.get(District, own_id)) if own_id else None
-    reviewed = context.read(
-        ("reviewed_by", cycle.id, own_id), lambda s: reviewed_by(s, cycle, own_id)
-    )
-    reviewing = [d.code for d, _ in reviewed]
+    with context.database().reading() as s:
+        rows = {p.code: p for p in cycle_progress(s, cycle, rubric, today)}
+        own = s.get(District, own_id) if own_id else None
+        reviewing = [d.code for d, _ in reviewed_by(s, cycle, own_id)]
     st.write(f"Cycle **{cycle.name}**, rubric {rubric.title} ({rubric.key}).")
 
     if actor.has(Role.DISTRICT_EDITOR) and own is not None and own.code in rows:

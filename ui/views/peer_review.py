@@ -19,9 +19,8 @@ def render() -> None:
     reviewer = state.own_district(actor)
 
     cycle, rubric = cycle_picker.current()
-    reviewed = context.read(
-        ("reviewed_by", cycle.id, reviewer), lambda s: reviewed_by(s, cycle, reviewer)
-    )
+    with db.reading() as s:
+        reviewed = reviewed_by(s, cycle, reviewer)
     assigned = [d for d, _ in reviewed]
     if not assigned:
         st.info(f"You have no district to review in cycle {cycle.name}.")
@@ -44,14 +43,9 @@ def render() -> None:
     district, part = next((d, p) for d, p in reviewed if d.code == code)
     phase = Phase(part.phase)
 
-    mine = context.read(
-        ("rated_items", cycle.id, district.id, reviewer),
-        lambda s: ratings.rated_items(s, cycle, district.id, reviewer),
-    )
-    files = context.read(
-        ("evidence_for", cycle.id, district.id),
-        lambda s: evidence.evidence_for(s, cycle, district.id),
-    )
+    with db.reading() as s:
+        mine = ratings.rated_items(s, cycle, district.id, reviewer)
+        files = evidence.evidence_for(s, cycle, district.id)
     open_for_rating = phase in (Phase.SELF_SUBMITTED, Phase.PEER_REVIEW)
 
     st.caption(f"{PHASE_LABELS[phase]} · you have rated {len(mine)} of {len(rubric.items)} items")
@@ -75,13 +69,13 @@ def render() -> None:
     )
     item = rubric.item(item_id)
     descriptors.show(rubric, item)
-    item_ratings = context.read(
-        ("ratings_of", cycle.id, district.id, reviewer, item.id),
-        lambda s: ratings.ratings_of(
-            s, cycle, district.id, raters={district.id, reviewer}, item_id=item.id
-        ),
-    )
-    shown = {r.rater_district_id: r for r in item_ratings}
+    with db.reading() as s:
+        shown = {
+            r.rater_district_id: r
+            for r in ratings.ratings_of(
+                s, cycle, district.id, raters={district.id, reviewer}, item_id=item.id
+            )
+        }
     own, row = shown.get(district.id), shown.get(reviewer)
 
     st.subheader(f"{district.name}'s self-evaluation")

@@ -13,10 +13,8 @@ def render() -> None:
     state.signed_in()
     st.title("Progress")
     cycle, rubric = cycle_picker.current()
-    today = date.today()
-    rows = context.read(
-        ("cycle_progress", cycle.id, today), lambda s: cycle_progress(s, cycle, rubric, today)
-    )
+    with context.database().reading() as s:
+        rows = cycle_progress(s, cycle, rubric, date.today())
     st.caption(
         f"Cycle {cycle.name} · {len(rubric.items)} items · deadlines: "
         + (", ".join(f"{k} {v}" for k, v in sorted(cycle.deadlines.items())) or "none set")

@@ -51,11 +51,10 @@ def render() -> None:
     state.show_flash()
 
     cycle, rubric = cycle_picker.current()
-    assigned = context.read(
-        ("assigned_to", cycle.id, actor.district_id),
-        lambda s: assigned_to(s, cycle, actor.district_id),
-    )
-    everyone = context.read(("participants", cycle.id), lambda s: participants(s, cycle))
+    db = context.database()
+    with db.reading() as s:
+        assigned = assigned_to(s, cycle, actor.district_id)
+        everyone = participants(s, cycle)
     allowed = {
         d.code: (d, Phase(p.phase))
         for d, p in everyone
@@ -84,14 +83,9 @@ def render() -> None:
     )
     district, phase = allowed[code]
     reviewer = district.id in assigned and actor.has(Role.PEER_REVIEWER)
-    entries = context.read(
-        ("reconcile_queue", cycle.id, district.id),
-        lambda s: reconcile.queue(s, cycle, rubric, district.id),
-    )
-    blockers = context.read(
-        ("finalization_blockers", cycle.id, district.id),
-        lambda s: reconcile.finalization_blockers(s, cycle, rubric, district.id),
-    )
+    with db.reading() as s:
+        entries = reconcile.queue(s, cycle, rubric, district.id)
+        blockers = reconcile.finalization_blockers(s, cycle, rubric, district.id)
 
     st.caption(f"Cycle {cycle.name} · {district.name} · {PHASE_LABELS[phase]}")
     if phase == Phase.FINAL:
@@ -198,11 +192,8 @@ def render() -> None:
 
     if entry.evidence:
         st.markdown("#### Evidence")
-        listed = context.read(
-            ("evidence_for", cycle.id, district.id),
-            lambda s: evidence.evidence_for(s, cycle, district.id),
-        )
-        files = {f.id: f for f in listed}
+        with db.reading() as s:
+            files = {f.id: f for f in evidence.evidence_for(s, cycle, district.id)}
         for summary in entry.evidence:
             evidence_view.show(files[summary.evidence_id], actor, cycle, key=f"recon_{slot}")
 

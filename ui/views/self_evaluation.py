@@ -20,7 +20,7 @@ from ui.guard import act
 
 @dataclass(frozen=True)
 class _District:
-    """What the page shows of the editor's district; kept until one of its tables changes."""
+    """What the page shows of the editor's district, read afresh on every rerun."""
 
     district: District
     part: Participation
@@ -51,9 +51,8 @@ def render() -> None:
     own_id = state.own_district(actor)
 
     cycle, rubric = cycle_picker.current()
-    shown = context.read(
-        ("self_evaluation", cycle.id, own_id), lambda s: _read(s, cycle, rubric, own_id)
-    )
+    with context.database().reading() as s:
+        shown = _read(s, cycle, rubric, own_id)
     district, part, own, peers = shown.district, shown.part, shown.own, shown.peers
     files, missing, earlier = shown.files, shown.missing, shown.earlier
     editable = part.phase == Phase.DRAFT
@@ -222,10 +221,8 @@ def render() -> None:
                 rerun=True,
             )
 
-    thread = context.read(
-        ("thread", cycle.id, district.id, item.id),
-        lambda s: comments.thread(s, cycle, district.id, item.id),
-    )
+    with context.database().reading() as s:
+        thread = comments.thread(s, cycle, district.id, item.id)
     questions = [m for m in thread if m.kind == "question"]
     if questions:
         st.subheader("Questions from reviewers")
