@@ -365,9 +365,16 @@ def migrate(engine: Engine) -> None:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.connect() as connection, _foreign_keys_deferred(connection), connection.begin():
+    with migrating(engine) as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+@contextmanager
+def migrating(engine: Engine) -> Iterator[Connection]:
+    """A connection in a transaction fit to change the schema (see `_foreign_keys_deferred`)."""
+    with engine.connect() as connection, _foreign_keys_deferred(connection), connection.begin():
+        yield connection
 
 
 @contextmanager

@@ -291,8 +291,8 @@ def insert_new(
     transaction holds them. The unique constraint decides, so two first saves never both win:
     the database makes the later one wait for the earlier one's commit, then does nothing.
 
-    (`ON CONFLICT DO NOTHING` rather than an `IntegrityError` caught around a SAVEPOINT:
-    pysqlite commits a SAVEPOINT that opens a transaction when it is released.)
+    (`ON CONFLICT DO NOTHING` rather than an `IntegrityError` caught around a SAVEPOINT: no
+    failed statement to recover from, and one statement on both backends.)
     """
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert

@@ -42,14 +42,14 @@ def _open(page: Page, title: str) -> None:
 
 
 def _district_id(server: DemoServer, code: str) -> int:
-    with server.db.session() as s:
+    with server.db.reading() as s:
         district_id = s.scalar(select(District.id).where(District.code == code))
     assert district_id is not None, code
     return district_id
 
 
 def _rating(server: DemoServer, code: str, item: str, rater: str) -> Rating | None:
-    with server.db.session() as s:
+    with server.db.reading() as s:
         row = s.scalar(
             select(Rating).where(
                 Rating.district_id == _district_id(server, code),
@@ -63,7 +63,7 @@ def _rating(server: DemoServer, code: str, item: str, rater: str) -> Rating | No
 
 
 def _phase(server: DemoServer, code: str) -> str:
-    with server.db.session() as s:
+    with server.db.reading() as s:
         cycle = cycles.get_cycle(s, CYCLE)
         return cycles.participation(s, cycle, _district_id(server, code)).phase
 
@@ -119,7 +119,7 @@ def _editor_submits_with_an_upload(page: Page, demo_server: DemoServer, shot: Sh
     row = _rating(demo_server, EDITOR_CODE, item, EDITOR_CODE)
     assert row is not None
     assert (row.level, row.narrative) == (3, narrative)
-    with demo_server.db.session() as s:
+    with demo_server.db.reading() as s:
         linked = s.scalars(
             select(EvidenceLink.item_id)
             .join(Evidence, Evidence.id == EvidenceLink.evidence_id)

@@ -103,7 +103,7 @@ def test_flagged_disagreement_is_discussed_adjudicated_and_finalized(
     page: Page, recon_server: DemoServer, shot: Shot
 ) -> None:
     db = recon_server.db
-    with db.session() as s:
+    with db.reading() as s:
         cycle = cycles.get_cycle(s, CYCLE)
         rubric = cycles.cycle_rubric(Catalogue(recon_server.settings.rubrics_dir), cycle)
         district_id = s.scalar(select(District.id).where(District.code == CODE))
@@ -144,7 +144,7 @@ def test_flagged_disagreement_is_discussed_adjudicated_and_finalized(
     expect(page.get_by_text("Finalized Fairhaven Unified.")).to_be_visible()
     shot("4-final")
 
-    with db.session() as s:
+    with db.reading() as s:
         coordinator_id = _actor(s, COORDINATOR).user_id
         part = cycles.participation(s, cycles.get_cycle(s, CYCLE), district_id)
         decision = s.scalar(

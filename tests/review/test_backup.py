@@ -24,6 +24,10 @@ from review.errors import InvalidInput
 from review.ratings import RatingInput
 from review.settings import Settings
 from tests.conftest import POSTGRES_URL, _reset_postgres
+from tests.review.test_migrate_populated import POPULATED, _head
+
+HEAD = _head()
+TABLES = len([t for t in Base.metadata.sorted_tables if t.name not in SKIPPED])
 
 needs_postgres = pytest.mark.skipif(not POSTGRES_URL, reason="REVIEW_TEST_POSTGRES_URL unset")
 
@@ -84,7 +88,7 @@ def test_demo_round_trip_sqlite_keeps_every_row_and_the_packet(demo, tmp_path, m
     source, archive = demo
     target = f"sqlite:///{tmp_path}/restored.db"
     summary = restore(target, archive)
-    assert (summary.revision, summary.upgraded_to, summary.blobs) == ("0004", None, 9)
+    assert (summary.revision, summary.upgraded_to, summary.blobs) == (HEAD, None, 9)
     expected = dump(source)
     assert dump(target) == expected
     assert {len(rows) for name, rows in expected.items() if name != "calibration_reviews"} > {0}
@@ -120,22 +124,15 @@ def test_demo_round_trip_through_postgresql(demo, tmp_path, monkeypatch):
     assert dump(target) == expected
 
 
-def test_old_revision_is_restored_then_upgraded(world, tmp_path):
-    archive = tmp_path / "backup.zip"
-    backup(world.settings.database_url, archive)
-    # 0004 only added data_versions, which is not backed up: these rows are 0003's too.
-    old = rewrite(archive, tmp_path / "old.zip", manifest={"revision": "0003"})
-    expected = dump(world.settings.database_url)
-    for target in (f"sqlite:///{tmp_path}/fresh.db", f"sqlite:///{tmp_path}/migrated.db"):
-        if target.endswith("migrated.db"):
-            Database(target).dispose()  # already at head: moved down to 0003 first
-        summary = restore(target, old)
-        assert (summary.revision, summary.upgraded_to) == ("0003", "0004")
-        assert dump(target) == expected
-        with create_engine(target).connect() as conn:
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).all() == [
-                ("0004",)
-            ]
+def test_an_older_archive_is_restored_into_a_database_already_at_head(tmp_path):
+    # The empty database is moved down to the archive's revision, loaded, and migrated up.
+    target = f"sqlite:///{tmp_path}/migrated.db"
+    Database(target).dispose()
+    summary = restore(target, POPULATED)
+    assert (summary.revision, summary.upgraded_to) == ("0004", HEAD)
+    with create_engine(target).connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).all() == [(HEAD,)]
+        assert conn.execute(text("SELECT count(*) FROM ratings")).scalar() == 258
 
 
 def rewrite(
@@ -221,7 +218,7 @@ def test_a_newer_revision_is_refused(small_backup, tmp_path):
     newer = rewrite(small_backup, tmp_path / "newer.zip", manifest={"revision": "0099"})
     target = f"sqlite:///{tmp_path}/target.db"
     assert refused(target, newer) == (
-        f"{newer}: the archive is at revision 0099, newer than this code (at 0004): "
+        f"{newer}: the archive is at revision 0099, newer than this code (at {HEAD}): "
         "restore it with the version that wrote it"
     )
     assert table_names(target) == []
@@ -346,13 +343,13 @@ def test_cli_backup_and_restore(world, tmp_path, monkeypatch, capsys):
     assert main(["backup", "--out", str(archive)]) == 0
     rows = sum(len(rows) for rows in dump(world.settings.database_url).values())
     assert capsys.readouterr().out == (
-        f"wrote {archive}: {rows} rows in 16 tables, 0 evidence file(s), revision 0004\n"
+        f"wrote {archive}: {rows} rows in {TABLES} tables, 0 evidence file(s), revision {HEAD}\n"
     )
     assert archive.stat().st_mode & 0o777 == 0o600  # password hashes inside
     target = f"sqlite:///{tmp_path}/cli-restored.db"
     assert main(["restore", str(archive), "--database", target]) == 0
     assert capsys.readouterr().out == (
-        f"restored {archive}: {rows} rows in 16 tables, 0 evidence file(s), revision 0004\n"
+        f"restored {archive}: {rows} rows in {TABLES} tables, 0 evidence file(s), revision {HEAD}\n"
     )
     assert main(["restore", str(archive), "--database", target]) == 2
     err = capsys.readouterr().err

@@ -181,16 +181,7 @@ def test_two_submissions_at_once_change_the_phase_once(world):
         )
     assert missing == [], "the tiny rubric's submission must be complete for this test"
 
-    def submit() -> str:
-        with world.db.session() as s:
-            ratings.submit_self_evaluation(
-                s,
-                world.leads["A"],
-                world.cycle(s),
-                world.rubric,
-                district_id=world.district_id("A"),
-            )
-        return "submitted"
+    submit = _submitter(world)
 
     with _slow_reads(world.db):
         results = _race(submit, submit)
@@ -208,16 +199,7 @@ def test_a_self_rating_saved_while_the_evaluation_is_submitted_is_refused_or_sub
     """Never a draft self-rating left behind a submitted self-evaluation."""
     _complete_but_unsubmitted(world)
 
-    def submit() -> str:
-        with world.db.session() as s:
-            ratings.submit_self_evaluation(
-                s,
-                world.leads["A"],
-                world.cycle(s),
-                world.rubric,
-                district_id=world.district_id("A"),
-            )
-        return "submitted"
+    submit = _submitter(world)
 
     with _slow_reads(world.db):
         results = _race(submit, lambda: _save_item(world, "PDSA", 1))
@@ -229,6 +211,21 @@ def test_a_self_rating_saved_while_the_evaluation_is_submitted_is_refused_or_sub
         assert "submitted" in str(results[1])
     else:  # the save came first; the submission then included it
         assert results[1] == 2
+
+
+def _submitter(world: Any) -> Callable[[], str]:
+    def submit() -> str:
+        with world.db.session() as s:
+            ratings.submit_self_evaluation(
+                s,
+                world.leads["A"],
+                world.cycle(s),
+                world.rubric,
+                district_id=world.district_id("A"),
+            )
+        return "submitted"
+
+    return submit
 
 
 def _complete_but_unsubmitted(world: Any) -> None:

@@ -9,7 +9,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from review.db import MIGRATIONS, Base, Database, make_engine
+from review.db import MIGRATIONS, Base, Database, make_engine, migrating
+from tests.review.rows_0004 import insert_rows
 
 
 def _config(connection):
@@ -64,7 +65,7 @@ def test_migrations_match_the_models(database_url):
 
 def test_reconciliation_migration_downgrades_and_upgrades_again(database_url):
     engine = make_engine(database_url)
-    with engine.begin() as conn:
+    with migrating(engine) as conn:
         command.upgrade(_config(conn), "head")
         command.downgrade(_config(conn), "0001")
     tables = set(inspect(engine).get_table_names())
@@ -73,7 +74,7 @@ def test_reconciliation_migration_downgrades_and_upgrades_again(database_url):
         False,
         True,
     )
-    with engine.begin() as conn:
+    with migrating(engine) as conn:
         command.upgrade(_config(conn), "head")
     assert {"decisions", "calibration_reviews"} <= set(inspect(engine).get_table_names())
     engine.dispose()
@@ -87,41 +88,13 @@ def test_reconciliation_revision_follows_initial_schema():
 
 
 def _decision_rows(conn):
-    """A cycle, a district, a user and two ratings, as 0004 stores them; returns rating ids."""
-    now = "'2016-01-01 00:00:00'"
-    conn.execute(
-        text(
-            "INSERT INTO cycles (id, name, rubric_id, rubric_version, rubric_hash, settings, "
-            f"deadlines, released, created_at) VALUES (1, 'c', 'r', 'v1', 'h', '{{}}', '{{}}', "
-            f"false, {now})"
-        )
-    )
-    conn.execute(
-        text(
-            "INSERT INTO districts (id, code, name, enrollment, school_count, priority_count, "
-            "focus_count, reward_count) VALUES (1, 'A', 'District A', 1, 1, 0, 0, 0)"
-        )
-    )
-    conn.execute(
-        text(
-            "INSERT INTO users (id, email, name, roles, failed_signins, active) "
-            "VALUES (1, 'c@x.example', 'C', '[]', 0, true)"
-        )
-    )
-    for rating_id in (7, 8):
-        conn.execute(
-            text(
-                "INSERT INTO ratings (id, cycle_id, district_id, item_id, rater_district_id, "
-                "source, level, not_applicable, narrative, suggestions, context_values, status, "
-                f"row_version, updated_at) VALUES ({rating_id}, 1, 1, 'I{rating_id}', 1, 'peer', "
-                f"2, false, '', '', '{{}}', 'submitted', 1, {now})"
-            )
-        )
+    """A cycle, a district, a user and two peer ratings (7 and 8), as 0004 stores them."""
+    insert_rows(conn, roles="[]", ratings=[(i, "peer", "submitted", 2, False) for i in (7, 8)])
 
 
 def test_decision_rating_lists_become_rows_and_come_back_on_downgrade(database_url):
     engine = make_engine(database_url)
-    with engine.begin() as conn:
+    with migrating(engine) as conn:
         command.upgrade(_config(conn), "0004")
         _decision_rows(conn)
         for decision_id, (item, ids) in enumerate((("I7", "[8, 7]"), ("I8", "[]")), start=1):
@@ -151,9 +124,10 @@ def test_decision_rating_lists_become_rows_and_come_back_on_downgrade(database_u
 
 def test_decision_methods_and_proposal_statuses_are_checked(database_url):
     engine = make_engine(database_url)
-    with engine.begin() as conn:
-        command.upgrade(_config(conn), "head")
+    with migrating(engine) as conn:
+        command.upgrade(_config(conn), "0004")
         _decision_rows(conn)
+        command.upgrade(_config(conn), "head")
     for table, statement in (
         (
             "decisions",
@@ -179,7 +153,7 @@ def test_read_cache_migration_drops_data_versions_and_counts_no_import_yet(datab
     from sqlalchemy import text
 
     engine = make_engine(database_url)
-    with engine.begin() as conn:
+    with migrating(engine) as conn:
         command.upgrade(_config(conn), "0004")
         conn.execute(
             text(
@@ -188,12 +162,12 @@ def test_read_cache_migration_drops_data_versions_and_counts_no_import_yet(datab
                 " 'abc', '{}', '{}', false, '2016-01-01 00:00:00+00:00')"
             )
         )
-    with engine.begin() as conn:
+    with migrating(engine) as conn:
         command.upgrade(_config(conn), "0005")
         imports = conn.execute(text("SELECT index_imports FROM cycles")).scalars().all()
     assert imports == [0]
     assert "data_versions" not in inspect(engine).get_table_names()
-    with engine.begin() as conn:
+    with migrating(engine) as conn:
         command.downgrade(_config(conn), "0004")
     assert "data_versions" in inspect(engine).get_table_names()
     assert "index_imports" not in {c["name"] for c in inspect(engine).get_columns("cycles")}

@@ -1,3 +1,4 @@
+import contextlib
 import threading
 
 import pytest
@@ -1498,12 +1499,14 @@ def test_two_first_decisions_of_one_item_one_wins_the_other_sees_it(world, monke
             rationale="Third reading",
         )
 
-    # Both threads have read "undecided" before either writes: the unique key alone decides.
+    # Each thread waits before it writes until the other has read too, if it can: under the
+    # district's row lock the other cannot read until this one commits, and then sees it.
     both_read = threading.Barrier(2)
     original = decisions_module._write
 
     def write_after_both_read(*args, **kwargs):
-        both_read.wait(timeout=5)
+        with contextlib.suppress(threading.BrokenBarrierError):  # the other waits for the lock
+            both_read.wait(timeout=0.5)
         return original(*args, **kwargs)
 
     monkeypatch.setattr(decisions_module, "_write", write_after_both_read)

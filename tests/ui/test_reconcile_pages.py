@@ -10,7 +10,7 @@ FLAGGED = "P2-INDEX-DATA"  # FHU's item rated 4 by ALV and 2 by CPU in the demo
 
 
 def _id(db, model, **where):
-    with db.session() as s:
+    with db.reading() as s:
         column = model.id
         query = select(column)
         for name, value in where.items():
@@ -19,13 +19,13 @@ def _id(db, model, **where):
 
 
 def _phase(db, code):
-    with db.session() as s:
+    with db.reading() as s:
         cycle = cycles.get_cycle(s, "2015-16")
         return cycles.participation(s, cycle, _id(db, District, code=code)).phase
 
 
 def _decisions(db):
-    with db.session() as s:
+    with db.reading() as s:
         rows = s.scalars(select(Decision).order_by(Decision.id))
         return [(r.item_id, r.level, r.method, r.rationale, r.decided_by) for r in rows]
 
