@@ -6,9 +6,10 @@ Run: python benchmarks/concurrency_benchmark.py [--seconds 30] [--backend sqlite
 Each writer is a process of its own (forkserver, with the project preloaded so that 200 of
 them share most of their memory) that opens its own `review.db.Database(url)` and, until
 --seconds have passed, saves draft self-ratings through `review.ratings.save_self_rating` the
-way a person does with no think time: it opens the rating (reads its version, in a unit of
-work of its own), saves from that version (another unit of work), and takes the answer as it
-comes: nothing is retried here. Every save writes a unique token (`w<writer>-<n>`) into the
+way a person does with no think time: it opens the rating (reads its version, in a reading
+unit of work), saves from that version as a page does (`Database.write`, which runs the unit
+of work again after a lock or serialization failure and answers `Busy` only after its last
+attempt), and takes the answer as it comes. Every save writes a unique token (`w<writer>-<n>`) into the
 narrative. Three writers in four have ten ratings of their own district; the other quarter are
 editors of one district who all write the same ten ratings. A network is fresh for each run
 and no rating exists before it, so the first save of each row inserts it. An answer is
@@ -193,7 +194,7 @@ def _save_until(
         n += 1
         read_at = time.monotonic()
         try:  # a person opens the rating: the version their save starts from
-            with db.session() as s:
+            with db.reading() as s:
                 row = find_rating(s, cycle, district, item, district)
                 expected = None if row is None else row.row_version
         except Exception as exc:
@@ -206,9 +207,9 @@ def _save_until(
         data = RatingInput(level=rng.randint(1, 4), narrative=narrative(token))
         start = time.monotonic()
         version, error = None, ""
-        try:
-            with db.session() as s:
-                saved = save_self_rating(
+        try:  # as a page saves: one unit of work, run again after a lock (`Database.write`)
+            version = db.write(
+                lambda s: save_self_rating(
                     s,
                     actor,
                     cycle,
@@ -217,8 +218,9 @@ def _save_until(
                     item_id=item,
                     data=data,
                     expected_version=expected,
-                )
-            outcome, version = ACK, saved.row_version
+                ).row_version
+            )
+            outcome = ACK
         except ConflictError:
             outcome = REFUSED
         except Exception as exc:

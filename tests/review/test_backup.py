@@ -77,11 +77,14 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
     return url, archive
 
 
-def export_packet(url: str, out: Path, monkeypatch: pytest.MonkeyPatch) -> bytes:
+def export_packet(
+    url: str, out: Path, monkeypatch: pytest.MonkeyPatch, district: str = "CPU"
+) -> bytes:
     monkeypatch.setenv("REVIEW_DATABASE_URL", url)
-    args = ["export", "packet", "--cycle", "2015-16", "--district", "CPU", "--out", str(out)]
+    args = ["export", "packet", "--cycle", "2015-16", "--district", district, "--out", str(out)]
     assert main(args) == 0
-    return (out / "CPU-2015-16-packet.zip").read_bytes()
+    [packet] = out.glob(f"{district}-*.zip")
+    return packet.read_bytes()
 
 
 def test_demo_round_trip_sqlite_keeps_every_row_and_the_packet(demo, tmp_path, monkeypatch):
@@ -335,6 +338,19 @@ def test_backup_while_ratings_are_saved_is_one_moment(world, tmp_path, monkeypat
             )
             assert trail[-1].after == ratings.rating_dict(row)
     db.dispose()
+
+    # The restored moment exports to the same packet after another backup and restore.
+    monkeypatch.setenv("REVIEW_RUBRICS_DIR", str(world.settings.rubrics_dir))
+    packet = export_packet(target, tmp_path / "restored", monkeypatch, district="A")
+    again = tmp_path / "again.zip"
+    backup(target, again)
+    restore(f"sqlite:///{tmp_path}/again.db", again)
+    assert (
+        export_packet(
+            f"sqlite:///{tmp_path}/again.db", tmp_path / "again", monkeypatch, district="A"
+        )
+        == packet
+    )
 
 
 def test_cli_backup_and_restore(world, tmp_path, monkeypatch, capsys):
