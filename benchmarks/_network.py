@@ -13,6 +13,7 @@ from review import accounts, audit, cycles, evidence
 from review.access import Phase, Role
 from review.db import Database, Participation, Rating
 from review.demo import INDEX_YEARS, SAMPLE_EVIDENCE, load_demo
+from review.index.catalogue import SpecCatalogue
 from review.index.demo_data import generate_results
 from review.index.importer import check_results
 from review.index.store import store_results
@@ -207,5 +208,6 @@ def generated_network(
             frame = generate_results(
                 [(c, students(n)) for n, c in enumerate(codes)], INDEX_YEARS, seed=SEED
             )
-            store_results(s, cycle, check_results(frame))
+            specs = SpecCatalogue(settings.index_specs_dir)
+            store_results(s, cycle, check_results(frame), specs=specs)
     return db, settings

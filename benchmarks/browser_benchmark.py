@@ -274,6 +274,8 @@ def main() -> None:
         f"  median {statistics.median(clicks):.2f} s, max {worst:.2f} s over {len(clicks)} clicks"
         f"  -> {'met' if worst <= CLICK_TARGET else 'MISSED'} ({CLICK_TARGET:.1f} s each)"
     )
+    met = slowest.seconds <= OPEN_TARGET and worst <= CLICK_TARGET
+    print(f"\nboth targets {'met' if met else 'NOT met'} on this run")
 
 
 if __name__ == "__main__":

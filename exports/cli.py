@@ -10,8 +10,8 @@ from pathlib import Path
 from exports.packet import build_all, build_packet, packet_name, staged, write_atomically
 from review.cycles import get_cycle, participants
 from review.db import Database
-from review.index.compute import IndexResults
-from review.index.district import cycle_results, district_summary
+from review.index.district import district_summaries
+from review.index.models import DistrictSummary
 from review.rubrics import Catalogue
 from review.settings import Settings
 
@@ -41,14 +41,14 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 def _packet(args: argparse.Namespace, settings: Settings) -> int:
     db = Database(settings.database_url)
-    results = _results(db, settings, args.cycle)
+    summaries = _summaries(db, settings, args.cycle, [args.district])
     with db.reading() as session:
         report, data = build_packet(
             session,
             Catalogue(settings.rubrics_dir),
             cycle_name=args.cycle,
             district_code=args.district,
-            index=district_summary(results, args.district, details=False),
+            index=summaries[args.district],
         )
     target = args.out / f"{packet_name(report)}.zip"
     write_atomically(target, data)
@@ -56,18 +56,19 @@ def _packet(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _results(db: Database, settings: Settings, cycle_name: str) -> IndexResults | None:
+def _summaries(
+    db: Database, settings: Settings, cycle_name: str, codes: list[str]
+) -> dict[str, DistrictSummary | None]:
     with db.reading() as session:
         cycle = get_cycle(session, cycle_name)
-    return cycle_results(db, settings.index_specs_dir, cycle)
+    return district_summaries(db, settings.index_specs_dir, cycle, codes, details=False)
 
 
 def _all(args: argparse.Namespace, settings: Settings) -> int:
     db = Database(settings.database_url)
     with db.reading() as session:
         codes = [d.code for d, _ in participants(session, get_cycle(session, args.cycle))]
-    results = _results(db, settings, args.cycle)  # once: network medians need every school
-    summaries = {code: district_summary(results, code, details=False) for code in codes}
+    summaries = _summaries(db, settings, args.cycle, codes)
     db.dispose()
     with staged(args.out) as stage:
         packets = build_all(

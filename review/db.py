@@ -302,6 +302,27 @@ class IndexResult(Base):
     designation: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
+class IndexSummary(Base):
+    """One district's index summary, computed by an index import in that import's transaction.
+
+    Valid only for the import that wrote it: `index_imports` and `index_spec` are the cycle's
+    values then, and a reader asks for the cycle's current ones, so a summary of an older import
+    is never shown (an import also deletes the cycle's earlier summaries). `summary` is the
+    `DistrictSummary` as JSON, details included; NULL when the district has no results.
+    `summary_format` names the code that computed it (`review.index.stored.SUMMARY_FORMAT`).
+    """
+
+    __tablename__ = "index_summaries"
+    __table_args__ = (UniqueConstraint("cycle_id", "district_code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"))
+    district_code: Mapped[str] = mapped_column(String(32))
+    index_imports: Mapped[int] = mapped_column(Integer)
+    index_spec: Mapped[str] = mapped_column(String(128))
+    summary_format: Mapped[int] = mapped_column(Integer)
+    summary: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 

@@ -144,7 +144,7 @@ def _load(session: Session, settings: Settings, catalogue: Catalogue) -> None:
         deadlines={Phase.DRAFT.value: "2016-02-15", Phase.PEER_REVIEW.value: "2016-04-15"},
     )
     cycles.define_triads(session, coordinator, cycle, TRIADS)
-    _index_results(session, cycle, results)
+    _index_results(session, settings, cycle, results)
     rubric = cycles.cycle_rubric(catalogue, cycle)
     rng = random.Random(2015)
     for d in DISTRICTS:
@@ -177,11 +177,15 @@ def _school_counts(results: pd.DataFrame) -> dict[str, dict[str, int]]:
     return counts
 
 
-def _index_results(session: Session, cycle: Cycle, results: pd.DataFrame) -> None:
+def _index_results(
+    session: Session, settings: Settings, cycle: Cycle, results: pd.DataFrame
+) -> None:
+    from review.index.catalogue import SpecCatalogue
     from review.index.importer import check_results
     from review.index.store import store_results
 
-    store_results(session, cycle, check_results(results, source="demo results"))
+    checked = check_results(results, source="demo results")
+    store_results(session, cycle, checked, specs=SpecCatalogue(settings.index_specs_dir))
 
 
 def _previous_cycle(

@@ -13,6 +13,7 @@ from review.index.compute import IndexResults
 from review.index.district import cycle_results
 from review.index.district import district_summary as summary_of
 from review.index.models import DistrictSummary
+from review.index.stored import stored_summaries, without_details
 from review.rubrics import Catalogue, Rubric
 from review.settings import Settings
 from review.versioned import PUBLISHED_FILE
@@ -105,7 +106,11 @@ def _index_results(
 def district_summary(
     cycle: Cycle, district_code: str, *, details: bool = True
 ) -> DistrictSummary | None:
-    """One district's index summary, kept until the cycle's next index import."""
+    """One district's index summary, kept until the cycle's next index import.
+
+    Read as the import stored it; computed from the network's results only when none is stored
+    for the cycle's current import count (results imported before summaries were stored).
+    """
     return _district_summary(
         settings().database_url,
         cycle.id,
@@ -129,5 +134,12 @@ def _district_summary(
     details: bool,
     _cycle: Cycle,
 ) -> DistrictSummary | None:
-    results = _index_results(url, cycle_id, imports, spec, specs_dir, _cycle)
-    return summary_of(results, district_code, details=details)
+    # Only a summary stored under exactly this key is read, so what is kept here is immutable.
+    with database().reading() as session:
+        stored = stored_summaries(session, cycle_id, imports, spec, [district_code])
+    if district_code in stored:
+        summary = stored[district_code]
+    else:
+        results = _index_results(url, cycle_id, imports, spec, specs_dir, _cycle)
+        summary = summary_of(results, district_code)
+    return summary if details else without_details(summary)

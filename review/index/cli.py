@@ -83,7 +83,7 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
             spec = catalogue.get_key(cycle.index_spec) if cycle.index_spec else None
             if spec is not None:
                 _check_year(frame["year"].cat.categories, spec, args.data)
-            count = store_results(session, cycle, frame)
+            count = store_results(session, cycle, frame, specs=catalogue)
     finally:
         db.dispose()
     schools = frame["school_id"].nunique()

@@ -10,6 +10,7 @@ from review.index.catalogue import SpecCatalogue
 from review.index.compute import IndexResults, compute_index
 from review.index.models import DistrictSummary
 from review.index.store import load_results
+from review.index.stored import stored_summaries, without_details
 from review.index.summary import summarise_district
 
 
@@ -35,3 +36,21 @@ def district_summary(
         return summarise_district(results, district_code, details=details)
     except NotFound:
         return None
+
+
+def district_summaries(
+    db: Database, specs_dir: Path, cycle: Cycle, codes: list[str], *, details: bool = True
+) -> dict[str, DistrictSummary | None]:
+    """Each district's summary, as stored by the cycle's latest import or else computed.
+
+    `cycle` is the row as read now: its import count picks the stored summaries, so those of
+    an earlier import are never used. Results are loaded and computed only when a district has
+    no stored summary (results imported before summaries were stored, or a district added since).
+    """
+    with db.reading() as session:
+        found = stored_summaries(session, cycle.id, cycle.index_imports, cycle.index_spec, codes)
+    missing = [code for code in codes if code not in found]
+    if missing:
+        results = cycle_results(db, specs_dir, cycle)  # once: network medians need every school
+        found |= {code: district_summary(results, code) for code in missing}
+    return {code: found[code] if details else without_details(found[code]) for code in codes}

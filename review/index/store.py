@@ -8,9 +8,12 @@ import pandas as pd
 from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from review.db import Cycle, Database, IndexResult
+from review.db import Cycle, Database, District, IndexResult
 from review.errors import NotFound
+from review.index.catalogue import SpecCatalogue
+from review.index.compute import compute_index
 from review.index.importer import check_results
+from review.index.stored import store_summaries
 
 __all__ = ["load_results", "save_results", "store_results"]
 
@@ -30,13 +33,16 @@ FRAME_COLUMNS = {"district_code": "district_id", "student_group": "group"}
 BATCH = 20_000  # rows per INSERT round trip: large enough to be fast, small enough for memory
 
 
-def save_results(db: Database, cycle_name: str, frame: pd.DataFrame) -> int:
+def save_results(
+    db: Database, cycle_name: str, frame: pd.DataFrame, *, specs: SpecCatalogue
+) -> int:
     """Replace the cycle's index results with `frame`, in one transaction.
 
     Args:
         db: the database.
         cycle_name: the cycle's name, e.g. ``2015-16``.
         frame: results in the import format; validated again here.
+        specs: the index specs, one of which is the cycle's.
 
     Returns:
         The number of rows stored.
@@ -47,19 +53,31 @@ def save_results(db: Database, cycle_name: str, frame: pd.DataFrame) -> int:
     """
     checked = check_results(frame, source=f"results for cycle {cycle_name}")
     with db.session() as session:
-        return store_results(session, find_cycle(session, cycle_name), checked)
+        return store_results(session, find_cycle(session, cycle_name), checked, specs=specs)
 
 
-def store_results(session: Session, cycle: Cycle, frame: pd.DataFrame) -> int:
+def store_results(
+    session: Session, cycle: Cycle, frame: pd.DataFrame, *, specs: SpecCatalogue
+) -> int:
     """Replace the cycle's results inside the caller's transaction (`frame` already validated).
 
     Side effects: deletes every earlier `IndexResult` row of the cycle, then inserts the frame's,
     and counts the import on the cycle (`Cycle.index_imports`): computed results are cached by
-    that count, so it moves in the same transaction as the rows it stands for.
+    that count, so it moves in the same transaction as the rows it stands for. When the cycle
+    has an index spec, each network district's summary is computed and stored too, keyed by
+    that count (`review.index.stored`), so pages read one row instead of computing them.
+
+    Raises:
+        NotFound: the cycle's index spec is not among `specs`; nothing is changed.
+        InvalidInput: the frame has no results for the spec's school year; nothing is changed.
     """
+    spec = specs.get_key(cycle.index_spec) if cycle.index_spec else None
     session.execute(delete(IndexResult).where(IndexResult.cycle_id == cycle.id))
-    session.execute(
-        update(Cycle).where(Cycle.id == cycle.id).values(index_imports=Cycle.index_imports + 1)
+    imports = session.scalar(
+        update(Cycle)
+        .where(Cycle.id == cycle.id)
+        .values(index_imports=Cycle.index_imports + 1)
+        .returning(Cycle.index_imports)
     )
     records = _records(frame, cycle.id)
     # Core executemany on the session's connection: same transaction, no ORM bookkeeping.
@@ -67,6 +85,9 @@ def store_results(session: Session, cycle: Cycle, frame: pd.DataFrame) -> int:
     table = _table()
     for start in range(0, len(records), BATCH):
         connection.execute(insert(table), records[start : start + BATCH])
+    codes = session.scalars(select(District.code)).all() if spec is not None else []
+    if spec is not None and imports is not None and codes:
+        store_summaries(session, cycle, imports, compute_index(frame, spec), codes)
     return len(records)
 
 

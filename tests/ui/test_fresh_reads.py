@@ -13,17 +13,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
 
 from benchmarks._network import generated_network
 from review import accounts, cycles
-from review.db import Cycle, Database, User
+from review.db import Cycle, Database, IndexSummary, User
+from review.index.catalogue import SpecCatalogue
+from review.index.models import DistrictSummary
 from review.index.store import load_results, save_results
+from review.settings import PROJECT_ROOT
 from tests.ui.conftest import APP
 from ui.shell import PAGES
 
+SPECS = SpecCatalogue(PROJECT_ROOT / "index_specs")
 ALV_LATE = "Self-evaluation in draft was due 2016-02-15; Peer review was due 2016-04-15"
 
 
@@ -90,7 +94,7 @@ def test_an_index_re_import_with_corrected_values_shows_at_the_next_rerun(app_as
     rows = (corrected["school_id"] == school) & (corrected["year"] == "2015-16")
     corrected["designation"] = corrected["designation"].astype(object)
     corrected.loc[rows, "designation"] = "priority"
-    save_results(demo_db, "2015-16", corrected)
+    save_results(demo_db, "2015-16", corrected, specs=SPECS)
 
     at.run()
     assert not at.error
@@ -101,10 +105,50 @@ def test_an_index_re_import_with_corrected_values_shows_at_the_next_rerun(app_as
     }
 
 
+def _store_fhu_designations(demo_db: Database, imports: int, priority: int) -> None:
+    """Store FHU's summary with another count of priority schools, under `imports`."""
+    with demo_db.session() as s:
+        text = s.scalar(select(IndexSummary.summary).where(IndexSummary.district_code == "FHU"))
+        assert text is not None
+        summary = DistrictSummary.model_validate_json(text)
+        assert summary.designations is not None
+        changed = summary.model_copy(
+            update={"designations": {**summary.designations, "priority": priority}}
+        )
+        s.execute(
+            update(IndexSummary)
+            .where(IndexSummary.district_code == "FHU")
+            .values(summary=changed.model_dump_json(), index_imports=imports)
+        )
+
+
+def test_the_index_summary_page_shows_the_summary_its_import_stored(app_as, demo_db):
+    _store_fhu_designations(demo_db, imports=1, priority=99)  # the demo imported once
+
+    at = app_as("lead@fhu.example", "index_summary")
+
+    assert not at.error
+    assert at.metric[0].label == "Priority schools"
+    assert at.metric[0].value == "99"  # read from the stored row, not computed
+
+
+def test_a_summary_stored_by_an_earlier_import_is_never_shown(app_as, demo_db):
+    _store_fhu_designations(demo_db, imports=0, priority=99)  # left behind by an older import
+
+    at = app_as("lead@fhu.example", "index_summary")
+
+    assert not at.error
+    assert {m.label: m.value for m in at.metric} == {
+        "Priority schools": "14",  # computed from the results of the current import
+        "Focus schools": "36",
+        "Reward schools": "33",
+    }
+
+
 def test_an_index_import_counts_on_the_cycle(demo_db):
     with demo_db.session() as s:
         before = s.scalar(select(Cycle.index_imports).where(Cycle.name == "2015-16"))
-    save_results(demo_db, "2015-16", load_results(demo_db, "2015-16"))
+    save_results(demo_db, "2015-16", load_results(demo_db, "2015-16"), specs=SPECS)
     with demo_db.session() as s:
         after = s.scalar(select(Cycle.index_imports).where(Cycle.name == "2015-16"))
     assert (before, after) == (1, 2)  # the demo imported once

@@ -15,6 +15,9 @@ def _sso_configured() -> bool:
 
 
 def render() -> None:
+    # Opening the database (engine, migrations checked) takes a few tenths of a second once per
+    # process: do it while the form is filled in rather than after "Sign in" is pressed.
+    context.database()
     st.title("District Peer Review")
     st.write("Self-evaluations, peer reviews and review packets for the districts of the network.")
 

@@ -2,14 +2,17 @@ from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
-from index_helpers import frame_of, result_row
+from index_helpers import SPECS, frame_of, result_row
 from sqlalchemy import func, select
 
 from review.db import Cycle, Database, IndexResult
 from review.errors import NotFound
 from review.index import store
+from review.index.catalogue import SpecCatalogue
 from review.index.importer import ImportProblems
 from review.index.store import load_results, save_results
+
+CATALOGUE = SpecCatalogue(SPECS)
 
 
 @pytest.fixture
@@ -51,14 +54,14 @@ def _rows(db):
 def test_save_results_then_load_gives_the_same_frame(db):
     frame = _frame()
 
-    assert save_results(db, "2015-16", frame) == 3
+    assert save_results(db, "2015-16", frame, specs=CATALOGUE) == 3
 
     loaded = load_results(db, "2015-16")
     pd.testing.assert_frame_equal(loaded, frame, check_categorical=False)
 
 
 def test_save_results_stores_designation_and_none(db):
-    save_results(db, "2015-16", _frame())
+    save_results(db, "2015-16", _frame(), specs=CATALOGUE)
 
     with db.session() as session:
         stored = session.execute(
@@ -75,26 +78,26 @@ def test_save_results_stores_designation_and_none(db):
 
 
 def test_save_results_replaces_the_cycles_rows(db):
-    save_results(db, "2015-16", _frame())
+    save_results(db, "2015-16", _frame(), specs=CATALOGUE)
 
-    save_results(db, "2015-16", frame_of([result_row("chronic_absence", 9.0)]))
+    save_results(db, "2015-16", frame_of([result_row("chronic_absence", 9.0)]), specs=CATALOGUE)
 
     assert _rows(db) == 1
     assert load_results(db, "2015-16")["metric"].tolist() == ["chronic_absence"]
 
 
 def test_save_results_invalid_frame_changes_nothing(db):
-    save_results(db, "2015-16", _frame())
+    save_results(db, "2015-16", _frame(), specs=CATALOGUE)
     bad = pd.DataFrame([result_row("academic_performance", 145.0)])
 
     with pytest.raises(ImportProblems):
-        save_results(db, "2015-16", bad)
+        save_results(db, "2015-16", bad, specs=CATALOGUE)
 
     assert _rows(db) == 3
 
 
 def test_save_results_failure_during_insert_rolls_back(db, monkeypatch):
-    save_results(db, "2015-16", _frame())
+    save_results(db, "2015-16", _frame(), specs=CATALOGUE)
     real = store._records
 
     def twice(frame, cycle_id):  # the same rows twice: the unique constraint fails mid-way
@@ -103,13 +106,13 @@ def test_save_results_failure_during_insert_rolls_back(db, monkeypatch):
     monkeypatch.setattr(store, "_records", twice)
 
     with pytest.raises(Exception, match="(?i)unique"):
-        save_results(db, "2015-16", frame_of([result_row("chronic_absence", 9.0)]))
+        save_results(db, "2015-16", frame_of([result_row("chronic_absence", 9.0)]), specs=CATALOGUE)
 
     assert _rows(db) == 3
 
 
 def test_save_and_load_unknown_cycle_refused(db):
     with pytest.raises(NotFound, match=r"no cycle '2099-00' \(cycles: 2015-16\)"):
-        save_results(db, "2099-00", _frame())
+        save_results(db, "2099-00", _frame(), specs=CATALOGUE)
     with pytest.raises(NotFound, match="cycle 2015-16 has no index results; import them first"):
         load_results(db, "2015-16")
