@@ -9,8 +9,8 @@ them share most of their memory) that opens its own `review.db.Database(url)` an
 way a person does with no think time: it opens the rating (reads its version, in a reading
 unit of work), saves from that version as a page does (`Database.write`, which runs the unit
 of work again after a lock or serialization failure and answers `Busy` only after its last
-attempt), and takes the answer as it comes. Every save writes a unique token (`w<writer>-<n>`) into the
-narrative. Three writers in four have ten ratings of their own district; the other quarter are
+attempt), and takes the answer as it comes. Every save writes a unique token
+(`w<writer>-<n>`) into the narrative. Three writers in four have ten ratings of their own district; the other quarter are
 editors of one district who all write the same ten ratings. A network is fresh for each run
 and no rating exists before it, so the first save of each row inserts it. An answer is
 acknowledged (the saved row's version), refused (ConflictError) or an error (its class and
@@ -59,6 +59,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from functools import partial
 from multiprocessing.context import ForkServerContext
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Barrier
@@ -70,6 +71,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, select  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
 from sqlalchemy.pool import NullPool  # noqa: E402
 
 from review import accounts, cycles  # noqa: E402
@@ -208,18 +210,7 @@ def _save_until(
         start = time.monotonic()
         version, error = None, ""
         try:  # as a page saves: one unit of work, run again after a lock (`Database.write`)
-            version = db.write(
-                lambda s: save_self_rating(
-                    s,
-                    actor,
-                    cycle,
-                    rubric,
-                    district_id=district,
-                    item_id=item,
-                    data=data,
-                    expected_version=expected,
-                ).row_version
-            )
+            version = db.write(partial(_save, actor, cycle, rubric, district, item, data, expected))
             outcome = ACK
         except ConflictError:
             outcome = REFUSED
@@ -240,6 +231,28 @@ def _save_until(
                 ended,
             )
         )
+
+
+def _save(
+    actor: Actor,
+    cycle: Cycle,
+    rubric: Rubric,
+    district: int,
+    item: str,
+    data: RatingInput,
+    expected: int | None,
+    session: Session,
+) -> int:
+    return save_self_rating(
+        session,
+        actor,
+        cycle,
+        rubric,
+        district_id=district,
+        item_id=item,
+        data=data,
+        expected_version=expected,
+    ).row_version
 
 
 def label(exc: BaseException) -> str:
