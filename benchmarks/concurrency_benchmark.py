@@ -11,8 +11,9 @@ unit of work), saves from that version as a page does (`Database.write`, which r
 of work again after a lock or serialization failure and answers `Busy` only after its last
 attempt), and takes the answer as it comes. Every save writes a unique token
 (`w<writer>-<n>`) into the narrative. Three writers in four have ten ratings of their own
-district; the other quarter are editors of one district who all write the same ten ratings. A network is fresh for each run
-and no rating exists before it, so the first save of each row inserts it. An answer is
+district; the other quarter are editors of one district who all write the same ten ratings.
+A network is fresh for each run and no rating exists before it, so the first save of each row
+inserts it. An answer is
 acknowledged (the saved row's version), refused (ConflictError) or an error (its class and
 the first line of its message; "lock" errors are those about locks, deadlocks, busy databases
 and serialization failures).
