@@ -6,9 +6,10 @@ import hashlib
 import re
 import secrets
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 import bcrypt
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from review import audit
@@ -97,41 +98,87 @@ def sign_in(
 ) -> Actor:
     """Check a password; repeated failures lock the account for a while.
 
-    The failure count is committed even though the sign-in is refused.
+    Each try first takes one of the account's allowed failures in the database (a conditional
+    UPDATE), so guesses sent in parallel try at most `login_max_failures` passwords before the
+    lock. The slow hash check runs between two short units of work, never holding a lock; an
+    unknown account costs the same hash check. The failure count is committed even though the
+    sign-in is refused.
 
     Raises:
         PermissionDenied: with one message for an unknown account or a wrong password (so
             the form does not reveal which accounts exist), another for a locked account.
     """
-    with db.session() as session:
-        outcome = _check_password(session, settings, email, password, at or audit.now())
-    if isinstance(outcome, PermissionDenied):
-        raise outcome
-    return outcome
-
-
-def _check_password(
-    session: Session, settings: Settings, email: str, password: str, at: datetime
-) -> Actor | PermissionDenied:
+    at = at or audit.now()
     refused = PermissionDenied("The e-mail or password is not right.")
+    attempt = db.write(lambda session: _take_attempt(session, settings, email, at))
+    if isinstance(attempt, PermissionDenied):
+        raise attempt
+    stored = attempt[1] if attempt else _dummy_hash(settings.bcrypt_rounds)
+    right = bcrypt.checkpw(password.encode("utf-8"), stored.encode("ascii"))
+    if attempt is None:
+        raise refused
+    actor = db.write(lambda session: _settle_attempt(session, settings, attempt[0], right, at))
+    if actor is None:
+        raise refused
+    return actor
+
+
+def _take_attempt(
+    session: Session, settings: Settings, email: str, at: datetime
+) -> tuple[int, str] | PermissionDenied | None:
+    """The account's id and hash with one failure reserved; None for no usable account."""
     user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
     if user is None or not user.active or not user.password_hash:
-        return refused
-    if user.locked_until is not None and _aware(user.locked_until) > at:
+        return None
+    taken = session.execute(
+        update(User)
+        .where(
+            User.id == user.id,
+            or_(User.locked_until.is_(None), User.locked_until <= at),
+            User.failed_signins < settings.login_max_failures,
+        )
+        .values(failed_signins=User.failed_signins + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
+        session.refresh(user)
+        if user.locked_until is None or _aware(user.locked_until) <= at:
+            return PermissionDenied("Too many failed sign-ins: try again in a few minutes.")
         minutes = int((_aware(user.locked_until) - at).total_seconds() // 60) + 1
         return PermissionDenied(
             f"Too many failed sign-ins: this account is locked for {minutes} more minute(s)."
         )
-    if not bcrypt.checkpw(password.encode("utf-8"), user.password_hash.encode("ascii")):
-        user.failed_signins += 1
-        if user.failed_signins >= settings.login_max_failures:
-            user.locked_until = at + timedelta(minutes=settings.login_lock_minutes)
-            user.failed_signins = 0
-            audit.record(session, None, "lock account", "user", user.id, at=at)
-        return refused
-    user.failed_signins = 0
-    user.locked_until = None
-    return actor_for(user)
+    return user.id, user.password_hash
+
+
+def _settle_attempt(
+    session: Session, settings: Settings, user_id: int, right: bool, at: datetime
+) -> Actor | None:
+    """The right password clears the failures; a wrong one that used the last locks."""
+    if right:
+        session.execute(
+            update(User)
+            .where(User.id == user_id)
+            .values(failed_signins=0, locked_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        user = session.get(User, user_id, populate_existing=True)
+        return actor_for(user) if user is not None and user.active else None
+    locked = session.execute(
+        update(User)
+        .where(User.id == user_id, User.failed_signins >= settings.login_max_failures)
+        .values(locked_until=at + timedelta(minutes=settings.login_lock_minutes), failed_signins=0)
+        .execution_options(synchronize_session=False)
+    )
+    if locked.rowcount == 1:  # type: ignore[attr-defined]
+        audit.record(session, None, "lock account", "user", user_id, at=at)
+    return None
+
+
+@cache
+def _dummy_hash(rounds: int) -> str:
+    """A hash no password matches, for the same work on an unknown account."""
+    return hash_password(secrets.token_urlsafe(16), rounds)
 
 
 def sign_in_external(session: Session, email: str) -> Actor:

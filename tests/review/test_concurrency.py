@@ -9,6 +9,7 @@ from __future__ import annotations
 import multiprocessing
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -17,10 +18,10 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 
-from review import audit, cycles, evidence, ratings
+from review import accounts, audit, cycles, evidence, ratings
 from review.access import Actor, Phase
 from review.db import Database, Rating
-from review.errors import Busy, ConflictError, InvalidInput
+from review.errors import Busy, ConflictError, InvalidInput, PermissionDenied
 from review.ratings import RatingInput
 from review.rubrics import Catalogue
 
@@ -311,3 +312,24 @@ def test_an_sqlite_writer_waits_for_another_writer_instead_of_failing(tmp_path):
     assert time.monotonic() - began >= 0.4
     holder.close()
     db.dispose()
+
+
+def test_parallel_guessing_tries_no_more_passwords_than_the_lock_allows(world):
+    limit = world.settings.login_max_failures
+
+    def guess(n: int) -> Callable[[], str]:
+        def attempt() -> str:
+            try:
+                accounts.sign_in(world.db, world.settings, "lead@a.example", f"guess {n}")
+            except PermissionDenied as refused:
+                return "locked" if "Too many failed sign-ins" in str(refused) else "wrong"
+            return "signed in"
+
+        return attempt
+
+    outcomes = _race(*(guess(n) for n in range(4 * limit)))
+    assert Counter(outcomes) == {"wrong": limit, "locked": 3 * limit}
+    with pytest.raises(PermissionDenied, match="locked for"):
+        accounts.sign_in(world.db, world.settings, "lead@a.example", "password1")
+    with world.db.reading() as s:
+        assert [e.action for e in audit.events(s, entity="user")].count("lock account") == 1
