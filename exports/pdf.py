@@ -34,6 +34,7 @@ from reportlab.platypus import (
 )
 
 from exports.report import IndexTable, ItemSection, Report
+from review.index.counts import shown
 
 FONT, BOLD = "DejaVuSans", "DejaVuSans-Bold"
 _LONG_WORD = re.compile(r"\S{30,}")
@@ -192,8 +193,11 @@ def _cover(report: Report, s: dict[str, ParagraphStyle]) -> list[Flowable]:
         ["Cycle", report.cycle],
         ["Phase", report.phase.replace("_", " ")],
         ["Students", f"{report.enrollment:,}"],
-        ["Schools", f"{report.school_count:,}"],
-        ["Priority / focus / reward schools", " / ".join(str(n) for _, n in report.designations)],
+        [_counted("Schools", report), shown(report.school_count)],
+        [
+            _counted("Priority / focus / reward schools", report),
+            " / ".join(shown(n) for _, n in report.designations),
+        ],
         ["Rubric", f"{report.rubric_title} ({report.rubric_key})"],
         ["Index specification", report.index_spec or "none"],
         ["Data as of", report.as_of],
@@ -205,6 +209,11 @@ def _cover(report: Report, s: dict[str, ParagraphStyle]) -> list[Flowable]:
         _table([["", ""], *facts], [2.4 * inch, 4.4 * inch], s),
         PageBreak(),
     ]
+
+
+def _counted(label: str, report: Report) -> str:
+    """A label for a figure counted from the index data, naming its year."""
+    return f"{label} (index {report.counts_year})" if report.counts_year else label
 
 
 def _overview(report: Report, s: dict[str, ParagraphStyle]) -> list[Flowable]:
