@@ -193,11 +193,13 @@ def _cover(report: Report, s: dict[str, ParagraphStyle]) -> list[Flowable]:
         ["Cycle", report.cycle],
         ["Phase", report.phase.replace("_", " ")],
         ["Students", f"{report.enrollment:,}"],
-        [_counted("Schools", report), shown(report.school_count)],
-        [
-            _counted("Priority / focus / reward schools", report),
-            " / ".join(shown(n) for _, n in report.designations),
-        ],
+        ["Schools", shown(report.school_count)],
+        ["Priority / focus / reward schools", " / ".join(shown(n) for _, n in report.designations)],
+        *(
+            [["Schools counted from", f"index data {report.counts_year}"]]
+            if report.counts_year
+            else []
+        ),
         ["Rubric", f"{report.rubric_title} ({report.rubric_key})"],
         ["Index specification", report.index_spec or "none"],
         ["Data as of", report.as_of],
@@ -209,11 +211,6 @@ def _cover(report: Report, s: dict[str, ParagraphStyle]) -> list[Flowable]:
         _table([["", ""], *facts], [2.4 * inch, 4.4 * inch], s),
         PageBreak(),
     ]
-
-
-def _counted(label: str, report: Report) -> str:
-    """A label for a figure counted from the index data, naming its year."""
-    return f"{label} (index {report.counts_year})" if report.counts_year else label
 
 
 def _overview(report: Report, s: dict[str, ParagraphStyle]) -> list[Flowable]:
