@@ -5,7 +5,7 @@ import streamlit as st
 from review import comments, evidence, ratings
 from review.access import PHASE_LABELS, Phase
 from review.cycles import reviewed_by
-from review.index.counts import district_figures, school_counts, shown
+from review.index.counts import district_figures, shown
 from review.index.models import SchoolCounts
 from ui import context, state
 from ui.components import cycle as cycle_picker
@@ -48,11 +48,10 @@ def render() -> None:
     with db.reading() as s:
         mine = ratings.rated_items(s, cycle, district.id, reviewer)
         files = evidence.evidence_for(s, cycle, district.id)
-        counts = school_counts(s, cycle.id, district_code=district.code).get(district.code)
     open_for_rating = phase in (Phase.SELF_SUBMITTED, Phase.PEER_REVIEW)
 
     st.caption(f"{PHASE_LABELS[phase]} · you have rated {len(mine)} of {len(rubric.items)} items")
-    _context(district.enrollment, counts)
+    _context(district.enrollment, context.school_counts(cycle).get(district.code))
     if phase == Phase.DRAFT:
         st.info(
             f"{district.name} has not submitted its self-evaluation yet; you can read what is "

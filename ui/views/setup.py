@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from review import accounts, cycles, roster
 from review.access import Actor, Phase, Role
 from review.db import Cycle, District, User
-from review.index.counts import district_figures, school_counts, shown
+from review.index.counts import district_figures, shown
 from ui import context, state
 from ui.guard import act, shown_errors
 
@@ -199,7 +199,7 @@ def _district_table(cycle: Cycle | None) -> None:
     them (counted, never typed)."""
     with context.database().reading() as s:
         districts = list(s.scalars(select(District).order_by(District.code)))
-        counts = school_counts(s, cycle.id) if cycle is not None else {}
+    counts = context.school_counts(cycle) if cycle is not None else {}
     if cycle is None:
         st.caption("Choose a cycle to see each district's schools from its index data.")
     else:
