@@ -1,10 +1,12 @@
 """Each district's schools and designated schools, counted from a cycle's imported index data.
 
-One grouped query for every district of a cycle. The rules are the index summary's
-(`review.index.summary`): a school's designation is the one its rows carry for the year
-(one per school and year, checked on import), counted per name of `DESIGNATIONS`; when the
-cycle's data carries no designation at all the counts are unknown (None), not zero. The year
-is the cycle's most recent one in the data; school years (``2015-16``) sort as text.
+One grouped query for every district of a cycle. Designations follow the index summary
+(`review.index.summary`): a school's designation is the one its rows carry for the year (one
+per school and year, checked on import), counted per name of `DESIGNATIONS`; when the cycle's
+data carries no designation at all the counts are unknown (None), not zero. The year is the
+cycle's most recent one in the data (school years such as ``2015-16`` sort as text), and a
+school counts when it has rows in that year: one closed earlier is not counted, where the
+summary's school total counts every school of the district in the data.
 """
 
 from __future__ import annotations
