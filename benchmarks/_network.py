@@ -127,10 +127,6 @@ def generated_network(
                 code=code,
                 name=f"District {code}",
                 enrollment=students(n),
-                school_count=10 + n,
-                priority_count=n % 4,
-                focus_count=n % 7,
-                reward_count=n % 3,
             )
         leads = {
             code: accounts.actor_for(

@@ -299,7 +299,6 @@ def build_network(url: str, rubrics: Path, writers: int, seconds: float) -> list
                     code=code,
                     name=f"District {code}",
                     enrollment=5_000 + 1_000 * n,
-                    school_count=10 + n,
                 )
             cycle = cycles.create_cycle(
                 s, coordinator, catalogue, name=CYCLE, rubric_key="bench@v1"

@@ -34,6 +34,7 @@ from reportlab.platypus import (
 )
 
 from exports.report import IndexTable, ItemSection, Report
+from review.index.counts import shown
 
 FONT, BOLD = "DejaVuSans", "DejaVuSans-Bold"
 _LONG_WORD = re.compile(r"\S{30,}")
@@ -192,8 +193,13 @@ def _cover(report: Report, s: dict[str, ParagraphStyle]) -> list[Flowable]:
         ["Cycle", report.cycle],
         ["Phase", report.phase.replace("_", " ")],
         ["Students", f"{report.enrollment:,}"],
-        ["Schools", f"{report.school_count:,}"],
-        ["Priority / focus / reward schools", " / ".join(str(n) for _, n in report.designations)],
+        ["Schools", shown(report.school_count)],
+        ["Priority / focus / reward schools", " / ".join(shown(n) for _, n in report.designations)],
+        *(
+            [["Schools counted from", f"index data {report.counts_year}"]]
+            if report.counts_year
+            else []
+        ),
         ["Rubric", f"{report.rubric_title} ({report.rubric_key})"],
         ["Index specification", report.index_spec or "none"],
         ["Data as of", report.as_of],

@@ -17,6 +17,7 @@ from review import ratings as rating_store
 from review import reconcile
 from review.cycles import get_cycle, get_district, participation, pinned_rubric
 from review.db import AuditEvent, Cycle, District, Rating, User
+from review.index.counts import district_figures, school_counts
 from review.index.models import DistrictSummary
 from review.rubrics import Catalogue, Rubric, content_hash
 
@@ -87,8 +88,10 @@ class Report:
     district_code: str
     district_name: str
     enrollment: int
-    school_count: int
-    designations: tuple[tuple[str, int], ...]
+    # Counted from the cycle's index data for `counts_year`; None where it is not imported.
+    school_count: int | None
+    designations: tuple[tuple[str, int | None], ...]
+    counts_year: str | None
     cycle: str
     phase: str
     rubric_key: str
@@ -138,16 +141,15 @@ def build_report(
         for item in rubric.items
     )
     principles = _principles(rubric, items)
+    counts = school_counts(session, cycle.id, district_code=district.code).get(district.code)
+    figures = district_figures(counts)
     return Report(
         district_code=district.code,
         district_name=district.name,
         enrollment=district.enrollment,
-        school_count=district.school_count,
-        designations=(
-            ("priority", district.priority_count),
-            ("focus", district.focus_count),
-            ("reward", district.reward_count),
-        ),
+        school_count=figures.pop("schools"),
+        designations=tuple(figures.items()),
+        counts_year=counts.year if counts is not None else None,
         cycle=cycle.name,
         phase=phase,
         rubric_key=rubric.key,

@@ -28,40 +28,26 @@ DEFAULT_CYCLE_SETTINGS: dict[str, int] = {
 
 
 def save_district(
-    session: Session,
-    actor: Actor,
-    *,
-    code: str,
-    name: str,
-    enrollment: int,
-    school_count: int,
-    priority_count: int = 0,
-    focus_count: int = 0,
-    reward_count: int = 0,
+    session: Session, actor: Actor, *, code: str, name: str, enrollment: int
 ) -> District:
-    """Create or update a district by code (coordinators only)."""
+    """Create or update a district by code (coordinators only).
+
+    Its schools and priority/focus/reward counts are not typed: they are counted from each
+    cycle's imported index data (`review.index.counts`).
+    """
     require(actor, Action.MANAGE_CYCLE)
     code = code.strip()
     if not code or not name.strip():
         raise InvalidInput("a district needs a code and a name")
-    numbers = {
-        "enrollment": enrollment,
-        "school_count": school_count,
-        "priority_count": priority_count,
-        "focus_count": focus_count,
-        "reward_count": reward_count,
-    }
-    for field, value in numbers.items():
-        if value < 0:
-            raise InvalidInput(f"district {code}: {field} must not be negative (got {value})")
+    if enrollment < 0:
+        raise InvalidInput(f"district {code}: enrollment must not be negative (got {enrollment})")
     district = session.scalar(select(District).where(District.code == code))
     before = _district_dict(district) if district else None
     if district is None:
         district = District(code=code)
         session.add(district)
     district.name = name.strip()
-    for field, value in numbers.items():
-        setattr(district, field, value)
+    district.enrollment = enrollment
     session.flush()
     audit.record(
         session,
@@ -76,15 +62,7 @@ def save_district(
 
 
 def _district_dict(d: District) -> dict[str, object]:
-    return {
-        "code": d.code,
-        "name": d.name,
-        "enrollment": d.enrollment,
-        "school_count": d.school_count,
-        "priority_count": d.priority_count,
-        "focus_count": d.focus_count,
-        "reward_count": d.reward_count,
-    }
+    return {"code": d.code, "name": d.name, "enrollment": d.enrollment}
 
 
 def create_cycle(

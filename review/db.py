@@ -74,11 +74,9 @@ class District(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    # Not in the index data, so typed in. Schools and designations are counted from each
+    # cycle's imported index data (`review.index.counts`), never stored here.
     enrollment: Mapped[int] = mapped_column(Integer)
-    school_count: Mapped[int] = mapped_column(Integer)
-    priority_count: Mapped[int] = mapped_column(Integer, default=0)
-    focus_count: Mapped[int] = mapped_column(Integer, default=0)
-    reward_count: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Cycle(Base):
@@ -287,6 +285,16 @@ class IndexResult(Base):
     __table_args__ = (
         UniqueConstraint("cycle_id", "school_id", "year", "metric", "student_group"),
         Index("ix_index_results_cycle_district", "cycle_id", "district_code"),
+        # Covers the district counts (`review.index.counts`): the latest year, then one
+        # district's schools and designations, without reading the rows themselves.
+        Index(
+            "ix_index_results_cycle_year_schools",
+            "cycle_id",
+            "year",
+            "district_code",
+            "school_id",
+            "designation",
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"))

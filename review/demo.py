@@ -40,8 +40,8 @@ class DemoDistrict:
     stage: str  # empty | draft | submitted | peer_review
 
 
-# Schools and priority/focus/reward counts are not set here: they are counted from the
-# generated index results, so a district's context and its index summary agree.
+# Schools and priority/focus/reward counts are not set anywhere: the app counts them from the
+# cycle's generated index results (`review.index.counts`), as it does from a real import.
 DISTRICTS = (
     DemoDistrict("ALV", "Alder Valley Unified", 11_200, "draft"),
     DemoDistrict("BHU", "Birch Harbor Unified", 48_100, "empty"),
@@ -104,10 +104,10 @@ def _load(session: Session, settings: Settings, catalogue: Catalogue) -> None:
         password=PASSWORD,
     )
     coordinator = accounts.actor_for(coordinator_user)
-    results = _results()
-    schools = _school_counts(results)
     for d in DISTRICTS:
-        cycles.save_district(session, coordinator, code=d.code, name=d.name, **schools[d.code])
+        cycles.save_district(
+            session, coordinator, code=d.code, name=d.name, enrollment=d.enrollment
+        )
     leads = {
         d.code: accounts.actor_for(
             accounts.create_user(
@@ -144,7 +144,7 @@ def _load(session: Session, settings: Settings, catalogue: Catalogue) -> None:
         deadlines={Phase.DRAFT.value: "2016-02-15", Phase.PEER_REVIEW.value: "2016-04-15"},
     )
     cycles.define_triads(session, coordinator, cycle, TRIADS)
-    _index_results(session, settings, cycle, results)
+    _index_results(session, settings, cycle, _results())
     rubric = cycles.cycle_rubric(catalogue, cycle)
     rng = random.Random(2015)
     for d in DISTRICTS:
@@ -159,22 +159,6 @@ def _results() -> pd.DataFrame:
     from review.index.demo_data import generate_results
 
     return generate_results([(d.code, d.enrollment) for d in DISTRICTS], INDEX_YEARS, seed=2015)
-
-
-def _school_counts(results: pd.DataFrame) -> dict[str, dict[str, int]]:
-    """Each district's enrollment, schools and designated schools, as in its index results."""
-    schools = results.drop_duplicates("school_id")
-    counts = {}
-    for d in DISTRICTS:
-        own = schools[schools["district_id"] == d.code]["designation"]
-        counts[d.code] = {
-            "enrollment": d.enrollment,
-            "school_count": len(own),
-            "priority_count": int((own == "priority").sum()),
-            "focus_count": int((own == "focus").sum()),
-            "reward_count": int((own == "reward").sum()),
-        }
-    return counts
 
 
 def _index_results(

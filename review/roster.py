@@ -6,11 +6,45 @@ import csv
 import io
 from collections.abc import Sequence
 
+from pydantic import BaseModel, ConfigDict
+
 from review.errors import InvalidInput
 
-DISTRICT_COLUMNS = ("code", "name", "enrollment", "school_count")
-DISTRICT_OPTIONAL = ("priority_count", "focus_count", "reward_count")
+DISTRICT_COLUMNS = ("code", "name", "enrollment")
+# Columns of older district files. Their figures now come from each cycle's index import, so a
+# file that still has them is loaded with them ignored (and says so), not refused: the rest
+# of the file is as good as before, and asking a coordinator to delete columns gains nothing.
+RETIRED_COLUMNS = ("school_count", "priority_count", "focus_count", "reward_count")
 TRIAD_COLUMNS = ("triad", "district_code")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DistrictRow(_Frozen):
+    code: str
+    name: str
+    enrollment: int
+
+
+class DistrictFile(_Frozen):
+    """The districts of an uploaded file, and the retired columns it had (ignored)."""
+
+    file_name: str
+    districts: tuple[DistrictRow, ...]
+    ignored: tuple[str, ...] = ()
+
+    @property
+    def note(self) -> str | None:
+        """What was ignored and why, for the coordinator who uploaded the file."""
+        if not self.ignored:
+            return None
+        columns = ", ".join(self.ignored)
+        return (
+            f"{self.file_name}: column(s) {columns} ignored: a district's schools and its "
+            "priority/focus/reward counts now come from each cycle's imported index data."
+        )
 
 
 def read_table(data: bytes, file_name: str) -> list[list[str]]:
@@ -74,31 +108,37 @@ def _records(
     ]
 
 
-def parse_districts(data: bytes, file_name: str) -> list[dict[str, str | int]]:
-    """District rows; every problem is reported with its row and column."""
+def parse_districts(data: bytes, file_name: str) -> DistrictFile:
+    """District rows; every problem is reported with its row and column.
+
+    Retired count columns (`RETIRED_COLUMNS`) are ignored, values and all, and named in the
+    result's `note`.
+    """
+    rows = read_table(data, file_name)
     problems: list[str] = []
-    result: list[dict[str, str | int]] = []
+    result: list[DistrictRow] = []
     seen: dict[str, int] = {}
-    for n, rec in _records(
-        read_table(data, file_name), DISTRICT_COLUMNS, DISTRICT_OPTIONAL, file_name
-    ):
-        row: dict[str, str | int] = {"code": rec["code"], "name": rec["name"]}
+    for n, rec in _records(rows, DISTRICT_COLUMNS, (), file_name):
         for column in ("code", "name"):
             if not rec[column]:
                 problems.append(f"row {n}, column {column}: empty")
         if rec["code"] in seen:
             problems.append(f"row {n}, column code: {rec['code']} repeats row {seen[rec['code']]}")
         seen.setdefault(rec["code"], n)
-        for column in DISTRICT_COLUMNS[2:] + DISTRICT_OPTIONAL:
-            text = rec.get(column, "") or ("0" if column in DISTRICT_OPTIONAL else "")
-            number = text.replace(",", "")
-            if not number.isdigit():
-                problems.append(f"row {n}, column {column}: {text!r} is not a whole number ≥ 0")
-            else:
-                row[column] = int(number)
-        result.append(row)
+        text = rec["enrollment"]
+        number = text.replace(",", "")
+        if not number.isdigit():
+            problems.append(f"row {n}, column enrollment: {text!r} is not a whole number ≥ 0")
+            continue
+        result.append(DistrictRow(code=rec["code"], name=rec["name"], enrollment=int(number)))
     _raise(problems, file_name)
-    return result
+    header = next(r for r in rows if any(c.strip() for c in r))  # `_records` found it
+    names = {h.strip().lower() for h in header}
+    return DistrictFile(
+        file_name=file_name,
+        districts=tuple(result),
+        ignored=tuple(c for c in RETIRED_COLUMNS if c in names),
+    )
 
 
 def parse_triads(data: bytes, file_name: str) -> dict[str, list[str]]:

@@ -112,7 +112,7 @@ def world(settings: Settings, db: Database) -> World:
         )
         for code, size in (("A", 11_000), ("B", 50_000), ("C", 600_000), ("D", 70_000), ("E", 1)):
             cycles.save_district(
-                s, coordinator, code=code, name=f"District {code}", enrollment=size, school_count=10
+                s, coordinator, code=code, name=f"District {code}", enrollment=size
             )
         leads = {
             code: accounts.actor_for(

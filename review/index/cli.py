@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from review.db import Database
 from review.errors import InvalidInput
 from review.index.catalogue import SpecCatalogue, content_hash
 from review.index.spec import IndexSpec
 from review.settings import Settings
+
+if TYPE_CHECKING:
+    from review.index.models import SchoolCounts
 
 # pandas and pyarrow load inside the handlers: other commands should not wait for them.
 
@@ -71,6 +74,8 @@ def run_summary(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_import(args: argparse.Namespace, settings: Settings) -> int:
     """Validate a results file and store every row in the cycle, or none of them."""
+    from review.cycles import participants
+    from review.index.counts import school_counts
     from review.index.importer import read_results
     from review.index.store import find_cycle, store_results
 
@@ -84,6 +89,8 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
             if spec is not None:
                 _check_year(frame["year"].cat.categories, spec, args.data)
             count = store_results(session, cycle, frame, specs=catalogue)
+            counts = school_counts(session, cycle.id)
+            taking_part = [d.code for d, _ in participants(session, cycle)]
     finally:
         db.dispose()
     schools = frame["school_id"].nunique()
@@ -94,7 +101,28 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
         f"imported {count} rows for {schools} schools in {districts} districts, years {years}, "
         f"into cycle {args.cycle}{against}"
     )
+    print("\n".join(_count_lines(counts, taking_part)))
     return 0
+
+
+def _count_lines(counts: dict[str, SchoolCounts], taking_part: list[str]) -> list[str]:
+    """Each district's schools as the app now shows them, and the cycle's districts the data
+    leaves out (shown as "not imported", so a coordinator sees a missing district at once)."""
+    if not counts:
+        return []
+    year = next(iter(counts.values())).year
+    lines = [f"schools in {year}, as each district's context shows them:"]
+    for code, c in sorted(counts.items()):
+        designated = (
+            ", ".join(f"{name} {n}" for name, n in c.designations.items())
+            if c.designations is not None
+            else "no designations in the data"
+        )
+        lines.append(f"  {code:8} {c.schools:5} schools; {designated}")
+    missing = [code for code in taking_part if code not in counts]
+    if missing:
+        lines.append(f"districts of the cycle with no schools in {year}: {', '.join(missing)}")
+    return lines
 
 
 def _check_year(years: Any, spec: IndexSpec, path: Path) -> None:

@@ -148,3 +148,20 @@ class DistrictSummary(_Frozen):
 
     def detail(self, school_id: str) -> SchoolDetail | None:
         return next((d for d in self.details if d.school_id == school_id), None)
+
+
+class SchoolCounts(_Frozen):
+    """A district's schools and designated schools in one school year of a cycle's index data.
+
+    Counted from the imported rows, never typed in: a district the data does not cover has no
+    `SchoolCounts` at all ("not imported"), never zeros.
+    """
+
+    district_id: str
+    year: str
+    schools: int
+    designations: dict[str, int] | None  # by DESIGNATIONS; None when the data carries none
+
+    def designated(self, name: str) -> int | None:
+        """Schools designated `name` (priority, focus or reward); None when not imported."""
+        return None if self.designations is None else self.designations[name]

@@ -34,6 +34,12 @@ def test_pdf_has_every_section_and_reads_back(report):
         assert heading in content
     assert "Peers rated 2 and 4 (spread 2)" in content
     assert "Page 1" in content
+    # The world's cycle has no index data: its counts are not imported, never 0.
+    assert "Schools\nnot imported\n" in content
+    assert "Priority / focus / reward schools\nnot imported / not imported / not imported\n" in (
+        content
+    )
+    assert "Schools counted from" not in content
 
 
 def test_pdf_renders_hostile_text_inert_and_intact(report):

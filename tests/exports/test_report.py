@@ -1,4 +1,12 @@
+import io
+
+import pandas as pd
+from pypdf import PdfReader
+
+from exports.pdf import render_pdf
 from exports.report import PeerEntry, build_report
+from review.index.importer import check_results
+from review.index.store import save_results
 from review.rubrics import Catalogue, content_hash
 from tests.exports.conftest import HOSTILE
 
@@ -81,3 +89,42 @@ def test_report_carries_reconciliation_decisions(rated, rubrics_dir):
     ) == (3, "meets", "adjudication", "Agendas and sign-ins agree", "Coordinator")
     assert (pdsa.final_level, pdsa.status) == (None, "not applicable")
     assert report.principles[0].status == "not rated"  # EXTRA is still undecided
+
+
+def test_report_counts_are_not_imported_without_index_data(rated, rubrics_dir):
+    with rated.db.session() as s:
+        report = build_report(s, Catalogue(rubrics_dir), cycle_name="2015-16", district_code="A")
+    assert (report.enrollment, report.school_count, report.counts_year) == (11_000, None, None)
+    assert report.designations == (("priority", None), ("focus", None), ("reward", None))
+
+
+def test_report_counts_come_from_the_cycles_latest_index_year(rated, rubrics_dir):
+    rows = [
+        {
+            "school_id": school,
+            "school_name": f"School {school}",
+            "district_id": district,
+            "school_type": "elementary",
+            "year": year,
+            "metric": "academic_performance",
+            "group": "all",
+            "n": 100,
+            "value": 50.0,
+            "designation": designation,
+        }
+        for school, district, year, designation in (
+            ("S1", "A", "2014-15", "priority"),
+            ("S1", "A", "2015-16", "focus"),
+            ("S2", "A", "2015-16", "focus"),
+            ("S3", "A", "2015-16", ""),
+            ("T1", "B", "2015-16", "reward"),
+        )
+    ]
+    save_results(rated.db, "2015-16", check_results(pd.DataFrame(rows)))
+    with rated.db.session() as s:
+        report = build_report(s, Catalogue(rubrics_dir), cycle_name="2015-16", district_code="A")
+    assert (report.school_count, report.counts_year) == (3, "2015-16")
+    assert report.designations == (("priority", 0), ("focus", 2), ("reward", 0))
+    cover = PdfReader(io.BytesIO(render_pdf(report))).pages[0].extract_text()
+    assert "Schools\n3\nPriority / focus / reward schools\n0 / 2 / 0\n" in cover
+    assert "Schools counted from\nindex data 2015-16\n" in cover

@@ -113,7 +113,7 @@ def test_demo_round_trip_through_postgresql(demo, tmp_path, monkeypatch):
     # The id sequences continue after the restored rows.
     db = Database(POSTGRES_URL)
     with db.session() as session:
-        added = District(code="NEW", name="New", enrollment=1, school_count=1)
+        added = District(code="NEW", name="New", enrollment=1)
         session.add(added)
         session.flush()
         assert added.id == max(row["id"] for row in expected["districts"]) + 1

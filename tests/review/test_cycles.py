@@ -78,9 +78,7 @@ def test_save_district_refuses_negative_counts(world):
         world.db.session() as s,
         pytest.raises(InvalidInput, match="district Z: enrollment must not be negative"),
     ):
-        cycles.save_district(
-            s, world.coordinator, code="Z", name="Z", enrollment=-1, school_count=1
-        )
+        cycles.save_district(s, world.coordinator, code="Z", name="Z", enrollment=-1)
 
 
 def test_cycle_settings_are_saved_from_the_version_shown_and_audited(world):

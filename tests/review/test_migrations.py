@@ -87,6 +87,20 @@ def test_reconciliation_revision_follows_initial_schema():
     assert (revision.revision, revision.down_revision) == ("0002", "0001")
 
 
+def _district(conn):
+    """District 1, with the typed counts its revision requires before 0009."""
+    if "school_count" in {c["name"] for c in inspect(conn).get_columns("districts")}:
+        statement = (
+            "INSERT INTO districts (id, code, name, enrollment, school_count, priority_count, "
+            "focus_count, reward_count) VALUES (1, 'A', 'District A', 1200, 4, 1, 2, 0)"
+        )
+    else:
+        statement = (
+            "INSERT INTO districts (id, code, name, enrollment) VALUES (1, 'A', 'District A', 1200)"
+        )
+    conn.execute(text(statement))
+
+
 def _decision_rows(conn):
     """A cycle, a district, a user and two peer ratings (7 and 8), as 0004 stores them."""
     insert_rows(conn, roles="[]", ratings=[(i, "peer", "submitted", 2, False) for i in (7, 8)])
@@ -172,3 +186,25 @@ def test_read_cache_migration_drops_data_versions_and_counts_no_import_yet(datab
     assert "data_versions" in inspect(engine).get_table_names()
     assert "index_imports" not in {c["name"] for c in inspect(engine).get_columns("cycles")}
     engine.dispose()
+
+
+def test_typed_district_counts_are_dropped_and_enrollment_kept(database_url):
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        command.upgrade(_config(conn), "0007")
+        _district(conn)
+        command.upgrade(_config(conn), "0009")
+        columns = [c["name"] for c in inspect(conn).get_columns("districts")]
+        kept = conn.execute(text("SELECT code, name, enrollment FROM districts")).all()
+        command.downgrade(_config(conn), "0007")
+        back = conn.execute(
+            text(
+                "SELECT enrollment, school_count, priority_count, focus_count, reward_count "
+                "FROM districts"
+            )
+        ).all()
+    engine.dispose()
+    assert columns == ["id", "code", "name", "enrollment"]
+    assert [tuple(r) for r in kept] == [("A", "District A", 1200)]
+    # Older code needs a number: 0 until typed again (the index data counts per cycle).
+    assert [tuple(r) for r in back] == [(1200, 0, 0, 0, 0)]

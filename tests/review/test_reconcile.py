@@ -379,7 +379,7 @@ def test_queue_needs_consensus_when_not_applicable_meets_a_level(world):
 def test_queue_of_district_outside_the_cycle_is_refused(world):
     with world.db.session() as s:
         district = cycles.save_district(
-            s, world.coordinator, code="Z", name="District Z", enrollment=5, school_count=1
+            s, world.coordinator, code="Z", name="District Z", enrollment=5
         )
         with pytest.raises(NotFound, match="not part of cycle 2015-16"):
             reconcile.queue(s, world.cycle(s), world.rubric, district.id)

@@ -170,9 +170,7 @@ def test_discrepancies_unknown_cycle_or_district_exits_2(cli, capsys, argv, mess
 
 def test_discrepancies_district_outside_the_cycle_exits_2(cli, capsys):
     with cli.db.session() as s:
-        cycles.save_district(
-            s, cli.coordinator, code="Z", name="District Z", enrollment=5, school_count=1
-        )
+        cycles.save_district(s, cli.coordinator, code="Z", name="District Z", enrollment=5)
     assert main(["discrepancies", "--cycle", "2015-16", "--district", "Z"]) == 2
     assert capsys.readouterr().err == "error: district Z is not part of cycle 2015-16\n"
 

@@ -4,49 +4,75 @@ import pytest
 from openpyxl import Workbook
 
 from review.errors import InvalidInput
-from review.roster import parse_districts, parse_triad_text, parse_triads
+from review.roster import (
+    DistrictFile,
+    DistrictRow,
+    parse_districts,
+    parse_triad_text,
+    parse_triads,
+)
 
 
 def test_parse_districts_csv_with_bom_and_thousands():
-    data = '\ufeffcode,name,enrollment,school_count\nALV,Alder Valley,"11,200",18\n'.encode()
-    assert parse_districts(data, "d.csv") == [
-        {
-            "code": "ALV",
-            "name": "Alder Valley",
-            "enrollment": 11200,
-            "school_count": 18,
-            "priority_count": 0,
-            "focus_count": 0,
-            "reward_count": 0,
-        }
-    ]
+    data = '\ufeffcode,name,enrollment\nALV,Alder Valley,"11,200"\n'.encode()
+    assert parse_districts(data, "d.csv") == DistrictFile(
+        file_name="d.csv",
+        districts=(DistrictRow(code="ALV", name="Alder Valley", enrollment=11200),),
+    )
+    assert parse_districts(data, "d.csv").note is None
 
 
 def test_parse_districts_xlsx_numbers_read_as_whole_numbers():
     wb = Workbook()
     ws = wb.active
-    ws.append(["Code", "Name", "Enrollment", "School_count", "priority_count"])
-    ws.append(["FHU", "Fairhaven", 612400.0, 890, 38])
+    ws.append(["Code", "Name", "Enrollment"])
+    ws.append(["FHU", "Fairhaven", 612400.0])
     buf = io.BytesIO()
     wb.save(buf)
-    assert parse_districts(buf.getvalue(), "d.xlsx")[0]["enrollment"] == 612400
+    assert parse_districts(buf.getvalue(), "d.xlsx").districts == (
+        DistrictRow(code="FHU", name="Fairhaven", enrollment=612400),
+    )
+
+
+def test_parse_districts_old_file_with_typed_counts_loads_with_them_ignored():
+    """A file made for earlier versions still loads: its counts are ignored, even bad ones,
+    and the note says why (they come from the index data now)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Code", "Name", "Enrollment", "School_count", "priority_count", "reward_count"])
+    ws.append(["FHU", "Fairhaven", 612400.0, 890, 38, "-1"])
+    buf = io.BytesIO()
+    wb.save(buf)
+
+    parsed = parse_districts(buf.getvalue(), "old.xlsx")
+
+    assert parsed == DistrictFile(
+        file_name="old.xlsx",
+        districts=(DistrictRow(code="FHU", name="Fairhaven", enrollment=612400),),
+        ignored=("school_count", "priority_count", "reward_count"),
+    )
+    assert parsed.note == (
+        "old.xlsx: column(s) school_count, priority_count, reward_count ignored: a district's "
+        "schools and its priority/focus/reward counts now come from each cycle's imported "
+        "index data."
+    )
 
 
 def test_parse_districts_reports_every_problem_with_row_and_column():
-    data = b"code,name,enrollment,school_count\nA,,ten,1\nA,Again,5,-1\n"
+    data = b"code,name,enrollment\nA,,ten\nA,Again,-5\n"
     with pytest.raises(InvalidInput) as err:
         parse_districts(data, "d.csv")
     assert str(err.value) == (
         "d.csv: nothing was saved: row 2, column name: empty; "
         "row 2, column enrollment: 'ten' is not a whole number ≥ 0; "
         "row 3, column code: A repeats row 2; "
-        "row 3, column school_count: '-1' is not a whole number ≥ 0"
+        "row 3, column enrollment: '-5' is not a whole number ≥ 0"
     )
 
 
 def test_parse_districts_missing_column_names_it():
-    with pytest.raises(InvalidInput, match=r"row 1: missing column\(s\) school_count"):
-        parse_districts(b"code,name,enrollment\nA,B,1\n", "d.csv")
+    with pytest.raises(InvalidInput, match=r"row 1: missing column\(s\) enrollment"):
+        parse_districts(b"code,name,school_count\nA,B,1\n", "d.csv")
 
 
 @pytest.mark.parametrize(

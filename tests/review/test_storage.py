@@ -64,10 +64,6 @@ def test_district_code_is_unique(db):
                     code="A",
                     name="A",
                     enrollment=1,
-                    school_count=1,
-                    priority_count=0,
-                    focus_count=0,
-                    reward_count=0,
                 )
             )
         s.flush()
@@ -80,10 +76,6 @@ def test_session_rolls_back_everything_on_error(db):
                 code="A",
                 name="A",
                 enrollment=1,
-                school_count=1,
-                priority_count=0,
-                focus_count=0,
-                reward_count=0,
             )
         )
         s.flush()

@@ -263,7 +263,7 @@ def test_setup_districts_upload_with_bad_rows_gives_one_message_and_saves_nothin
     at.file_uploader(key="districts_file").set_value(
         (
             "districts.csv",
-            b"code,name,enrollment,school_count\nZZ1,Zed,ten thousand,4\nZZ2,,500,-2\n",
+            b"code,name,enrollment\nZZ1,Zed,ten thousand\nZZ2,,-500\n",
             "text/csv",
         )
     )
@@ -272,11 +272,61 @@ def test_setup_districts_upload_with_bad_rows_gives_one_message_and_saves_nothin
     assert not at.exception
     assert [e.value for e in at.error] == [
         "districts.csv: nothing was saved: row 2, column enrollment: 'ten thousand' is not a "
-        "whole number ≥ 0; row 3, column name: empty; row 3, column school_count: '-2' is not "
+        "whole number ≥ 0; row 3, column name: empty; row 3, column enrollment: '-500' is not "
         "a whole number ≥ 0"
     ]
     with demo_db.session() as s:
         assert s.scalar(select(District).where(District.code.in_(["ZZ1", "ZZ2"]))) is None
+
+
+def _district_rows(at: AppTest) -> dict[str, dict[str, object]]:
+    table = at.dataframe[0].value
+    return {row["Code"]: row.drop("Code").to_dict() for _, row in table.iterrows()}
+
+
+def test_setup_districts_show_counts_from_the_cycles_index_data(app_as):
+    at = app_as("coordinator@core.example", "setup")
+    rows = _district_rows(at)
+    assert rows["ALV"] == {
+        "Name": "Alder Valley Unified",
+        "Students": 11200,
+        "Schools": "9",
+        "Priority": "2",
+        "Focus": "1",
+        "Reward": "0",
+    }
+    assert rows["FHU"]["Schools"] == "490"
+    assert at.caption[0].value == (
+        "Schools and priority/focus/reward schools: cycle 2015-16, index data 2015-16."
+    )
+
+
+def test_setup_old_districts_file_loads_with_its_counts_ignored_and_says_so(app_as, demo_db):
+    at = app_as("coordinator@core.example", "setup")
+    at.file_uploader(key="districts_file").set_value(
+        (
+            "districts.csv",
+            b"code,name,enrollment,school_count,priority_count\nZZ1,Zed,4200,12,3\n",
+            "text/csv",
+        )
+    )
+    at.run()
+    at.button(key="import_districts").click().run()
+    assert not at.error
+    assert [s.value for s in at.success] == [
+        "Imported 1 district(s) from districts.csv. districts.csv: column(s) school_count, "
+        "priority_count ignored: a district's schools and its priority/focus/reward counts now "
+        "come from each cycle's imported index data."
+    ]
+    # The cycle's index data has no ZZ1 schools: not imported, never the 12 typed in the file.
+    assert _district_rows(at)["ZZ1"] == {
+        "Name": "Zed",
+        "Students": 4200,
+        "Schools": "not imported",
+        "Priority": "not imported",
+        "Focus": "not imported",
+        "Reward": "not imported",
+    }
 
 
 def test_coordinator_builds_all_packets_and_gets_one_download(app_as):

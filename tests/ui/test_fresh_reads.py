@@ -145,6 +145,46 @@ def test_a_summary_stored_by_an_earlier_import_is_never_shown(app_as, demo_db):
     }
 
 
+def _context(at: AppTest) -> dict[str, str]:
+    """The district's context: the first five figures (the item's measures follow)."""
+    return {m.label: m.value for m in at.metric[:5]}
+
+
+def test_a_districts_counts_follow_each_index_import_on_the_peer_review_page(app_as, demo_db):
+    at = app_as("lead@ecu.example", "peer_review")
+    at.selectbox(key="peer_district").set_value("DCU").run()
+    assert _context(at) == {
+        "Students": "79,700",
+        "Schools": "64",
+        "Priority schools": "10",
+        "Focus schools": "8",
+        "Reward schools": "0",
+    }
+    assert at.caption[1].value == "Schools from the cycle's index data for 2015-16."
+
+    frame = load_results(demo_db, "2015-16")
+    dcu = frame[frame["district_id"] == "DCU"]
+    closed = dcu[dcu["designation"] == "priority"]["school_id"].iloc[0]
+    save_results(
+        demo_db, "2015-16", frame[~((frame["school_id"] == closed) & (frame["year"] == "2015-16"))]
+    )
+    at.run()
+    assert (_context(at)["Schools"], _context(at)["Priority schools"]) == ("63", "9")
+
+    save_results(demo_db, "2015-16", frame[frame["district_id"] != "DCU"])
+    at.run()
+    assert _context(at) == {
+        "Students": "79,700",
+        "Schools": "not imported",
+        "Priority schools": "not imported",
+        "Focus schools": "not imported",
+        "Reward schools": "not imported",
+    }
+    assert at.caption[1].value == (
+        "Schools: the cycle's index data for this district is not imported yet."
+    )
+
+
 def test_an_index_import_counts_on_the_cycle(demo_db):
     with demo_db.session() as s:
         before = s.scalar(select(Cycle.index_imports).where(Cycle.name == "2015-16"))

@@ -5,6 +5,8 @@ import streamlit as st
 from review import comments, evidence, ratings
 from review.access import PHASE_LABELS, Phase
 from review.cycles import reviewed_by
+from review.index.counts import district_figures, shown
+from review.index.models import SchoolCounts
 from ui import context, state
 from ui.components import cycle as cycle_picker
 from ui.components import descriptors, evidence_view
@@ -49,12 +51,7 @@ def render() -> None:
     open_for_rating = phase in (Phase.SELF_SUBMITTED, Phase.PEER_REVIEW)
 
     st.caption(f"{PHASE_LABELS[phase]} · you have rated {len(mine)} of {len(rubric.items)} items")
-    columns = st.columns(5)
-    columns[0].metric("Students", f"{district.enrollment:,}")
-    columns[1].metric("Schools", f"{district.school_count:,}")
-    columns[2].metric("Priority schools", district.priority_count)
-    columns[3].metric("Focus schools", district.focus_count)
-    columns[4].metric("Reward schools", district.reward_count)
+    _context(district.enrollment, context.school_counts(cycle).get(district.code))
     if phase == Phase.DRAFT:
         st.info(
             f"{district.name} has not submitted its self-evaluation yet; you can read what is "
@@ -169,3 +166,17 @@ def render() -> None:
                 for message in comments.thread(s, cycle, district.id, item.id):
                     st.markdown(f"**{message.author}** ({message.kind}):")
                     st.text(message.body)
+
+
+def _context(enrollment: int, counts: SchoolCounts | None) -> None:
+    """The district's size, and its schools as the cycle's index data counts them."""
+    figures = district_figures(counts)
+    columns = st.columns(1 + len(figures))
+    columns[0].metric("Students", f"{enrollment:,}")
+    for column, (label, n) in zip(columns[1:], figures.items(), strict=True):
+        column.metric("Schools" if label == "schools" else f"{label.title()} schools", shown(n))
+    st.caption(
+        f"Schools from the cycle's index data for {counts.year}."
+        if counts is not None
+        else "Schools: the cycle's index data for this district is not imported yet."
+    )

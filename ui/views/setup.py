@@ -5,8 +5,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from review import accounts, cycles, roster
-from review.access import Phase, Role
-from review.db import District, User
+from review.access import Actor, Phase, Role
+from review.db import Cycle, District, User
+from review.index.counts import district_figures, shown
 from ui import context, state
 from ui.guard import act, shown_errors
 
@@ -95,59 +96,24 @@ def render() -> None:
                     st.session_state.pop(f"cycle_version_{current.name}", None)
 
     with tab_districts:
-        with db.reading() as s:
-            districts = list(s.scalars(select(District).order_by(District.code)))
-        st.dataframe(
-            [
-                {
-                    "Code": d.code,
-                    "Name": d.name,
-                    "Students": d.enrollment,
-                    "Schools": d.school_count,
-                    "Priority": d.priority_count,
-                    "Focus": d.focus_count,
-                    "Reward": d.reward_count,
-                }
-                for d in districts
-            ],
-            hide_index=True,
-            width="stretch",
-        )
+        _district_table(current)
         with st.form("district"):
             st.markdown("**Add or update a district**")
-            left, right = st.columns(2)
+            left, middle, right = st.columns(3)
             code = left.text_input("Code", key="district_code")
-            title = right.text_input("Name", key="district_name")
-            numbers = st.columns(5)
-            fields = ("enrollment", "school_count", "priority_count", "focus_count", "reward_count")
-            labels = ("Students", "Schools", "Priority", "Focus", "Reward")
-            values = {
-                f: int(c.number_input(lbl, min_value=0, step=1, key=f"district_{f}"))
-                for f, lbl, c in zip(fields, labels, numbers, strict=True)
-            }
+            title = middle.text_input("Name", key="district_name")
+            enrollment = int(
+                right.number_input("Students", min_value=0, step=1, key="district_enrollment")
+            )
             if st.form_submit_button("Save district"):
                 act(
-                    lambda s: cycles.save_district(s, actor, code=code, name=title, **values),
+                    lambda s: cycles.save_district(
+                        s, actor, code=code, name=title, enrollment=enrollment
+                    ),
                     done=f"District {code} saved.",
                     rerun=True,
                 )
-        upload = st.file_uploader(
-            "Or upload districts (CSV or XLSX with columns code, name, "
-            "enrollment, school_count[, priority_count, focus_count, "
-            "reward_count])",
-            type=["csv", "xlsx"],
-            key="districts_file",
-        )
-        if upload is not None and st.button("Import districts", key="import_districts"):
-            rows = []
-            with shown_errors():
-                rows = roster.parse_districts(upload.getvalue(), upload.name)
-            if rows:
-                act(
-                    lambda s: [cycles.save_district(s, actor, **row) for row in rows],  # type: ignore[arg-type]
-                    done=f"Imported {len(rows)} district(s) from {upload.name}.",
-                    rerun=True,
-                )
+        _district_upload(actor)
 
     with tab_triads:
         if current is None:
@@ -226,3 +192,55 @@ def render() -> None:
                     done=f"Account {email} saved.",
                     rerun=True,
                 )
+
+
+def _district_table(cycle: Cycle | None) -> None:
+    """Every district, with its schools and designations as the chosen cycle's index data has
+    them (counted, never typed)."""
+    with context.database().reading() as s:
+        districts = list(s.scalars(select(District).order_by(District.code)))
+    counts = context.school_counts(cycle) if cycle is not None else {}
+    if cycle is None:
+        st.caption("Choose a cycle to see each district's schools from its index data.")
+    else:
+        years = sorted({c.year for c in counts.values()})
+        source = f"index data {', '.join(years)}" if years else "no index data imported yet"
+        st.caption(f"Schools and priority/focus/reward schools: cycle {cycle.name}, {source}.")
+    st.dataframe(
+        [
+            {
+                "Code": d.code,
+                "Name": d.name,
+                "Students": d.enrollment,
+                **{
+                    label.title(): shown(n)
+                    for label, n in district_figures(counts.get(d.code)).items()
+                },
+            }
+            for d in districts
+        ],
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def _district_upload(actor: Actor) -> None:
+    upload = st.file_uploader(
+        "Or upload districts (CSV or XLSX with columns code, name, enrollment)",
+        type=["csv", "xlsx"],
+        key="districts_file",
+    )
+    if upload is None or not st.button("Import districts", key="import_districts"):
+        return
+    parsed: roster.DistrictFile | None = None
+    with shown_errors():
+        parsed = roster.parse_districts(upload.getvalue(), upload.name)
+    if parsed is None:
+        return
+    rows = parsed.districts
+    note = f" {parsed.note}" if parsed.note else ""
+    act(
+        lambda s: [cycles.save_district(s, actor, **row.model_dump()) for row in rows],
+        done=f"Imported {len(rows)} district(s) from {upload.name}.{note}",
+        rerun=True,
+    )

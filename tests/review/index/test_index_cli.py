@@ -5,8 +5,9 @@ from datetime import UTC, datetime
 
 import pytest
 from index_helpers import HEADER, SPECS
+from sqlalchemy import select
 
-from review.db import Cycle, Database
+from review.db import Cycle, Database, District, Participation, Triad
 from review.errors import InvalidInput, NotFound
 from review.index.cli import register
 from review.index.importer import ImportProblems
@@ -161,8 +162,31 @@ def test_index_import_stores_every_row(data, settings, capsys):
     assert capsys.readouterr().out == (
         "imported 3 rows for 2 schools in 2 districts, years 2015-16, into cycle 2015-16 "
         "(index spec core-sqii@2015-16)\n"
+        "schools in 2015-16, as each district's context shows them:\n"
+        "  D1           1 schools; priority 1, focus 0, reward 0\n"
+        "  D2           1 schools; priority 0, focus 0, reward 0\n"
     )
     assert len(load_results(db, "2015-16")) == 3
+    db.dispose()
+
+
+def test_index_import_names_the_cycles_districts_it_has_no_schools_for(data, settings, capsys):
+    db = _add_cycle(settings)
+    with db.session() as s:
+        cycle = s.scalar(select(Cycle))
+        triad = Triad(cycle_id=cycle.id, name="North")
+        s.add(triad)
+        for code in ("D1", "D8", "D9"):
+            district = District(code=code, name=f"District {code}", enrollment=100)
+            s.add(district)
+            s.flush()
+            s.add(Participation(cycle_id=cycle.id, district_id=district.id, triad_id=triad.id))
+
+    _run(["index", "import", "--cycle", "2015-16", "--data", str(data)], settings)
+
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "districts of the cycle with no schools in 2015-16: D8, D9"
+    )
     db.dispose()
 
 
