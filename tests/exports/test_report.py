@@ -5,10 +5,14 @@ from pypdf import PdfReader
 
 from exports.pdf import render_pdf
 from exports.report import PeerEntry, build_report
+from review.index.catalogue import SpecCatalogue
 from review.index.importer import check_results
 from review.index.store import save_results
 from review.rubrics import Catalogue, content_hash
+from review.settings import PROJECT_ROOT
 from tests.exports.conftest import HOSTILE
+
+SPECS = SpecCatalogue(PROJECT_ROOT / "index_specs")
 
 
 def test_build_report_sections_exact(rated, rubrics_dir):
@@ -120,7 +124,7 @@ def test_report_counts_come_from_the_cycles_latest_index_year(rated, rubrics_dir
             ("T1", "B", "2015-16", "reward"),
         )
     ]
-    save_results(rated.db, "2015-16", check_results(pd.DataFrame(rows)))
+    save_results(rated.db, "2015-16", check_results(pd.DataFrame(rows)), specs=SPECS)
     with rated.db.session() as s:
         report = build_report(s, Catalogue(rubrics_dir), cycle_name="2015-16", district_code="A")
     assert (report.school_count, report.counts_year) == (3, "2015-16")

@@ -7,11 +7,14 @@ from index_helpers import frame_of, result_row
 from sqlalchemy import event
 
 from review.db import Cycle, Database
+from review.index.catalogue import SpecCatalogue
 from review.index.counts import NOT_IMPORTED, district_figures, school_counts, shown
 from review.index.models import SchoolCounts
 from review.index.store import find_cycle, save_results
+from review.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.postgres
+CATALOGUE = SpecCatalogue(PROJECT_ROOT / "index_specs")
 
 
 @pytest.fixture
@@ -75,9 +78,11 @@ def test_counts_come_from_the_latest_year_only(db):
         # D3 has results for 2014-15 only: nothing in the cycle's latest year.
         *_school("U1", "D3", "2014-15", "focus"),
     ]
-    save_results(db, "2015-16", frame_of(rows))
+    save_results(db, "2015-16", frame_of(rows), specs=CATALOGUE)
     # Another cycle's later year changes nothing in this one.
-    save_results(db, "2016-17", frame_of(_school("S1", "D1", "2016-17", "priority")))
+    save_results(
+        db, "2016-17", frame_of(_school("S1", "D1", "2016-17", "priority")), specs=CATALOGUE
+    )
 
     assert _counts(db, "2015-16") == {
         "D1": SchoolCounts(
@@ -109,7 +114,7 @@ def test_counts_come_from_the_latest_year_only(db):
 def test_data_without_designations_counts_schools_and_leaves_designations_unknown(db):
     rows = [*_school("S1", "D1", "2015-16"), *_school("S2", "D1", "2015-16")]
     frame = frame_of(rows).drop(columns="designation")
-    save_results(db, "2015-16", frame)
+    save_results(db, "2015-16", frame, specs=CATALOGUE)
 
     counts = _counts(db, "2015-16")
 
@@ -127,7 +132,7 @@ def test_data_without_designations_counts_schools_and_leaves_designations_unknow
 def test_designations_in_an_earlier_year_only_count_zero_in_the_latest(db):
     """As the summary does: the data carries designations, none of them this year."""
     rows = [*_school("S1", "D1", "2014-15", "priority"), *_school("S1", "D1", "2015-16")]
-    save_results(db, "2015-16", frame_of(rows))
+    save_results(db, "2015-16", frame_of(rows), specs=CATALOGUE)
 
     assert _counts(db, "2015-16")["D1"].designations == {"priority": 0, "focus": 0, "reward": 0}
 
@@ -147,7 +152,7 @@ def test_every_district_is_counted_by_one_statement(db):
         for d in range(1, 31)
         for row in _school(f"S{d}", f"D{d:02d}", "2015-16", "focus" if d % 3 else "")
     ]
-    save_results(db, "2015-16", frame_of(rows))
+    save_results(db, "2015-16", frame_of(rows), specs=CATALOGUE)
     statements = []
 
     def record(conn, cursor, statement, *args):

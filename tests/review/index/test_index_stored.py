@@ -42,8 +42,7 @@ def db(database_url):
             )
         )
         session.add_all(
-            District(code=code, name=f"District {code}", enrollment=1, school_count=1)
-            for code in CODES
+            District(code=code, name=f"District {code}", enrollment=1) for code in CODES
         )
     yield database
     database.dispose()
