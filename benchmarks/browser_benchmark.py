@@ -18,13 +18,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import Browser, Locator, Page, sync_playwright  # noqa: E402
 
+from benchmarks._serve import served_app  # noqa: E402
 from review.cycles import cycle_rubric, get_cycle  # noqa: E402
 from review.db import Database  # noqa: E402
 from review.demo import CYCLE, PASSWORD  # noqa: E402
@@ -73,7 +72,7 @@ PAGES = {
 }
 TITLES = {"Progress": "Progress", "Cycle setup": "Cycle setup"}  # link text -> title, if other
 CLICK_TARGET, OPEN_TARGET = 0.5, 1.5
-STARTUP_SECONDS, TIMEOUT_MS = 60, 30_000
+TIMEOUT_MS = 30_000
 
 
 @dataclass(frozen=True)
@@ -91,73 +90,20 @@ class Timing:
         )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @contextmanager
 def served_demo(folder: Path) -> Iterator[tuple[str, str]]:
     """(app address, database URL) of `streamlit run app.py` on a fresh demo database."""
     url = f"sqlite:///{folder / 'demo.db'}"
-    env = {**os.environ, "REVIEW_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
+    env = {"REVIEW_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
     subprocess.run(
         [sys.executable, "-m", "review", "demo"],
         cwd=ROOT,
-        env=env,
+        env={**os.environ, **env},
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    port = _free_port()
-    log = folder / "streamlit.log"
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.headless=true",
-                "--server.address=127.0.0.1",
-                f"--server.port={port}",
-                "--browser.gatherUsageStats=false",
-                "--server.fileWatcherType=none",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    address = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(server, address, log)
+    with served_app(folder / "streamlit.log", env) as address:
         yield address, url
-    finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
-def _wait_healthy(server: subprocess.Popen[bytes], address: str, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while True:
-        try:
-            with urllib.request.urlopen(f"{address}/_stcore/health", timeout=1) as response:
-                if response.read() == b"ok":
-                    return
-        except OSError:
-            pass
-        if server.poll() is not None or time.monotonic() > deadline:
-            server.kill()
-            tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
-            raise SystemExit(f"streamlit did not become healthy at {address}:\n{tail}")
-        time.sleep(0.1)
 
 
 def settled(page: Page, shown: Locator) -> None:

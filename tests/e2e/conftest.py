@@ -8,11 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,11 +18,12 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from benchmarks._serve import served_app
 from review import accounts, cycles, evidence, ratings
 from review.db import Database, User
 from review.demo import CYCLE, SAMPLE_EVIDENCE, load_demo
 from review.rubrics import Catalogue
-from review.settings import PROJECT_ROOT, Settings
+from review.settings import Settings
 
 E2E_DIR = Path(__file__).resolve().parent
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -42,7 +38,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = Path(os.environ.get("E2E_SCREENSHOTS", "/tmp/e2e-screenshots"))
-STARTUP_SECONDS = 60
 TIMEOUT_MS = 15_000
 
 # The district whose self-evaluation the browser completes: every item but the first is
@@ -121,29 +116,6 @@ def _prefill_self_evaluation(db: Database, settings: Settings, code: str) -> str
         return first.id
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _wait_healthy(proc: subprocess.Popen[bytes], url: str, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
-                if response.read() == b"ok":
-                    return
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
-            raise RuntimeError(f"streamlit did not become healthy at {url}:\n{tail}")
-        time.sleep(0.1)
-
-
 @contextmanager
 def serve_demo(folder: Path, prepare: Callable[[Database, Settings], None]) -> Iterator[DemoServer]:
     """`streamlit run app.py` on a fresh demo database, prepared by `prepare`, until exit."""
@@ -152,39 +124,11 @@ def serve_demo(folder: Path, prepare: Callable[[Database, Settings], None]) -> I
     db = Database(url)
     load_demo(db, settings)
     prepare(db, settings)
-    port = _free_port()
-    log = folder / "streamlit.log"
-    env = {**os.environ, "REVIEW_DATABASE_URL": url, "REVIEW_BCRYPT_ROUNDS": "4"}
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.headless=true",
-                "--server.address=127.0.0.1",
-                f"--server.port={port}",
-                "--browser.gatherUsageStats=false",
-                "--server.fileWatcherType=none",
-            ],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
+    env = {"REVIEW_DATABASE_URL": url, "REVIEW_BCRYPT_ROUNDS": "4"}
     try:
-        _wait_healthy(proc, base, log)
-        yield DemoServer(url=base, db=db, settings=settings)
+        with served_app(folder / "streamlit.log", env) as base:
+            yield DemoServer(url=base, db=db, settings=settings)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
         db.dispose()
 
 
