@@ -53,6 +53,7 @@ from sqlalchemy import (
     select,
     table,
 )
+from sqlalchemy.exc import IntegrityError
 
 from review.db import MIGRATIONS, Base, make_engine, writer
 from review.errors import InvalidInput
@@ -328,6 +329,9 @@ def restore(url: str, archive_path: Path) -> Summary:
                 head = MigrationContext.configure(conn).get_current_revision()
                 _reset_sequences(conn)
                 _check_foreign_keys(conn)
+        except IntegrityError as error:  # PostgreSQL checks each row as it is loaded
+            detail = " ".join(str(error.orig).split())
+            raise InvalidInput(f"the archive's rows do not hold together: {detail}") from None
         finally:
             engine.dispose()
     return Summary(
