@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from review import audit
-from review.access import Action, Actor, require
-from review.cycles import assigned_to
+from review.access import Action, Actor, Phase, require
+from review.cycles import assigned_to, participation
 from review.db import Comment, Cycle, User
 from review.errors import InvalidInput, NotFound
 
@@ -38,7 +38,7 @@ def ask_question(
         district_id=district_id,
         assigned=assigned_to(session, cycle, actor.district_id),
     )
-    return _add(session, actor, cycle, district_id, item_id, "question", body, None)
+    return add_message(session, actor, cycle, district_id, item_id, "question", body, None)
 
 
 def answer_question(
@@ -49,12 +49,12 @@ def answer_question(
     if question is None or question.cycle_id != cycle.id or question.kind != "question":
         raise NotFound(f"no question {question_id} in cycle {cycle.name}")
     require(actor, Action.ANSWER_QUESTION, district_id=question.district_id)
-    return _add(
+    return add_message(
         session, actor, cycle, question.district_id, question.item_id, "answer", body, question.id
     )
 
 
-def _add(
+def add_message(
     session: Session,
     actor: Actor,
     cycle: Cycle,
@@ -64,11 +64,22 @@ def _add(
     body: str,
     parent_id: int | None,
 ) -> Comment:
+    """Store one message (the caller has checked who may write it), audited.
+
+    Raises:
+        InvalidInput: an empty or too long message, or a district whose review is final
+            (its record is closed until a coordinator reopens it).
+    """
     body = body.strip()
     if not body:
         raise InvalidInput("the message is empty")
     if len(body) > MAX_COMMENT:
         raise InvalidInput(f"the message is longer than {MAX_COMMENT} characters")
+    if participation(session, cycle, district_id, lock="share").phase == Phase.FINAL:
+        raise InvalidInput(
+            "the review of this district is final; a coordinator reopens it before anyone "
+            "adds a message"
+        )
     comment = Comment(
         cycle_id=cycle.id,
         district_id=district_id,

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from review import audit, comments
+from review import comments
 from review.access import Actor
 from review.comments import Message
-from review.db import Comment, Cycle
-from review.errors import InvalidInput
+from review.db import Cycle
 from review.reconcile.decisions import find, require_decider
 from review.rubrics import Rubric
 
@@ -26,31 +25,14 @@ def discuss(
     """Add a message to an item's reconciliation discussion (peer reviewers and coordinators).
 
     Raises:
-        InvalidInput: an empty or too long message.
+        InvalidInput: an empty or too long message, or a district whose review is final.
         PermissionDenied: the actor neither reviews the district nor coordinates.
     """
     found, item = find(session, rubric, district_id, item_id)
     doing = "join the reconciliation discussion of"
     require_decider(session, actor, cycle, found, coordinator_too=True, doing=doing)
-    text = body.strip()
-    if not text:
-        raise InvalidInput("The message is empty.")
-    if len(text) > comments.MAX_COMMENT:
-        raise InvalidInput(f"The message is longer than {comments.MAX_COMMENT} characters.")
-    row = Comment(
-        cycle_id=cycle.id,
-        district_id=found.id,
-        item_id=item.id,
-        kind="discussion",
-        parent_id=None,
-        author_id=actor.user_id,
-        body=text,
-        created_at=audit.now(),
-    )
-    session.add(row)
-    session.flush()
-    audit.record(
-        session, actor, "add discussion", "comment", row.id, after={"item": item.id, "body": text}
+    row = comments.add_message(
+        session, actor, cycle, found.id, item.id, "discussion", body, parent_id=None
     )
     return Message(
         id=row.id,

@@ -4,7 +4,7 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from review import audit, cycles, evidence, ratings, reconcile
+from review import audit, comments, cycles, evidence, ratings, reconcile
 from review.access import Phase
 from review.agreement import Stat
 from review.db import ConsensusProposal, DecisionRating, Rating
@@ -784,7 +784,7 @@ def test_discuss_refuses_the_district_itself_and_empty_messages(world):
         "Lead A may not join the reconciliation discussion of District A: a district never "
         "reconciles its own ratings."
     )
-    with pytest.raises(InvalidInput, match="The message is empty."):
+    with pytest.raises(InvalidInput, match="the message is empty"):
         _decide(world, reconcile.discuss, world.leads["B"], item_id="ENGAGE", body="  ")
     message = _decide(
         world, reconcile.discuss, world.coordinator, item_id="ENGAGE", body="Please settle"
@@ -795,6 +795,52 @@ def test_discuss_refuses_the_district_itself_and_empty_messages(world):
         "Please settle",
     )
     assert [a for a, _, _ in _events(world, "comment")] == ["add discussion"]
+
+
+def test_no_message_is_added_to_a_final_district(world):
+    _district_a(world)
+    with world.db.session() as s:
+        question = comments.ask_question(
+            s,
+            world.leads["B"],
+            world.cycle(s),
+            district_id=world.district_id("A"),
+            item_id="ENGAGE",
+            body="Which schools held forums?",
+        )
+    _decide_all_of_a(world)
+    _decide(world, reconcile.finalize_district, world.coordinator)
+    closed = (
+        "the review of this district is final; a coordinator reopens it before anyone adds a "
+        "message"
+    )
+    attempts = [
+        lambda s: reconcile.discuss(
+            s,
+            world.coordinator,
+            world.cycle(s),
+            world.rubric,
+            district_id=world.district_id("A"),
+            item_id="ENGAGE",
+            body="After the fact",
+        ),
+        lambda s: comments.ask_question(
+            s,
+            world.leads["B"],
+            world.cycle(s),
+            district_id=world.district_id("A"),
+            item_id="ENGAGE",
+            body="One more?",
+        ),
+        lambda s: comments.answer_question(
+            s, world.leads["A"], world.cycle(s), question_id=question.id, body="All of them."
+        ),
+    ]
+    for attempt in attempts:
+        with world.db.session() as s, pytest.raises(InvalidInput) as refused:
+            attempt(s)
+        assert str(refused.value) == closed
+    assert [a for a, _, _ in _events(world, "comment")] == ["add question"]
 
 
 # --- phases -------------------------------------------------------------------------------------
