@@ -107,4 +107,8 @@ def test_a_verified_email_of_a_trusted_issuer_signs_in_and_sign_out_ends_both(de
     again.secrets["auth"] = AUTH
     again.user = at.user
     again.run()
-    assert _page(again) == (["District Peer Review"], [], ["Sign in with your organisation's account"])
+    assert _page(again) == (
+        ["District Peer Review"],
+        [],
+        ["Sign in with your organisation's account"],
+    )
