@@ -17,9 +17,13 @@ STARTUP_SECONDS = 60
 
 
 @contextmanager
-def served_app(log: Path, env: Mapping[str, str]) -> Iterator[str]:
-    """The app's address, served with `env` added to this process's environment."""
-    port = _free_port()
+def served_app(log: Path, env: Mapping[str, str], *, port: int | None = None) -> Iterator[str]:
+    """The app's address, served with `env` added to this process's environment.
+
+    `port` is for a caller that must name the address before the app starts (single sign-on's
+    `redirect_uri`); by default a free one is taken.
+    """
+    port = port or free_port()
     with log.open("wb") as out:
         server = subprocess.Popen(
             [
@@ -52,7 +56,7 @@ def served_app(log: Path, env: Mapping[str, str]) -> Iterator[str]:
             server.wait()
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]

@@ -1,10 +1,12 @@
-"""Local accounts: bcrypt password hashes, sign-in with a lock after repeated failures."""
+"""Local accounts: bcrypt password hashes, sign-in with a lock after repeated failures, and
+the single sign-on identities a deployment trusts."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 import secrets
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
@@ -181,11 +183,80 @@ def _dummy_hash(rounds: int) -> str:
     return hash_password(secrets.token_urlsafe(16), rounds)
 
 
-def sign_in_external(session: Session, email: str) -> Actor:
-    """Map an e-mail confirmed by single sign-on to an existing, active account."""
-    user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
-    if user is None or not user.active:
+def external_identity(claims: Mapping[str, object], settings: Settings) -> str:
+    """The e-mail of a single sign-on identity this deployment trusts, in lower case.
+
+    Trusted means: issued by a provider in `sso_issuers` (and, when `sso_tenants` is set, from
+    one of those tenants), with an e-mail the provider marks verified (`email_verified` exactly
+    true) in one of `sso_email_domains`. An unverified e-mail proves nothing: many providers
+    let anyone type any address into their profile.
+
+    Raises:
+        PermissionDenied: saying which of these the identity fails.
+    """
+    issuer = _claim(claims, "iss")
+    tenant = _claim(claims, "tid")
+    if not _trusted_issuer(issuer, tenant, settings.sso_issuers):
+        shown = issuer or "a provider that gave no issuer"
+        raise PermissionDenied(f"Single sign-on through {shown} is not trusted here.")
+    if settings.sso_tenants and tenant.lower() not in {t.lower() for t in settings.sso_tenants}:
+        if not tenant:
+            raise PermissionDenied(
+                f"Single sign-on through {issuer} gave no tenant, and only listed tenants are "
+                "trusted here."
+            )
+        raise PermissionDenied(
+            f"Single sign-on from tenant {tenant} of {issuer} is not trusted here."
+        )
+    email = _claim(claims, "email").lower()
+    if not email:
+        raise PermissionDenied(
+            "Your organisation's account gave no e-mail address, so it cannot be matched to an "
+            "account here; ask your coordinator."
+        )
+    if claims.get("email_verified") is not True:
+        raise PermissionDenied(
+            f"Your organisation has not verified the e-mail address {email}, so it cannot sign "
+            "you in here; ask your coordinator."
+        )
+    domain = email.rpartition("@")[2]
+    if domain not in {d.lower().lstrip("@") for d in settings.sso_email_domains}:
+        raise PermissionDenied(
+            f"E-mail addresses at {domain} are not trusted for single sign-on here; "
+            "ask your coordinator."
+        )
+    return email
+
+
+def _claim(claims: Mapping[str, object], name: str) -> str:
+    value = claims.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _trusted_issuer(issuer: str, tenant: str, trusted: tuple[str, ...]) -> bool:
+    """Whether `issuer` is listed; `{tenantid}` in a listed issuer is the identity's tenant."""
+    if not issuer:
+        return False
+    for entry in trusted:
+        expected = entry.replace("{tenantid}", tenant) if tenant else entry
+        if "{tenantid}" not in expected and expected.rstrip("/") == issuer.rstrip("/"):
+            return True
+    return False
+
+
+def sign_in_external(session: Session, settings: Settings, claims: Mapping[str, object]) -> Actor:
+    """Map a trusted single sign-on identity (see `external_identity`) to its active account.
+
+    Raises:
+        PermissionDenied: for an untrusted identity, an e-mail without an account (naming only
+            that e-mail), or a disabled account.
+    """
+    email = external_identity(claims, settings)
+    user = session.scalar(select(User).where(func.lower(User.email) == email))
+    if user is None:
         raise PermissionDenied(f"{email} has no account here; ask your coordinator to add you.")
+    if not user.active:
+        raise PermissionDenied(f"{email}: this account is disabled; ask your coordinator.")
     return actor_for(user)
 
 

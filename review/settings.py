@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -69,6 +69,28 @@ SETTINGS: tuple[Setting, ...] = (
         "12",
         "Work factor of password hashes (4 is only for tests).",
     ),
+    Setting(
+        "sso_issuers",
+        "REVIEW_SSO_ISSUERS",
+        "",
+        "Single sign-on providers trusted, by their `iss` claim, separated by commas; "
+        "`{tenantid}` in one stands for the identity's `tid` claim (Microsoft's multi-tenant "
+        "issuer). Empty: single sign-on refuses everyone.",
+    ),
+    Setting(
+        "sso_tenants",
+        "REVIEW_SSO_TENANTS",
+        "",
+        "Tenants trusted (`tid` claim), separated by commas, for multi-tenant providers such as "
+        "Microsoft. Empty: the tenant is not checked.",
+    ),
+    Setting(
+        "sso_email_domains",
+        "REVIEW_SSO_EMAIL_DOMAINS",
+        "",
+        "E-mail domains trusted for single sign-on, separated by commas. Empty: single sign-on "
+        "refuses everyone.",
+    ),
 )
 
 
@@ -85,6 +107,17 @@ class Settings(BaseModel):
     login_lock_minutes: int
     session_hours: int = Field(gt=0)
     bcrypt_rounds: int
+    sso_issuers: tuple[str, ...] = ()
+    sso_tenants: tuple[str, ...] = ()
+    sso_email_domains: tuple[str, ...] = ()
+
+    @field_validator("sso_issuers", "sso_tenants", "sso_email_domains", mode="before")
+    @classmethod
+    def _listed(cls, value: object) -> object:
+        # The environment holds one string; a comma-separated list is what people write there.
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
 
     @property
     def max_evidence_bytes(self) -> int:

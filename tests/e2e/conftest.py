@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,16 +117,25 @@ def _prefill_self_evaluation(db: Database, settings: Settings, code: str) -> str
 
 
 @contextmanager
-def serve_demo(folder: Path, prepare: Callable[[Database, Settings], None]) -> Iterator[DemoServer]:
-    """`streamlit run app.py` on a fresh demo database, prepared by `prepare`, until exit."""
+def serve_demo(
+    folder: Path,
+    prepare: Callable[[Database, Settings], None],
+    *,
+    env: Mapping[str, str] | None = None,
+    port: int | None = None,
+) -> Iterator[DemoServer]:
+    """`streamlit run app.py` on a fresh demo database, prepared by `prepare`, until exit.
+
+    `env` adds to the app's environment; `port` names its port in advance (see `served_app`).
+    """
     url = f"sqlite:///{folder / 'demo.db'}"
     settings = Settings.from_env({}, database_url=url, bcrypt_rounds=4)
     db = Database(url)
     load_demo(db, settings)
     prepare(db, settings)
-    env = {"REVIEW_DATABASE_URL": url, "REVIEW_BCRYPT_ROUNDS": "4"}
+    app_env = {"REVIEW_DATABASE_URL": url, "REVIEW_BCRYPT_ROUNDS": "4", **(env or {})}
     try:
-        with served_app(folder / "streamlit.log", env) as base:
+        with served_app(folder / "streamlit.log", app_env, port=port) as base:
             yield DemoServer(url=base, db=db, settings=settings)
     finally:
         db.dispose()

@@ -8,6 +8,7 @@ from review import accounts
 from review.access import Role
 from review.db import SignInSession, User
 from review.errors import PermissionDenied
+from review.settings import Settings
 
 T0 = datetime(2016, 1, 10, 9, 0, tzinfo=UTC)
 
@@ -87,11 +88,143 @@ def test_create_user_refuses_bad_input(world, email, password, roles, district, 
     assert str(err.value) == message
 
 
-def test_sign_in_external_maps_known_email_only(world):
+GOOGLE = "https://accounts.google.com"
+MICROSOFT = "https://login.microsoftonline.com/{tenantid}/v2.0"
+TENANT = "9188040d-6c67-4c5b-b112-36a304b66dad"
+
+
+def _sso(settings, **changes):
+    values = {
+        "sso_issuers": (GOOGLE, MICROSOFT),
+        "sso_tenants": (),
+        "sso_email_domains": ("core.example", "@A.example"),
+        **changes,
+    }
+    return settings.model_copy(update=values)
+
+
+def _claims(**changes):
+    return {"iss": GOOGLE, "email": "Board@core.example", "email_verified": True, **changes}
+
+
+def test_sso_settings_are_comma_separated_lists():
+    settings = Settings.from_env(
+        {
+            "REVIEW_SSO_ISSUERS": f" {GOOGLE} ,{MICROSOFT},",
+            "REVIEW_SSO_TENANTS": TENANT,
+            "REVIEW_SSO_EMAIL_DOMAINS": "core.example, a.example",
+        }
+    )
+    assert settings.sso_issuers == (GOOGLE, MICROSOFT)
+    assert settings.sso_tenants == (TENANT,)
+    assert settings.sso_email_domains == ("core.example", "a.example")
+    assert Settings.from_env({}).sso_issuers == ()
+
+
+def test_a_verified_email_of_a_trusted_issuer_is_the_identity(world):
+    settings = _sso(world.settings)
+    assert accounts.external_identity(_claims(), settings) == "board@core.example"
+    microsoft = _claims(
+        iss=f"https://login.microsoftonline.com/{TENANT}/v2.0/", tid=TENANT, email="x@a.example"
+    )
+    assert accounts.external_identity(microsoft, settings) == "x@a.example"
+    tenants = _sso(world.settings, sso_tenants=(TENANT.upper(),))
+    assert accounts.external_identity(microsoft, tenants) == "x@a.example"
+
+
+NO_EMAIL = (
+    "Your organisation's account gave no e-mail address, so it cannot be matched to an "
+    "account here; ask your coordinator."
+)
+UNVERIFIED = (
+    "Your organisation has not verified the e-mail address board@core.example, so it cannot "
+    "sign you in here; ask your coordinator."
+)
+MS_TENANT = "https://login.microsoftonline.com/other-tenant/v2.0"
+
+
+@pytest.mark.parametrize(
+    ("claims", "changes", "message"),
+    [
+        (_claims(email=None), {}, NO_EMAIL),
+        ({"iss": GOOGLE, "email_verified": True}, {}, NO_EMAIL),
+        (_claims(email="  "), {}, NO_EMAIL),
+        (_claims(email_verified=False), {}, UNVERIFIED),
+        (_claims(email_verified="true"), {}, UNVERIFIED),
+        ({"iss": GOOGLE, "email": "board@core.example"}, {}, UNVERIFIED),
+        (
+            _claims(iss="https://evil.example"),
+            {},
+            "Single sign-on through https://evil.example is not trusted here.",
+        ),
+        (
+            _claims(iss=None),
+            {},
+            "Single sign-on through a provider that gave no issuer is not trusted here.",
+        ),
+        (
+            _claims(),
+            {"sso_issuers": ()},
+            "Single sign-on through https://accounts.google.com is not trusted here.",
+        ),
+        (
+            _claims(iss=MS_TENANT),
+            {},
+            f"Single sign-on through {MS_TENANT} is not trusted here.",
+        ),
+        (
+            _claims(iss=MS_TENANT, tid="other-tenant"),
+            {"sso_tenants": (TENANT,)},
+            f"Single sign-on from tenant other-tenant of {MS_TENANT} is not trusted here.",
+        ),
+        (
+            _claims(),
+            {"sso_tenants": (TENANT,)},
+            f"Single sign-on through {GOOGLE} gave no tenant, and only listed tenants are "
+            "trusted here.",
+        ),
+        (
+            _claims(email="someone@gmail.com"),
+            {},
+            "E-mail addresses at gmail.com are not trusted for single sign-on here; "
+            "ask your coordinator.",
+        ),
+        (
+            _claims(email="someone@sub.core.example"),
+            {},
+            "E-mail addresses at sub.core.example are not trusted for single sign-on here; "
+            "ask your coordinator.",
+        ),
+        (
+            _claims(),
+            {"sso_email_domains": ()},
+            "E-mail addresses at core.example are not trusted for single sign-on here; "
+            "ask your coordinator.",
+        ),
+    ],
+)
+def test_an_untrusted_identity_is_refused_saying_why(world, claims, changes, message):
+    with pytest.raises(PermissionDenied) as err:
+        accounts.external_identity(claims, _sso(world.settings, **changes))
+    assert str(err.value) == message
+
+
+def test_sign_in_external_maps_a_trusted_identity_to_its_active_account(world):
+    settings = _sso(world.settings)
     with world.db.session() as s:
-        assert accounts.sign_in_external(s, "Board@core.example").email == "board@core.example"
-        with pytest.raises(PermissionDenied, match="has no account here"):
-            accounts.sign_in_external(s, "stranger@x.example")
+        assert accounts.sign_in_external(s, settings, _claims()) == world.observer
+        with pytest.raises(PermissionDenied) as err:
+            accounts.sign_in_external(s, settings, _claims(email="stranger@core.example"))
+        assert str(err.value) == (
+            "stranger@core.example has no account here; ask your coordinator to add you."
+        )
+        with pytest.raises(PermissionDenied) as err:
+            accounts.sign_in_external(s, settings, _claims(email_verified=False))
+        assert str(err.value) == UNVERIFIED
+        s.scalar(select(User).where(User.email == "board@core.example")).active = False
+    with world.db.session() as s, pytest.raises(PermissionDenied) as err:
+        accounts.sign_in_external(s, settings, _claims())
+    assert str(err.value) == "board@core.example: this account is disabled; ask your coordinator."
 
 
 def _lead(world):

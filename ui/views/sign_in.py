@@ -4,7 +4,7 @@ import streamlit as st
 
 from review import accounts
 from ui import context, state
-from ui.guard import act, shown_errors
+from ui.guard import shown_errors
 
 
 def _sso_configured() -> bool:
@@ -22,13 +22,7 @@ def render() -> None:
     st.write("Self-evaluations, peer reviews and review packets for the districts of the network.")
 
     if _sso_configured():
-        if getattr(st.user, "is_logged_in", False):
-            user = act(lambda s: accounts.sign_in_external(s, str(st.user.email)))
-            if user is not None:
-                state.sign_in(user)
-                st.rerun()
-        if st.button("Sign in with your organisation's account", key="sso"):
-            st.login()
+        _single_sign_on()
         st.divider()
 
     with st.form("sign_in"):
@@ -40,3 +34,24 @@ def render() -> None:
         with shown_errors():
             state.sign_in(accounts.sign_in(context.database(), context.settings(), email, password))
             st.rerun()
+
+
+def _single_sign_on() -> None:
+    """The organisation's sign-in; an identity this deployment does not trust can sign out of it.
+
+    The provider's claims go to the domain whole: it decides which identities map to accounts.
+    """
+    if not getattr(st.user, "is_logged_in", False):
+        if st.button("Sign in with your organisation's account", key="sso"):
+            st.login()
+        return
+    claims = st.user.to_dict()
+    with shown_errors():
+        with context.database().reading() as session:
+            user = accounts.sign_in_external(session, context.settings(), claims)
+        state.sign_in(user)
+        st.rerun()
+    # Refused (the message is shown): without this the provider's identity cookie would keep
+    # this browser on the refused identity, with no way to try another.
+    if st.button("Sign out of single sign-on", key="sso_sign_out"):
+        state.sign_out_of_provider()
