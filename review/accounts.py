@@ -418,6 +418,14 @@ def command_line_actor(session: Session, email: str | None, action: Action) -> A
     return actor
 
 
+def refuse_if_accounts(session: Session) -> None:
+    """Raise InvalidInput when the database has any account (bootstrap is for an empty one)."""
+    if session.scalar(select(func.count()).select_from(User)):
+        raise InvalidInput(
+            "the database already has accounts; a coordinator adds more in Cycle setup > Users"
+        )
+
+
 def create_first_coordinator(
     session: Session, settings: Settings, *, email: str, name: str | None, password: str
 ) -> Actor:
@@ -426,10 +434,7 @@ def create_first_coordinator(
     Raises:
         InvalidInput: the database already has accounts, a malformed e-mail, a short password.
     """
-    if session.scalar(select(func.count()).select_from(User)):
-        raise InvalidInput(
-            "the database already has accounts; a coordinator adds more in Cycle setup > Users"
-        )
+    refuse_if_accounts(session)
     email = email.strip().lower()
     if not EMAIL.match(email):
         raise InvalidInput(f"{email!r} is not an e-mail address")
