@@ -153,3 +153,19 @@ def test_the_coordinator_disables_enables_and_unlocks_in_cycle_setup(app_as, dem
     setup.button(key="unlock_user").click().run()
     assert [e.value for e in setup.error] == [f"{LEAD} is not locked and has no failed sign-ins."]
     assert accounts.sign_in(demo_db, Settings.from_env(), LEAD, PASSWORD).email == LEAD
+
+
+def test_a_coordinator_changing_their_own_password_stays_signed_in_here_only(app_as):
+    other = app_as(COORDINATOR, "home")
+    setup = app_as(COORDINATOR, "setup")
+    setup.text_input(key="user_email").input(COORDINATOR)
+    setup.text_input(key="user_name").input("Coordinator")
+    setup.multiselect(key="user_roles").select("coordinator")
+    setup.text_input(key="user_password").input("another-pass-1")
+    next(b for b in setup.button if b.label == "Save account").click().run()
+
+    assert [s.value for s in setup.success] == [f"Account {COORDINATOR} saved."]
+    setup.run()
+    assert [t.value for t in setup.title] == ["Cycle setup"]
+    other.run()
+    assert _signed_out_because(other)[0].startswith("You have been signed out")
