@@ -12,16 +12,17 @@ from functools import cache
 
 import bcrypt
 from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from review import audit
-from review.access import Actor, Role
+from review.access import Action, Actor, Role, require
 from review.db import Database, District, SignInSession, User
 from review.errors import InvalidInput, NotFound, PermissionDenied
 from review.settings import Settings
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 8
+DISABLED = "This account is disabled; ask your coordinator."
 
 
 def hash_password(password: str, rounds: int) -> str:
@@ -80,6 +81,9 @@ def create_user(
     user.district_id = district_id
     if password is not None:
         user.password_hash = hash_password(password, settings.bcrypt_rounds)
+        if before is not None:
+            session.flush()
+            end_sessions(session, user.id)
     session.flush()
     audit.record(session, by, "save user", "user", user.id, before=before, after=_public(user))
     return user
@@ -108,7 +112,8 @@ def sign_in(
 
     Raises:
         PermissionDenied: with one message for an unknown account or a wrong password (so
-            the form does not reveal which accounts exist), another for a locked account.
+            the form does not reveal which accounts exist), another for a locked account, and
+            `DISABLED` for a disabled account's right password.
     """
     at = at or audit.now()
     refused = PermissionDenied("The e-mail or password is not right.")
@@ -122,6 +127,8 @@ def sign_in(
     actor = db.write(lambda session: _settle_attempt(session, settings, attempt[0], right, at))
     if actor is None:
         raise refused
+    if isinstance(actor, PermissionDenied):
+        raise actor
     return actor
 
 
@@ -130,7 +137,8 @@ def _take_attempt(
 ) -> tuple[int, str] | PermissionDenied | None:
     """The account's id and hash with one failure reserved; None for no usable account."""
     user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
-    if user is None or not user.active or not user.password_hash:
+    # A disabled account still takes the attempt: only the right password learns it is disabled.
+    if user is None or not user.password_hash:
         return None
     taken = session.execute(
         update(User)
@@ -155,7 +163,7 @@ def _take_attempt(
 
 def _settle_attempt(
     session: Session, settings: Settings, user_id: int, right: bool, at: datetime
-) -> Actor | None:
+) -> Actor | PermissionDenied | None:
     """The right password clears the failures; a wrong one that used the last locks."""
     if right:
         session.execute(
@@ -165,7 +173,9 @@ def _settle_attempt(
             .execution_options(synchronize_session=False)
         )
         user = session.get(User, user_id, populate_existing=True)
-        return actor_for(user) if user is not None and user.active else None
+        if user is not None and not user.active:
+            return PermissionDenied(DISABLED)
+        return actor_for(user) if user is not None else None
     locked = session.execute(
         update(User)
         .where(User.id == user_id, User.failed_signins >= settings.login_max_failures)
@@ -256,7 +266,7 @@ def sign_in_external(session: Session, settings: Settings, claims: Mapping[str, 
     if user is None:
         raise PermissionDenied(f"{email} has no account here; ask your coordinator to add you.")
     if not user.active:
-        raise PermissionDenied(f"{email}: this account is disabled; ask your coordinator.")
+        raise PermissionDenied(DISABLED)
     return actor_for(user)
 
 
@@ -310,3 +320,205 @@ def _digest(token: str) -> str:
 def _aware(value: datetime) -> datetime:
     # SQLite returns naive datetimes even for timezone-aware columns; they were stored as UTC.
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def current_actor(session: Session, user_id: int, epoch: int | None) -> tuple[Actor, int]:
+    """The account as it is now, for a browser signed in to it under credential stamp `epoch`
+    (None: whatever the stamp is now); returns the actor and the stamp.
+
+    Read on every run of the app (one query, roles joined), so a removed role, a disabled
+    account or a changed password acts at the next click in every open tab.
+
+    Raises:
+        PermissionDenied: the account is gone or disabled, or its sessions were ended (a
+            password change, a disable) since this browser signed in; the browser signs out.
+    """
+    user = (
+        session.scalars(select(User).options(joinedload(User.role_rows)).where(User.id == user_id))
+        .unique()
+        .first()
+    )
+    if user is None:
+        raise PermissionDenied("This account no longer exists; you have been signed out.")
+    if not user.active:
+        raise PermissionDenied(DISABLED)
+    if epoch is not None and user.session_epoch != epoch:
+        raise PermissionDenied(
+            "You have been signed out: this account's password was changed or its sessions "
+            "were ended. Sign in again."
+        )
+    return actor_for(user), user.session_epoch
+
+
+def end_sessions(session: Session, user_id: int) -> None:
+    """End every browser session of the account: cookies stop resuming, and open tabs (which
+    remember the credential stamp they signed in under) are signed out at their next run."""
+    session.execute(delete(SignInSession).where(SignInSession.user_id == user_id))
+    session.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(session_epoch=User.session_epoch + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def disable_user(session: Session, actor: Actor, email: str) -> None:
+    """Disable an account and end its sessions at once; a coordinator's action.
+
+    Raises:
+        PermissionDenied: `actor` is not a coordinator.
+        NotFound: no account with that e-mail.
+        InvalidInput: the account is `actor`'s own (the network would lose its coordinator
+            by a slip), or it is already disabled.
+    """
+    require(actor, Action.MANAGE_CYCLE)
+    user = _account(session, email)
+    if user.id == actor.user_id:
+        raise InvalidInput(f"{user.email} is your own account; another coordinator can disable it.")
+    _set_active(session, actor, user, active=False)
+    end_sessions(session, user.id)
+
+
+def enable_user(session: Session, actor: Actor, email: str) -> None:
+    """Let a disabled account sign in again; a coordinator's action.
+
+    Raises:
+        PermissionDenied: `actor` is not a coordinator.
+        NotFound: no account with that e-mail.
+        InvalidInput: the account is not disabled.
+    """
+    require(actor, Action.MANAGE_CYCLE)
+    _set_active(session, actor, _account(session, email), active=True)
+
+
+def unlock_user(session: Session, actor: Actor, email: str) -> None:
+    """Clear an account's failed sign-ins and its lock; a coordinator's action.
+
+    Raises:
+        PermissionDenied: `actor` is not a coordinator.
+        NotFound: no account with that e-mail.
+        InvalidInput: the account has no failed sign-ins and no lock.
+    """
+    require(actor, Action.MANAGE_CYCLE)
+    user = _account(session, email)
+    before = {"failed_signins": user.failed_signins, "locked_until": _iso(user.locked_until)}
+    # Compare-and-set on what was read: a sign-in failing meanwhile is not wiped unseen.
+    cleared = session.execute(
+        update(User)
+        .where(
+            User.id == user.id,
+            User.failed_signins == user.failed_signins,
+            User.locked_until.is_(None)
+            if user.locked_until is None
+            else User.locked_until == user.locked_until,
+            or_(User.failed_signins > 0, User.locked_until.is_not(None)),
+        )
+        .values(failed_signins=0, locked_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    if cleared.rowcount != 1:  # type: ignore[attr-defined]
+        session.refresh(user)
+        if user.failed_signins or user.locked_until is not None:
+            raise InvalidInput(f"{user.email}: a sign-in failed just now; unlock it again.")
+        raise InvalidInput(f"{user.email} is not locked and has no failed sign-ins.")
+    audit.record(
+        session,
+        actor,
+        "unlock user",
+        "user",
+        user.id,
+        before=before,
+        after={"failed_signins": 0, "locked_until": None},
+    )
+
+
+def _account(session: Session, email: str) -> User:
+    user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None:
+        raise NotFound(f"no account with the e-mail {email!r}")
+    return user
+
+
+def _set_active(session: Session, actor: Actor, user: User, *, active: bool) -> None:
+    # The UPDATE checks the state it changes, so of two coordinators exactly one does it.
+    changed = session.execute(
+        update(User)
+        .where(User.id == user.id, User.active.is_(not active))
+        .values(active=active)
+        .execution_options(synchronize_session=False)
+    )
+    if changed.rowcount != 1:  # type: ignore[attr-defined]
+        state = "enabled" if active else "disabled"
+        raise InvalidInput(f"{user.email} is already {state}.")
+    action = "enable user" if active else "disable user"
+    audit.record(
+        session,
+        actor,
+        action,
+        "user",
+        user.id,
+        before={"active": not active},
+        after={"active": active},
+    )
+
+
+def _iso(value: datetime | None) -> str | None:
+    return _aware(value).isoformat() if value is not None else None
+
+
+def command_line_actor(session: Session, email: str | None, action: Action) -> Actor:
+    """The account a command line's `--as EMAIL` names, checked for `action` as the app would.
+
+    Raises:
+        PermissionDenied: no e-mail given, no such account, a disabled account, or one whose
+            roles do not allow `action`.
+    """
+    if not email:
+        raise PermissionDenied(
+            "this command changes review data: name your account with --as EMAIL"
+        )
+    user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None:
+        raise PermissionDenied(f"--as {email}: there is no account with that e-mail")
+    if not user.active:
+        raise PermissionDenied(f"--as {email}: this account is disabled; ask your coordinator")
+    actor = actor_for(user)
+    require(actor, action)
+    return actor
+
+
+def refuse_if_accounts(session: Session) -> None:
+    """Raise InvalidInput when the database has any account (bootstrap is for an empty one)."""
+    if session.scalar(select(func.count()).select_from(User)):
+        raise InvalidInput(
+            "the database already has accounts; a coordinator adds more in Cycle setup > Users"
+        )
+
+
+def create_first_coordinator(
+    session: Session, settings: Settings, *, email: str, name: str | None, password: str
+) -> Actor:
+    """The network's first account, a coordinator; only on a database with no accounts.
+
+    Raises:
+        InvalidInput: the database already has accounts, a malformed e-mail, a short password.
+    """
+    refuse_if_accounts(session)
+    email = email.strip().lower()
+    if not EMAIL.match(email):
+        raise InvalidInput(f"{email!r} is not an e-mail address")
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"{email}: the password needs at least {MIN_PASSWORD} characters")
+    user = User(
+        email=email,
+        name=(name or "").strip() or email.split("@", 1)[0],
+        roles=[Role.COORDINATOR.value],
+        password_hash=hash_password(password, settings.bcrypt_rounds),
+        failed_signins=0,
+        active=True,
+    )
+    session.add(user)
+    session.flush()
+    # Made by the operator, not by an account: the event carries no user.
+    audit.record(session, None, "create first coordinator", "user", user.id, after=_public(user))
+    return actor_for(user)

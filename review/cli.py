@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
+from review import accounts, audit
+from review.access import Action, Actor
 from review.db import Database
 from review.demo import load_demo
-from review.errors import ReviewError
+from review.errors import InvalidInput, ReviewError
 from review.rubrics import Catalogue, diff
 from review.settings import Settings
 
@@ -31,6 +35,17 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     demo = commands.add_parser("demo", help="load the fictional demo network into the database")
     demo.set_defaults(func=_demo)
+    init = commands.add_parser(
+        "init", help="create the first coordinator account (only on a database with no accounts)"
+    )
+    init.add_argument("--coordinator", required=True, metavar="EMAIL")
+    init.add_argument("--name", help="the coordinator's name (default: the e-mail's first part)")
+    init.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input instead of asking",
+    )
+    init.set_defaults(func=_init)
     _rubric_commands(commands)
     for register in _plugins():
         register(commands)
@@ -52,7 +67,24 @@ def _rubric_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
     compare.set_defaults(func=_rubric_diff)
     publish = sub.add_parser("publish", help="record a new version's hash; it never changes again")
     publish.add_argument("key", metavar="ID@VERSION")
+    add_as_option(publish)
     publish.set_defaults(func=_rubric_publish)
+
+
+def add_as_option(parser: argparse.ArgumentParser) -> None:
+    """`--as EMAIL`, required by every command that changes review data."""
+    parser.add_argument(
+        "--as",
+        dest="as_email",
+        required=True,
+        metavar="EMAIL",
+        help="the account doing this: checked like the same action in the app, and audited",
+    )
+
+
+def acting(session: Session, args: argparse.Namespace, action: Action) -> Actor:
+    """The account `--as` names, allowed to do `action` (else PermissionDenied: exit 2)."""
+    return accounts.command_line_actor(session, getattr(args, "as_email", None), action)
 
 
 def _plugins() -> list[Callable[[argparse._SubParsersAction[_Parser]], None]]:
@@ -129,9 +161,44 @@ def _rubric_diff(args: argparse.Namespace, settings: Settings) -> int:
 def _rubric_publish(args: argparse.Namespace, settings: Settings) -> int:
     catalogue = Catalogue(settings.rubrics_dir)
     rubric = catalogue.get_key(args.key)
-    digest = catalogue.publish(rubric)
+    db = Database(settings.database_url)
+    try:
+        with db.session() as session:
+            actor = acting(session, args, Action.MANAGE_CYCLE)
+            digest = catalogue.publish(rubric)
+            audit.record(
+                session, actor, "publish rubric", "rubric", rubric.key, after={"sha256": digest}
+            )
+    finally:
+        db.dispose()
     print(f"published {rubric.key} sha256 {digest}")
     return 0
+
+
+def _init(args: argparse.Namespace, settings: Settings) -> int:
+    db = Database(settings.database_url)
+    try:
+        # Refused before the password is asked for, and again (atomically) when it is stored.
+        with db.reading() as session:
+            accounts.refuse_if_accounts(session)
+        password = _password(args.password_stdin)
+        with db.session() as session:
+            actor = accounts.create_first_coordinator(
+                session, settings, email=args.coordinator, name=args.name, password=password
+            )
+    finally:
+        db.dispose()
+    print(f"created coordinator {actor.email} ({actor.name}) in {_safe_url(settings.database_url)}")
+    return 0
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    password = getpass.getpass("Password for the coordinator: ")
+    if getpass.getpass("Same password again: ") != password:
+        raise InvalidInput("the two passwords differ; nothing was created")
+    return password
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -127,7 +127,8 @@ def _freeze_startup_objects() -> None:
 
 def run() -> None:
     _freeze_startup_objects()
-    actor = state.actor() or state.resume()
+    # Read again each run: taking access away acts at the next click in every open tab.
+    actor = state.current() or state.resume()
     state.write_cookie()
     if actor is None:
         st.navigation([_page(SIGN_IN, default=True)], position="hidden").run()

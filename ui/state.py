@@ -9,6 +9,7 @@ import streamlit as st
 
 from review import accounts
 from review.access import Actor, Role
+from review.errors import PermissionDenied
 from ui import context
 
 ACTOR = "actor"
@@ -16,6 +17,8 @@ CYCLE = "cycle"
 CYCLE_PICKER = "cycle_picker"
 COOKIE = "review_session"
 TOKEN = "session_token"
+SIGNED_OUT = "signed_out_because"
+_EPOCH = "credential_epoch"
 _COOKIE_SCRIPT = "cookie_script"
 _RESUME_CHECKED = "resume_checked"
 
@@ -23,6 +26,32 @@ _RESUME_CHECKED = "resume_checked"
 def actor() -> Actor | None:
     value = st.session_state.get(ACTOR)
     return value if isinstance(value, Actor) else None
+
+
+def current() -> Actor | None:
+    """The signed-in account as the database has it now, read again on every run.
+
+    A removed role is gone at this run; a deleted or disabled account, or one whose sessions
+    ended since this browser signed in (its password changed; `accounts.end_sessions`), signs
+    this browser out, and the sign-in page says why. An actor placed without a stamp (tests
+    that start signed in) takes the account's stamp of now.
+    """
+    cached = actor()
+    if cached is None:
+        return None
+    epoch = st.session_state.get(_EPOCH)
+    try:
+        with context.database().reading() as session:
+            fresh, stamp = accounts.current_actor(
+                session, cached.user_id, epoch if isinstance(epoch, int) else None
+            )
+    except PermissionDenied as exc:
+        sign_out()
+        st.session_state[SIGNED_OUT] = str(exc)
+        return None
+    st.session_state[ACTOR] = fresh
+    st.session_state[_EPOCH] = stamp
+    return fresh
 
 
 def signed_in() -> Actor:
@@ -48,7 +77,9 @@ def sign_in(user: Actor) -> None:
     settings = context.settings()
     with context.database().session() as session:
         token = accounts.start_session(session, user, settings)
+        user, stamp = accounts.current_actor(session, user.user_id, None)
     st.session_state[ACTOR] = user
+    st.session_state[_EPOCH] = stamp
     st.session_state[TOKEN] = token
     st.session_state[_COOKIE_SCRIPT] = _cookie(token, settings.session_hours * 3600)
 
@@ -64,12 +95,14 @@ def resume() -> Actor | None:
     token = _browser_cookie()
     if not token:
         return None
-    with context.database().session() as session:
+    with context.database().reading() as session:
         user = accounts.resume_session(session, token)
+        stamp = accounts.current_actor(session, user.user_id, None)[1] if user else None
     if user is None:
         st.session_state[_COOKIE_SCRIPT] = _cookie("", 0)
         return None
     st.session_state[ACTOR] = user
+    st.session_state[_EPOCH] = stamp
     st.session_state[TOKEN] = token
     return user
 
@@ -149,3 +182,10 @@ def show_flash() -> None:
     message = st.session_state.pop(FLASH, None)
     if message:
         st.success(message)
+
+
+def show_signed_out() -> None:
+    """Why this browser was signed out, once (an account disabled, a password changed)."""
+    message = st.session_state.pop(SIGNED_OUT, None)
+    if message:
+        st.warning(message)

@@ -7,6 +7,9 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from review import audit
+from review.access import Action
+from review.cli import acting, add_as_option
 from review.db import Database
 from review.errors import InvalidInput
 from review.index.catalogue import SpecCatalogue, content_hash
@@ -39,12 +42,14 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     load = commands.add_parser("import", help="store a results file in a cycle (all or nothing)")
     load.add_argument("--cycle", required=True, metavar="NAME", help="e.g. 2015-16")
     load.add_argument("--data", required=True, type=Path, metavar="FILE", help=".csv or .xlsx")
+    add_as_option(load)
     load.set_defaults(func=run_import)
     commands.add_parser("specs", help="list index specs and their status").set_defaults(
         func=run_specs
     )
     publish = commands.add_parser("publish", help="record a spec version's hash for good")
     publish.add_argument("key", metavar="ID@VERSION")
+    add_as_option(publish)
     publish.set_defaults(func=run_publish)
 
 
@@ -84,11 +89,20 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
     db = Database(settings.database_url)
     try:
         with db.session() as session:
+            actor = acting(session, args, Action.MANAGE_CYCLE)
             cycle = find_cycle(session, args.cycle)
             spec = catalogue.get_key(cycle.index_spec) if cycle.index_spec else None
             if spec is not None:
                 _check_year(frame["year"].cat.categories, spec, args.data)
             count = store_results(session, cycle, frame, specs=catalogue)
+            audit.record(
+                session,
+                actor,
+                "import index results",
+                "cycle",
+                cycle.id,
+                after={"file": args.data.name, "rows": count},
+            )
             counts = school_counts(session, cycle.id)
             taking_part = [d.code for d, _ in participants(session, cycle)]
     finally:
@@ -147,5 +161,20 @@ def run_publish(args: argparse.Namespace, settings: Settings) -> int:
     """Record a spec version's content hash; the version can then never change."""
     catalogue = SpecCatalogue(settings.index_specs_dir)
     spec = catalogue.get_key(args.key)
-    print(f"published {spec.key} sha256 {catalogue.publish(spec)}")
+    db = Database(settings.database_url)
+    try:
+        with db.session() as session:
+            actor = acting(session, args, Action.MANAGE_CYCLE)
+            digest = catalogue.publish(spec)
+            audit.record(
+                session,
+                actor,
+                "publish index spec",
+                "index_spec",
+                spec.key,
+                after={"sha256": digest},
+            )
+    finally:
+        db.dispose()
+    print(f"published {spec.key} sha256 {digest}")
     return 0

@@ -1,10 +1,17 @@
+import io
+import json
+import shutil
 import subprocess
 import sys
 
 import pytest
+from sqlalchemy import func, select, update
 
+from review import accounts
+from review.access import Role
 from review.cli import main
-from review.settings import PROJECT_ROOT
+from review.db import AuditEvent, Database, User
+from review.settings import PROJECT_ROOT, Settings
 
 
 @pytest.fixture
@@ -97,7 +104,7 @@ def test_cli_unknown_command_is_one_line_error_without_traceback(env):
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("argv", [[], ["rubric"], ["rubric", "diff"], ["demo"]])
+@pytest.mark.parametrize("argv", [[], ["rubric"], ["rubric", "diff"], ["demo"], ["init"]])
 def test_cli_help_works_for_every_command(argv):
     result = subprocess.run(
         [sys.executable, "-m", "review", *argv, "--help"],
@@ -123,3 +130,113 @@ def test_bad_setting_is_one_line_error(env, capsys, monkeypatch):
     monkeypatch.setenv("REVIEW_MAX_EVIDENCE_MB", "lots")
     assert main(["rubric", "list"]) == 2
     assert capsys.readouterr().err.startswith("error: invalid setting: REVIEW_MAX_EVIDENCE_MB: ")
+
+
+def _accounts(env, *users):
+    db = Database(f"sqlite:///{env}/cli.db")
+    with db.session() as s:
+        for email, role, active in users:
+            s.add(User(email=email, name=email.split("@")[0], roles=[role], active=active))
+    return db
+
+
+def test_init_creates_the_first_coordinator_who_can_then_sign_in(env, capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("longenough1\n"))
+
+    code = main(["init", "--coordinator", "Boss@Core.example", "--name", "Pat", "--password-stdin"])
+
+    assert code == 0
+    assert capsys.readouterr().out == (
+        f"created coordinator boss@core.example (Pat) in sqlite:///{env}/cli.db\n"
+    )
+    db = Database(f"sqlite:///{env}/cli.db")
+    actor = accounts.sign_in(db, Settings.from_env(), "boss@core.example", "longenough1")
+    assert (actor.name, actor.roles) == ("Pat", frozenset({Role.COORDINATOR}))
+    db.dispose()
+
+
+def test_init_asks_for_the_password_twice_on_the_terminal(env, capsys, monkeypatch):
+    answers = iter(["longenough1", "longenough2"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt: next(answers))
+
+    assert main(["init", "--coordinator", "boss@core.example"]) == 2
+
+    assert capsys.readouterr().err == "error: the two passwords differ; nothing was created\n"
+    db = Database(f"sqlite:///{env}/cli.db")
+    with db.reading() as s:
+        assert s.scalar(select(func.count()).select_from(User)) == 0
+    db.dispose()
+
+
+def test_init_on_a_database_with_accounts_is_refused(env, capsys, monkeypatch):
+    _accounts(env, ("board@core.example", "observer", True)).dispose()
+    monkeypatch.setattr("sys.stdin", io.StringIO("longenough1\n"))
+
+    assert main(["init", "--coordinator", "boss@core.example", "--password-stdin"]) == 2
+
+    assert capsys.readouterr().err == (
+        "error: the database already has accounts; a coordinator adds more in Cycle setup > Users\n"
+    )
+    db = Database(f"sqlite:///{env}/cli.db")
+    with db.reading() as s:
+        assert list(s.scalars(select(User.email))) == ["board@core.example"]
+    db.dispose()
+
+
+@pytest.fixture
+def rubrics(env, monkeypatch):
+    root = env / "rubrics"
+    shutil.copytree(PROJECT_ROOT / "rubrics", root)
+    monkeypatch.setenv("REVIEW_RUBRICS_DIR", str(root))
+    return root
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--as", "board@core.example"], "error: Board may not set up cycles, districts, "),
+        (["--as", "nobody@x.example"], "error: --as nobody@x.example: there is no account"),
+        (["--as", "gone@core.example"], "error: --as gone@core.example: this account is disabled"),
+        ([], "error: the following arguments are required: --as"),
+    ],
+)
+def test_rubric_publish_refuses_an_account_that_may_not(env, capsys, rubrics, argv, message):
+    db = _accounts(
+        env,
+        ("board@core.example", "observer", True),
+        ("gone@core.example", "coordinator", False),
+    )
+    with db.session() as s:
+        s.execute(update(User).where(User.email == "board@core.example").values(name="Board"))
+    before = (rubrics / "published.json").read_text()
+
+    try:
+        code = main(["rubric", "publish", "core-p2@2015-16", *argv])
+    except SystemExit as parser_exit:  # argparse refuses a missing option by exiting
+        code = parser_exit.code
+    assert code == 2
+
+    err = capsys.readouterr().err
+    assert err.startswith(message)
+    assert err.count("\n") == 1
+    assert (rubrics / "published.json").read_text() == before
+    with db.reading() as s:
+        assert s.scalar(select(func.count()).select_from(AuditEvent)) == 0
+    db.dispose()
+
+
+def test_rubric_publish_as_a_coordinator_is_audited_under_that_account(env, capsys, rubrics):
+    db = _accounts(env, ("boss@core.example", "coordinator", True))
+    new = rubrics / "core-p2" / "2016-17.yaml"
+    new.write_text((rubrics / "core-p2" / "2015-16.yaml").read_text().replace("2015-16", "2016-17"))
+
+    assert main(["rubric", "publish", "core-p2@2016-17", "--as", "boss@core.example"]) == 0
+
+    digest = capsys.readouterr().out.split()[-1]
+    assert json.loads((rubrics / "published.json").read_text())["core-p2@2016-17"] == digest
+    with db.reading() as s:
+        boss = s.scalar(select(User.id).where(User.email == "boss@core.example"))
+        assert [
+            (e.user_id, e.action, e.entity_id, e.after) for e in s.scalars(select(AuditEvent))
+        ] == [(boss, "publish rubric", "core-p2@2016-17", {"sha256": digest})]
+    db.dispose()

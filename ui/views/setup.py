@@ -158,6 +158,9 @@ def render() -> None:
                     "Name": u.name,
                     "District": codes.get(u.district_id or 0),
                     "Roles": ", ".join(u.roles),
+                    "Active": u.active,
+                    "Failed sign-ins": u.failed_signins,
+                    "Locked until": u.locked_until,
                 }
                 for u in users
             ],
@@ -178,20 +181,53 @@ def render() -> None:
                 key="user_password",
             )
             if st.form_submit_button("Save account"):
-                act(
-                    lambda s: accounts.create_user(
-                        s,
-                        context.settings(),
-                        email=email,
-                        name=person,
-                        roles=[Role(r) for r in roles],
-                        district_code=district_code or None,
-                        password=password or None,
-                        by=actor,
-                    ),
-                    done=f"Account {email} saved.",
-                    rerun=True,
+                saved = act(
+                    lambda s: (
+                        accounts.create_user(
+                            s,
+                            context.settings(),
+                            email=email,
+                            name=person,
+                            roles=[Role(r) for r in roles],
+                            district_code=district_code or None,
+                            password=password or None,
+                            by=actor,
+                        ).id
+                    )
                 )
+                if saved is not None:
+                    if password and saved == actor.user_id:
+                        # A new password ended every session of the account, this one too:
+                        # this browser starts a fresh one rather than being signed out.
+                        state.sign_in(actor)
+                    state.flash(f"Account {email} saved.")
+                    st.rerun()
+        _account_switches(actor, [u.email for u in users])
+
+
+def _account_switches(actor: Actor, emails: list[str]) -> None:
+    """Disable (ending its sessions at once), enable or unlock one account."""
+    st.markdown("**Disable, enable or unlock an account**")
+    email = st.selectbox("Account", emails, key="switch_email")
+    disable, enable, unlock = st.columns(3)
+    if disable.button("Disable", key="disable_user") and email:
+        act(
+            lambda s: accounts.disable_user(s, actor, email),
+            done=f"Account {email} disabled; its sessions have ended.",
+            rerun=True,
+        )
+    if enable.button("Enable", key="enable_user") and email:
+        act(
+            lambda s: accounts.enable_user(s, actor, email),
+            done=f"Account {email} enabled.",
+            rerun=True,
+        )
+    if unlock.button("Unlock", key="unlock_user") and email:
+        act(
+            lambda s: accounts.unlock_user(s, actor, email),
+            done=f"Account {email} unlocked.",
+            rerun=True,
+        )
 
 
 def _district_table(cycle: Cycle | None) -> None:

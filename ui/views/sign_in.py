@@ -20,6 +20,7 @@ def render() -> None:
     context.database()
     st.title("District Peer Review")
     st.write("Self-evaluations, peer reviews and review packets for the districts of the network.")
+    state.show_signed_out()
 
     if _sso_configured():
         _single_sign_on()

@@ -7,8 +7,9 @@ import pytest
 from index_helpers import HEADER, SPECS
 from sqlalchemy import select
 
-from review.db import Cycle, Database, District, Participation, Triad
-from review.errors import InvalidInput, NotFound
+from review.audit import events
+from review.db import Cycle, Database, District, Participation, Triad, User
+from review.errors import InvalidInput, NotFound, PermissionDenied
 from review.index.cli import register
 from review.index.importer import ImportProblems
 from review.index.store import load_results
@@ -20,6 +21,10 @@ LINES = [
     "S1,Alder Elementary,D1,elementary,2015-16,chronic_absence,all,210,22,priority",
     "S2,Birch High,D2,high,2015-16,graduation,all,300,88,",
 ]
+
+
+COORDINATOR = "coord@core.example"
+IMPORT = ["index", "import", "--as", COORDINATOR, "--cycle"]
 
 
 def _run(argv, settings):
@@ -43,8 +48,15 @@ def settings(tmp_path):
     return Settings.from_env({}, database_url=f"sqlite:///{tmp_path}/t.db", index_specs_dir=specs)
 
 
-def _add_cycle(settings, spec="core-sqii@2015-16"):
+def _add_coordinator(settings, email=COORDINATOR, roles=("coordinator",), active=True):
     db = Database(settings.database_url)
+    with db.session() as session:
+        session.add(User(email=email, name="Coordinator", roles=list(roles), active=active))
+    return db
+
+
+def _add_cycle(settings, spec="core-sqii@2015-16"):
+    db = _add_coordinator(settings)
     with db.session() as session:
         session.add(
             Cycle(
@@ -156,7 +168,7 @@ def test_index_summary_year_missing_from_data(data, settings):
 def test_index_import_stores_every_row(data, settings, capsys):
     db = _add_cycle(settings)
 
-    code = _run(["index", "import", "--cycle", "2015-16", "--data", str(data)], settings)
+    code = _run([*IMPORT, "2015-16", "--data", str(data)], settings)
 
     assert code == 0
     assert capsys.readouterr().out == (
@@ -167,7 +179,54 @@ def test_index_import_stores_every_row(data, settings, capsys):
         "  D2           1 schools; priority 0, focus 0, reward 0\n"
     )
     assert len(load_results(db, "2015-16")) == 3
+    with db.reading() as session:
+        coordinator_id = session.scalar(select(User.id).where(User.email == COORDINATOR))
+        cycle_id = session.scalar(select(Cycle.id))
+        imported = [
+            (e.user_id, e.entity, e.entity_id, e.after)
+            for e in events(session)
+            if e.action == "import index results"
+        ]
+    assert imported == [
+        (coordinator_id, "cycle", str(cycle_id), {"file": "results.csv", "rows": 3})
+    ]
     db.dispose()
+
+
+@pytest.mark.parametrize(
+    ("account", "message"),
+    [
+        ("board@core.example", "Board may not set up cycles, districts, triads and users."),
+        ("nobody@x.example", "--as nobody@x.example: there is no account with that e-mail"),
+        (
+            "gone@core.example",
+            "--as gone@core.example: this account is disabled; ask your coordinator",
+        ),
+    ],
+)
+def test_index_import_refuses_an_account_that_may_not_import(data, settings, account, message):
+    db = _add_cycle(settings)
+    with db.session() as session:
+        session.add(User(email="board@core.example", name="Board", roles=["observer"]))
+        session.add(
+            User(email="gone@core.example", name="Gone", roles=["coordinator"], active=False)
+        )
+
+    with pytest.raises(PermissionDenied) as refused:
+        _run(
+            ["index", "import", "--as", account, "--cycle", "2015-16", "--data", str(data)],
+            settings,
+        )
+
+    assert str(refused.value) == message
+    with pytest.raises(NotFound):
+        load_results(db, "2015-16")
+    db.dispose()
+
+
+def test_index_import_without_as_is_refused_by_the_parser(data, settings):
+    with pytest.raises(SystemExit):
+        _run(["index", "import", "--cycle", "2015-16", "--data", str(data)], settings)
 
 
 def test_index_import_names_the_cycles_districts_it_has_no_schools_for(data, settings, capsys):
@@ -182,7 +241,7 @@ def test_index_import_names_the_cycles_districts_it_has_no_schools_for(data, set
             s.flush()
             s.add(Participation(cycle_id=cycle.id, district_id=district.id, triad_id=triad.id))
 
-    _run(["index", "import", "--cycle", "2015-16", "--data", str(data)], settings)
+    _run([*IMPORT, "2015-16", "--data", str(data)], settings)
 
     assert capsys.readouterr().out.splitlines()[-1] == (
         "districts of the cycle with no schools in 2015-16: D8, D9"
@@ -192,11 +251,11 @@ def test_index_import_names_the_cycles_districts_it_has_no_schools_for(data, set
 
 def test_index_import_bad_file_stores_nothing(data, settings):
     db = _add_cycle(settings)
-    _run(["index", "import", "--cycle", "2015-16", "--data", str(data)], settings)
+    _run([*IMPORT, "2015-16", "--data", str(data)], settings)
     data.write_text("\n".join([*LINES, LINES[1]]) + "\n")
 
     with pytest.raises(ImportProblems, match="row 5: duplicate"):
-        _run(["index", "import", "--cycle", "2015-16", "--data", str(data)], settings)
+        _run([*IMPORT, "2015-16", "--data", str(data)], settings)
 
     assert len(load_results(db, "2015-16")) == 3
     db.dispose()
@@ -206,7 +265,7 @@ def test_index_import_data_without_the_specs_year_refused(data, settings):
     db = _add_cycle(settings, spec="core-sqii@2016-17")
 
     with pytest.raises(InvalidInput, match="no results for 2016-17, the school year of core-sqii"):
-        _run(["index", "import", "--cycle", "2015-16", "--data", str(data)], settings)
+        _run([*IMPORT, "2015-16", "--data", str(data)], settings)
 
     with pytest.raises(NotFound):
         load_results(db, "2015-16")
@@ -217,7 +276,7 @@ def test_index_import_unknown_cycle(data, settings):
     _add_cycle(settings).dispose()
 
     with pytest.raises(NotFound, match=r"no cycle '2016-17' \(cycles: 2015-16\)"):
-        _run(["index", "import", "--cycle", "2016-17", "--data", str(data)], settings)
+        _run([*IMPORT, "2016-17", "--data", str(data)], settings)
 
 
 def test_index_specs_lists_versions(settings, capsys):
@@ -232,9 +291,10 @@ def test_index_specs_lists_versions(settings, capsys):
 
 
 def test_index_publish_is_idempotent_for_a_published_spec(settings, capsys):
+    _add_coordinator(settings).dispose()
     before = (settings.index_specs_dir / "published.json").read_text()
 
-    _run(["index", "publish", "core-sqii@2016-17"], settings)
+    _run(["index", "publish", "core-sqii@2016-17", "--as", COORDINATOR], settings)
 
     assert capsys.readouterr().out.startswith("published core-sqii@2016-17 sha256 6af1e465")
     assert (settings.index_specs_dir / "published.json").read_text() == before
