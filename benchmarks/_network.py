@@ -109,16 +109,12 @@ def generated_network(
     rng = random.Random(SEED)
     codes = [f"D{n:03d}" for n in range(1, districts + 1)]
     with db.session() as s:
-        coordinator = accounts.actor_for(
-            accounts.create_user(
-                s,
-                settings,
-                email="coordinator@bench.example",
-                name="Coordinator",
-                roles=[Role.COORDINATOR],
-                district_code=None,
-                password="benchmark-password",
-            )
+        coordinator = accounts.create_first_coordinator(
+            s,
+            settings,
+            email="coordinator@bench.example",
+            name="Coordinator",
+            password="benchmark-password",
         )
         for n, code in enumerate(codes):
             cycles.save_district(
@@ -138,6 +134,7 @@ def generated_network(
                     roles=[Role.DISTRICT_EDITOR, Role.PEER_REVIEWER],
                     district_code=code,
                     password="benchmark-password",
+                    by=coordinator,
                 )
             )
             for code in codes

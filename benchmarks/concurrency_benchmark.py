@@ -281,16 +281,12 @@ def build_network(url: str, rubrics: Path, writers: int, seconds: float) -> list
     db = Database(url)
     try:
         with db.session() as s:
-            coordinator = accounts.actor_for(
-                accounts.create_user(
-                    s,
-                    settings,
-                    email="coordinator@bench.example",
-                    name="Coordinator",
-                    roles=[Role.COORDINATOR],
-                    district_code=None,
-                    password=PASSWORD,
-                )
+            coordinator = accounts.create_first_coordinator(
+                s,
+                settings,
+                email="coordinator@bench.example",
+                name="Coordinator",
+                password=PASSWORD,
             )
             for n, code in enumerate(codes):
                 cycles.save_district(
@@ -321,6 +317,7 @@ def build_network(url: str, rubrics: Path, writers: int, seconds: float) -> list
                     roles=[Role.DISTRICT_EDITOR],
                     district_code=code,
                     password=PASSWORD,
+                    by=coordinator,
                 )
                 assert editor.district_id is not None
                 tasks.append(Task(w, url, str(rubrics), email, editor.district_id, items, seconds))

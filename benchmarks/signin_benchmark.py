@@ -23,7 +23,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import update  # noqa: E402
 
 from review import accounts  # noqa: E402
-from review.access import Role  # noqa: E402
 from review.db import Database, User  # noqa: E402
 from review.errors import PermissionDenied  # noqa: E402
 from review.settings import Settings  # noqa: E402
@@ -49,14 +48,8 @@ def main() -> int:
         settings = Settings.from_env({}, database_url=url)
         db = Database(url)
         with db.session() as s:
-            accounts.create_user(
-                s,
-                settings,
-                email="known@core.example",
-                name="Known",
-                roles=[Role.OBSERVER],
-                district_code=None,
-                password="the right password",
+            accounts.create_first_coordinator(
+                s, settings, email="known@core.example", name="Known", password="the right password"
             )
         times: dict[str, list[float]] = {"unknown e-mail": [], "wrong password": []}
         for _ in range(args.tries):

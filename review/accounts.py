@@ -48,13 +48,16 @@ def create_user(
     roles: list[Role],
     district_code: str | None,
     password: str | None,
-    by: Actor | None = None,
+    by: Actor,
 ) -> User:
-    """Create or update an account; district roles need a district.
+    """Create or update an account; district roles need a district. Only a coordinator may
+    (the network's first coordinator comes from `create_first_coordinator`).
 
     Raises:
+        PermissionDenied: `by` is not a coordinator.
         InvalidInput: for a malformed e-mail, a short password, or a role without its district.
     """
+    require(by, Action.MANAGE_CYCLE)
     email = email.strip().lower()
     if not EMAIL.match(email):
         raise InvalidInput(f"{email!r} is not an e-mail address")

@@ -94,16 +94,13 @@ def _email(district: DemoDistrict) -> str:
 
 
 def _load(session: Session, settings: Settings, catalogue: Catalogue) -> None:
-    coordinator_user = accounts.create_user(
+    coordinator = accounts.create_first_coordinator(
         session,
         settings,
         email=COORDINATOR_EMAIL,
         name="Casey Coordinator (demo)",
-        roles=[Role.COORDINATOR],
-        district_code=None,
         password=PASSWORD,
     )
-    coordinator = accounts.actor_for(coordinator_user)
     for d in DISTRICTS:
         cycles.save_district(
             session, coordinator, code=d.code, name=d.name, enrollment=d.enrollment
@@ -118,6 +115,7 @@ def _load(session: Session, settings: Settings, catalogue: Catalogue) -> None:
                 roles=[Role.DISTRICT_EDITOR, Role.PEER_REVIEWER],
                 district_code=d.code,
                 password=PASSWORD,
+                by=coordinator,
             )
         )
         for d in DISTRICTS
@@ -130,6 +128,7 @@ def _load(session: Session, settings: Settings, catalogue: Catalogue) -> None:
         roles=[Role.OBSERVER],
         district_code=None,
         password=PASSWORD,
+        by=coordinator,
     )
     _previous_cycle(session, coordinator, catalogue, leads)
     cycle = cycles.create_cycle(

@@ -99,16 +99,8 @@ class World:
 def world(settings: Settings, db: Database) -> World:
     catalogue = Catalogue(settings.rubrics_dir)
     with db.session() as s:
-        coordinator = accounts.actor_for(
-            accounts.create_user(
-                s,
-                settings,
-                email="coord@core.example",
-                name="Coordinator",
-                roles=[Role.COORDINATOR],
-                district_code=None,
-                password="password1",
-            )
+        coordinator = accounts.create_first_coordinator(
+            s, settings, email="coord@core.example", name="Coordinator", password="password1"
         )
         for code, size in (("A", 11_000), ("B", 50_000), ("C", 600_000), ("D", 70_000), ("E", 1)):
             cycles.save_district(
@@ -124,6 +116,7 @@ def world(settings: Settings, db: Database) -> World:
                     roles=[Role.DISTRICT_EDITOR, Role.PEER_REVIEWER],
                     district_code=code,
                     password="password1",
+                    by=coordinator,
                 )
             )
             for code in "ABCDE"
@@ -137,6 +130,7 @@ def world(settings: Settings, db: Database) -> World:
                 roles=[Role.OBSERVER],
                 district_code=None,
                 password="password1",
+                by=coordinator,
             )
         )
         cycle = cycles.create_cycle(s, coordinator, catalogue, name="2015-16", rubric_key="tiny@v1")

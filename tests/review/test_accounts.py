@@ -84,6 +84,7 @@ def test_create_user_refuses_bad_input(world, email, password, roles, district, 
             roles=roles,
             district_code=district,
             password=password,
+            by=world.coordinator,
         )
     assert str(err.value) == message
 
@@ -492,3 +493,25 @@ def test_the_first_coordinator_on_an_empty_database_can_sign_in(db, settings):
         None,
         str(made.user_id),
     )
+
+
+@pytest.mark.parametrize("who", ["observer", "lead"])
+def test_only_a_coordinator_creates_accounts_or_grants_roles(world, who):
+    actor = world.observer if who == "observer" else world.leads["A"]
+    for email in ("new@core.example", "lead@b.example"):  # a new account, and a re-role
+        with world.db.session() as s, pytest.raises(PermissionDenied) as refused:
+            accounts.create_user(
+                s,
+                world.settings,
+                email=email,
+                name="Made coordinator",
+                roles=[Role.COORDINATOR],
+                district_code=None,
+                password="password1",
+                by=actor,
+            )
+        assert "may not set up cycles, districts, triads and users" in str(refused.value)
+    with world.db.reading() as s:
+        roles = {u.email: u.roles for u in s.scalars(select(User))}
+    assert "new@core.example" not in roles
+    assert roles["lead@b.example"] == ["district_editor", "peer_reviewer"]

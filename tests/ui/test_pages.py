@@ -4,7 +4,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from review import accounts
-from review.access import Role
 from review.db import Database
 from review.settings import PROJECT_ROOT
 from tests.ui.conftest import APP, TIMEOUT
@@ -84,16 +83,13 @@ def test_without_any_cycle_a_page_says_how_to_make_one(tmp_path, monkeypatch):
     monkeypatch.setenv("REVIEW_DATABASE_URL", url)
     db = Database(url)
     with db.session() as s:
-        user = accounts.create_user(
+        actor = accounts.create_first_coordinator(
             s,
             Settings.from_env({}, database_url=url, bcrypt_rounds=4),
             email="first@core.example",
             name="First Coordinator",
-            roles=[Role.COORDINATOR],
-            district_code=None,
-            password=None,
+            password="first-password",
         )
-        actor = accounts.actor_for(user)
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.session_state["actor"] = actor
     at.run()
