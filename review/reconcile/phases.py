@@ -44,12 +44,9 @@ def start_reconciliation(
     """
     found = district(session, district_id)
     require_coordinator(actor, "start reconciliation")
-    part = participation(session, cycle, found.id, lock="update")
-    if part.phase != Phase.PEER_REVIEW:
-        raise InvalidInput(
-            f"{found.name} is not in peer review ({PHASE_LABELS[Phase(part.phase)]}); "
-            "reconciliation starts from peer review."
-        )
+    part = _locked_in(
+        session, cycle, found, Phase.PEER_REVIEW, "reconciliation starts from peer review."
+    )
     start(session, actor, load(session, cycle), rubric, part, found)
 
 
@@ -119,12 +116,13 @@ def finalize_district(
     """
     found = district(session, district_id)
     require_coordinator(actor, "finalize a district")
-    part = participation(session, cycle, found.id, lock="update")
-    if part.phase != Phase.RECONCILIATION:
-        raise InvalidInput(
-            f"{found.name} is not in reconciliation ({PHASE_LABELS[Phase(part.phase)]}); "
-            "only a district in reconciliation can be finalized."
-        )
+    part = _locked_in(
+        session,
+        cycle,
+        found,
+        Phase.RECONCILIATION,
+        "only a district in reconciliation can be finalized.",
+    )
     blockers = finalization_blockers(session, cycle, rubric, found.id)
     if blockers:
         raise NotReady(found.name, blockers)
@@ -148,11 +146,7 @@ def reopen_district(
     why = reason.strip()
     if not why:
         raise InvalidInput("Give the reason for reopening; it is kept in the audit log.")
-    part = participation(session, cycle, found.id, lock="update")
-    if part.phase != Phase.FINAL:
-        raise InvalidInput(
-            f"{found.name} is not final ({PHASE_LABELS[Phase(part.phase)]}); nothing to reopen."
-        )
+    part = _locked_in(session, cycle, found, Phase.FINAL, "nothing to reopen.")
     _move(session, actor, part, Phase.FINAL, Phase.RECONCILIATION)
     audit.record(
         session,
@@ -163,6 +157,25 @@ def reopen_district(
         before={"phase": Phase.FINAL.value},
         after={"phase": Phase.RECONCILIATION.value, "reason": why},
     )
+
+
+_IS = {Phase.PEER_REVIEW: "in peer review", Phase.RECONCILIATION: "in reconciliation"}
+
+
+def _locked_in(
+    session: Session, cycle: Cycle, found: District, phase: Phase, otherwise: str
+) -> Participation:
+    """The district's place in the cycle, locked for a phase change, if it is in `phase`.
+
+    Raises:
+        InvalidInput: it is in another phase; the message ends with `otherwise`.
+    """
+    part = participation(session, cycle, found.id, lock="update")
+    if part.phase != phase:
+        now = PHASE_LABELS[Phase(part.phase)]
+        state = _IS.get(phase, phase.value)
+        raise InvalidInput(f"{found.name} is not {state} ({now}); {otherwise}")
+    return part
 
 
 def _move(session: Session, actor: Actor, part: Participation, old: Phase, new: Phase) -> None:
