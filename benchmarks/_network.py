@@ -204,3 +204,24 @@ def generated_network(
             specs = SpecCatalogue(settings.index_specs_dir)
             store_results(s, cycle, check_results(frame), specs=specs)
     return db, settings
+
+
+# Every page of the navigation, as the person of a generated network who uses it (both, where
+# both do): what the page benchmark times and the fresh-reads test counts statements of.
+LEAD, COORDINATOR = "lead@d001.example", "coordinator@bench.example"
+PAGE_VISITS: tuple[tuple[str, str], ...] = (
+    ("home", LEAD),
+    ("home", COORDINATOR),
+    ("self_evaluation", LEAD),
+    ("peer_review", LEAD),
+    ("reconciliation", LEAD),
+    ("reconciliation", COORDINATOR),
+    ("practice", LEAD),
+    ("progress", COORDINATOR),
+    ("calibration", COORDINATOR),
+    ("index_summary", LEAD),
+    ("index_summary", COORDINATOR),
+    ("setup", COORDINATOR),
+    ("rubrics", COORDINATOR),
+    ("packets", COORDINATOR),
+)

@@ -48,9 +48,12 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 from streamlit.testing.v1.local_script_runner import LocalScriptRunner  # noqa: E402
 
 from benchmarks._network import (  # noqa: E402
+    COORDINATOR,
     DISTRICTS,
     EVIDENCE_FILES,
     ITEMS,
+    LEAD,
+    PAGE_VISITS,
     TRIAD_SIZE,
     demo_network,
     generated_network,
@@ -232,24 +235,7 @@ def open_every_file(db: Database, at: AppTest) -> AppTest:
 # --- every page at 6 and at 60 districts --------------------------------------------------
 
 SIZES = (6, DISTRICTS)
-LEAD, COORDINATOR = "lead@d001.example", "coordinator@bench.example"
-# Every page of the navigation, as the person who uses it (both, where both do).
-VISITS: tuple[tuple[str, str], ...] = (
-    ("home", LEAD),
-    ("home", COORDINATOR),
-    ("self_evaluation", LEAD),
-    ("peer_review", LEAD),
-    ("reconciliation", LEAD),
-    ("reconciliation", COORDINATOR),
-    ("practice", LEAD),
-    ("progress", COORDINATOR),
-    ("calibration", COORDINATOR),
-    ("index_summary", LEAD),
-    ("index_summary", COORDINATOR),
-    ("setup", COORDINATOR),
-    ("rubrics", COORDINATOR),
-    ("packets", COORDINATOR),
-)
+VISITS = PAGE_VISITS
 INDEX_SPEC = "core-sqii@2015-16"  # the generated networks carry index results for it
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import event, select, update
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
 
-from benchmarks._network import generated_network
+from benchmarks._network import PAGE_VISITS, generated_network
 from review import accounts, cycles
 from review.db import Cycle, Database, IndexSummary, User
 from review.index.catalogue import SpecCatalogue
@@ -195,23 +195,7 @@ def test_an_index_import_counts_on_the_cycle(demo_db):
 
 # --- statements per rerun at 6 and at 60 districts -----------------------------------------
 
-LEAD, COORDINATOR = "lead@d001.example", "coordinator@bench.example"
-VISITS = [
-    ("home", LEAD),
-    ("home", COORDINATOR),
-    ("self_evaluation", LEAD),
-    ("peer_review", LEAD),
-    ("reconciliation", LEAD),
-    ("reconciliation", COORDINATOR),
-    ("practice", LEAD),
-    ("progress", COORDINATOR),
-    ("calibration", COORDINATOR),
-    ("index_summary", LEAD),
-    ("index_summary", COORDINATOR),
-    ("setup", COORDINATOR),
-    ("rubrics", COORDINATOR),
-    ("packets", COORDINATOR),
-]
+VISITS = PAGE_VISITS
 SIZES = (6, 60)
 
 
