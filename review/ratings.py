@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -31,6 +31,28 @@ class RatingInput(BaseModel):
     narrative: str = Field(default="", max_length=MAX_TEXT)
     suggestions: str = Field(default="", max_length=MAX_TEXT)
     context_values: dict[str, int] = Field(default_factory=dict)
+
+    @classmethod
+    def checked(cls, **fields: object) -> RatingInput:
+        """The input from a form, or `InvalidInput` saying which field is wrong and how.
+
+        Raises:
+            InvalidInput: e.g. a narrative longer than `MAX_TEXT` characters.
+        """
+        try:
+            return cls.model_validate(fields)
+        except ValidationError as error:
+            problems = []
+            for problem in error.errors():
+                field = ".".join(str(part) for part in problem["loc"])
+                given = fields.get(str(problem["loc"][0]))
+                if problem["type"] == "string_too_long" and isinstance(given, str):
+                    problems.append(
+                        f"the {field} has {len(given):,} characters; at most {MAX_TEXT:,} fit"
+                    )
+                else:
+                    problems.append(f"{field}: {problem['msg']}")
+            raise InvalidInput("; ".join(problems) + ". Nothing was saved.") from None
 
 
 def rating_dict(row: Rating) -> dict[str, object]:

@@ -160,3 +160,12 @@ def test_peer_rating_by_unassigned_reviewer_is_refused(world):
             data=RatingInput(level=3),
             expected_version=None,
         )
+
+
+def test_rating_input_from_a_form_names_the_field_and_its_length():
+    with pytest.raises(InvalidInput) as refused:
+        ratings.RatingInput.checked(narrative="ok", suggestions="y" * 20_500)
+    assert str(refused.value) == (
+        "the suggestions has 20,500 characters; at most 20,000 fit. Nothing was saved."
+    )
+    assert ratings.RatingInput.checked(level=2).level == 2

@@ -11,7 +11,7 @@ from review import cycles, ratings
 from review.db import RETRIES, Database, District, Evidence, Rating, SignInSession
 from review.demo import PASSWORD
 from review.errors import Busy
-from review.ratings import RatingInput
+from review.ratings import MAX_TEXT, RatingInput
 from tests.ui.conftest import APP, TIMEOUT
 
 PDF = b"%PDF-1.4\n%synthetic upload\n"
@@ -496,3 +496,18 @@ def test_a_save_that_finds_the_database_busy_keeps_the_text_in_the_form(
     )
     after = _self_row(demo_db, "ALV", item)
     assert (after.row_version, after.narrative) == (before.row_version, before.narrative)
+
+
+def test_a_narrative_is_held_to_the_limit_and_one_at_the_limit_is_saved(app_as, demo_db):
+    at = app_as("lead@alv.example", "self_evaluation")
+    item = at.selectbox(key="self_item").value
+    before = _self_row(demo_db, "ALV", item)
+    box = f"self_narrative_{item}"
+    at.text_area(key=box).input("x" * (MAX_TEXT + 1)).run()  # the field takes no more
+    assert not at.exception and not at.error
+    assert at.text_area(key=box).value == before.narrative
+    assert _self_row(demo_db, "ALV", item).row_version == before.row_version
+    at.text_area(key=box).input("y" * MAX_TEXT).run()
+    assert not at.exception and not at.error
+    after = _self_row(demo_db, "ALV", item)
+    assert (after.row_version, after.narrative) == (before.row_version + 1, "y" * MAX_TEXT)

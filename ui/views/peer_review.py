@@ -113,11 +113,13 @@ def render() -> None:
             "Rationale: why this level, citing the evidence",
             value=row.narrative if row else "",
             key=f"peer_rationale_{code}_{item.id}",
+            max_chars=ratings.MAX_TEXT,
         )
         suggestions = st.text_area(
             "Suggestions for improvement",
             value=row.suggestions if row else "",
             key=f"peer_suggestions_{code}_{item.id}",
+            max_chars=ratings.MAX_TEXT,
         )
         saved = st.form_submit_button("Save rating", type="primary", disabled=not open_for_rating)
     if saved:
@@ -130,7 +132,7 @@ def render() -> None:
                 rubric,
                 district_id=district.id,
                 item_id=item.id,
-                data=ratings.RatingInput(
+                data=ratings.RatingInput.checked(
                     level=level,
                     not_applicable=not_applicable,
                     narrative=rationale,

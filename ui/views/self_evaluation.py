@@ -93,13 +93,8 @@ def render() -> None:
             m.id: st.session_state.get(f"self_ctx_{item.id}_{m.id}") for m in item.context_measures
         }
         values = {measure: int(value) for measure, value in entered.items() if value is not None}
-        data = ratings.RatingInput(
-            level=level,
-            not_applicable=not_applicable,
-            narrative=st.session_state.get(f"self_narrative_{item.id}", ""),
-            context_values=values,
-        )
-        saved = act(
+        narrative = st.session_state.get(f"self_narrative_{item.id}", "")
+        saved = act(  # the input is checked inside: a refusal is shown, never raised
             lambda s: ratings.save_self_rating(
                 s,
                 actor,
@@ -107,7 +102,12 @@ def render() -> None:
                 rubric,
                 district_id=district.id,
                 item_id=item.id,
-                data=data,
+                data=ratings.RatingInput.checked(
+                    level=level,
+                    not_applicable=not_applicable,
+                    narrative=narrative,
+                    context_values=values,
+                ),
                 expected_version=st.session_state[version_key],
             )
         )
@@ -134,6 +134,7 @@ def render() -> None:
         value=row.narrative if row else "",
         key=f"self_narrative_{item.id}",
         height=160,
+        max_chars=ratings.MAX_TEXT,
         disabled=not editable,
         on_change=_save,
     )
