@@ -33,21 +33,12 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import Browser, Locator, Page, sync_playwright  # noqa: E402
 
-from benchmarks._serve import served_app  # noqa: E402
+from benchmarks._serve import CHROMIUM_ARGS, served_app  # noqa: E402
 from review.cycles import cycle_rubric, get_cycle  # noqa: E402
 from review.db import Database  # noqa: E402
 from review.demo import CYCLE, PASSWORD  # noqa: E402
 from review.rubrics import Catalogue  # noqa: E402
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 LEAD, COORDINATOR = "lead@bhu.example", "coordinator@core.example"
 # Each user's navigation, in the sidebar's order, with the title each page opens with.
 PAGES = {

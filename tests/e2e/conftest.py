@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from benchmarks._serve import served_app
+from benchmarks._serve import CHROMIUM_ARGS, served_app
 from review import accounts, cycles, evidence, ratings
 from review.db import Database, User
 from review.demo import CYCLE, SAMPLE_EVIDENCE, load_demo
@@ -27,16 +27,6 @@ from review.settings import Settings
 
 E2E_DIR = Path(__file__).resolve().parent
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOTS = Path(os.environ.get("E2E_SCREENSHOTS", "/tmp/e2e-screenshots"))
 TIMEOUT_MS = 15_000
 
