@@ -133,7 +133,7 @@ def build_report(
     phase = participation(session, cycle, district.id).phase
     rows = rating_store.ratings_of(session, cycle, district.id)
     codes: dict[int, str] = dict(session.execute(select(District.id, District.code)).all())
-    files = evidence_store.evidence_for(session, cycle, district.id)
+    files = evidence_store.files_of(session, cycle, district.id)
     decisions = _decisions(session, cycle, district.id)
     flags = _flags(session, cycle, rubric, district.id)
     items = tuple(

@@ -2,9 +2,8 @@
 
 import streamlit as st
 
-from review import comments, evidence, ratings
-from review.access import PHASE_LABELS, Phase
-from review.cycles import reviewed_by
+from review import comments, evidence, ratings, scope
+from review.access import PHASE_LABELS, Action, Phase
 from review.index.counts import district_figures, shown
 from review.index.models import SchoolCounts
 from ui import context, state
@@ -22,7 +21,7 @@ def render() -> None:
 
     cycle, rubric = cycle_picker.current()
     with db.reading() as s:
-        reviewed = reviewed_by(s, cycle, reviewer)
+        reviewed = scope.districts(s, actor, cycle, Action.RATE_PEER)
     assigned = [d for d, _ in reviewed]
     if not assigned:
         st.info(f"You have no district to review in cycle {cycle.name}.")
@@ -46,8 +45,8 @@ def render() -> None:
     phase = Phase(part.phase)
 
     with db.reading() as s:
-        mine = ratings.rated_items(s, cycle, district.id, reviewer)
-        files = evidence.evidence_for(s, cycle, district.id)
+        mine = ratings.rated_items(s, actor, cycle, district.id)
+        files = evidence.evidence_for(s, actor, cycle, district.id)
     open_for_rating = phase in (Phase.SELF_SUBMITTED, Phase.PEER_REVIEW)
 
     st.caption(f"{PHASE_LABELS[phase]} · you have rated {len(mine)} of {len(rubric.items)} items")
@@ -69,8 +68,8 @@ def render() -> None:
     with db.reading() as s:
         shown = {
             r.rater_district_id: r
-            for r in ratings.ratings_of(
-                s, cycle, district.id, raters={district.id, reviewer}, item_id=item.id
+            for r in ratings.read_ratings(
+                s, actor, cycle, district.id, raters={district.id, reviewer}, item_id=item.id
             )
         }
     own, row = shown.get(district.id), shown.get(reviewer)
@@ -165,7 +164,7 @@ def render() -> None:
                     clear=(f"question_{code}_{item.id}",),
                 )
             with db.reading() as s:
-                for message in comments.thread(s, cycle, district.id, item.id):
+                for message in comments.thread(s, actor, cycle, district.id, item.id):
                     st.markdown(f"**{message.author}** ({message.kind}):")
                     st.text(message.body)
 
