@@ -8,7 +8,7 @@ from review.index.counts import district_figures, shown
 from review.index.models import SchoolCounts
 from ui import context, state
 from ui.components import cycle as cycle_picker
-from ui.components import descriptors, evidence_view
+from ui.components import descriptors, drafts, evidence_view
 from ui.guard import act
 
 
@@ -120,6 +120,16 @@ def render() -> None:
             key=f"peer_suggestions_{code}_{item.id}",
             max_chars=ratings.MAX_TEXT,
         )
+        for field, text in (
+            ("rationale", row.narrative if row else ""),
+            ("suggestions", row.suggestions if row else ""),
+        ):
+            drafts.keep_drafts(
+                f"peer_{field}_{code}_{item.id}",
+                where=f"{actor.user_id}:{cycle.id}:{district.id}:{item.id}:{field}",
+                saved=text,
+                in_form=True,
+            )
         saved = st.form_submit_button("Save rating", type="primary", disabled=not open_for_rating)
     if saved:
         level, not_applicable = descriptors.parse_level(rubric, choice)

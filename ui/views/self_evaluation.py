@@ -14,7 +14,7 @@ from review.evidence import EvidenceFile
 from review.rubrics import Item, Rubric
 from ui import context, state
 from ui.components import cycle as cycle_picker
-from ui.components import descriptors, evidence_view
+from ui.components import descriptors, drafts, evidence_view
 from ui.guard import act
 
 
@@ -138,6 +138,12 @@ def render() -> None:
         disabled=not editable,
         on_change=_save,
     )
+    if editable:
+        drafts.keep_drafts(
+            f"self_narrative_{item.id}",
+            where=f"{actor.user_id}:{cycle.id}:{district.id}:{item.id}:narrative",
+            saved=row.narrative if row else "",
+        )
     for measure in item.context_measures:
         st.number_input(
             measure.label,
