@@ -12,7 +12,7 @@ from functools import cache
 
 import bcrypt
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.orm import Session, joinedload
 
 from review import audit
@@ -529,7 +529,14 @@ def command_line_actor(session: Session, email: str | None, action: Action) -> A
 
 
 def refuse_if_accounts(session: Session) -> None:
-    """Raise InvalidInput when the database has any account (bootstrap is for an empty one)."""
+    """Raise InvalidInput when the database has any account (bootstrap is for an empty one).
+
+    The count holds the accounts table until the unit of work ends, so two bootstraps at once
+    cannot both find it empty: SQLite's writer already holds the whole database; PostgreSQL
+    needs a table lock (SHARE ROW EXCLUSIVE conflicts with itself and with inserts).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE"))
     if session.scalar(select(func.count()).select_from(User)):
         raise InvalidInput(
             "the database already has accounts; a coordinator adds more in Cycle setup > Users"

@@ -333,3 +333,37 @@ def test_parallel_guessing_tries_no_more_passwords_than_the_lock_allows(world):
         accounts.sign_in(world.db, world.settings, "lead@a.example", "password1")
     with world.db.reading() as s:
         assert [e.action for e in audit.events(s, entity="user")].count("lock account") == 1
+
+
+def test_two_first_coordinators_at_once_only_one_is_made(db, settings, monkeypatch):
+    """Both bootstraps count no account; hashing is slowed so both are past the count before
+    either inserts. The count must hold the table, or both would be made."""
+    slow_hash = accounts.hash_password
+
+    def hash_slowly(password: str, rounds: int) -> str:
+        time.sleep(0.5)
+        return slow_hash(password, rounds)
+
+    monkeypatch.setattr(accounts, "hash_password", hash_slowly)
+
+    def bootstrap(email: str) -> Callable[[], object]:
+        def run() -> object:
+            with db.session() as s:
+                return accounts.create_first_coordinator(
+                    s, settings, email=email, name=None, password="password1"
+                ).email
+
+        return run
+
+    results = _race(bootstrap("one@core.example"), bootstrap("two@core.example"))
+    made = [r for r in results if isinstance(r, str)]
+    refused = [r for r in results if isinstance(r, InvalidInput)]
+    assert (len(made), len(refused)) == (1, 1), results
+    with db.reading() as s:
+        assert [a.email for a in accounts.list_accounts(s, _coordinator(s, made[0]))] == made
+
+
+def _coordinator(session: Any, email: str) -> Actor:
+    return accounts.actor_for(
+        session.scalar(select(accounts.User).where(accounts.User.email == email))
+    )
