@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from exports.packet import build_all, build_packet, packet_name, staged, write_atomically
+from exports.packet import build_all, packet_for, staged, write_atomically
 from review.cycles import get_cycle, participants
 from review.db import Database
 from review.index.district import district_summaries
@@ -42,15 +42,14 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 def _packet(args: argparse.Namespace, settings: Settings) -> int:
     db = Database(settings.database_url)
     summaries = _summaries(db, settings, args.cycle, [args.district])
-    with db.reading() as session:
-        report, data = build_packet(
-            session,
-            Catalogue(settings.rubrics_dir),
-            cycle_name=args.cycle,
-            district_code=args.district,
-            index=summaries[args.district],
-        )
-    target = args.out / f"{packet_name(report)}.zip"
+    name, data = packet_for(
+        db,
+        Catalogue(settings.rubrics_dir),
+        cycle_name=args.cycle,
+        district_code=args.district,
+        index=summaries[args.district],
+    )
+    target = args.out / name
     write_atomically(target, data)
     print(f"wrote {target} ({len(data):,} bytes)")
     return 0

@@ -24,12 +24,13 @@ from sqlalchemy.orm import Session
 from exports.excel import render_xlsx
 from exports.pdf import render_pdf
 from exports.report import Report, build_report
-from review import scope
+from review import packets, scope
 from review.access import Action, Actor
 from review.cycles import get_cycle, get_district
 from review.db import Blob, Database, Evidence
 from review.evidence import sanitize_name
 from review.index.models import DistrictSummary
+from review.packets import Packet
 from review.rubrics import Catalogue
 
 # Fixed entry dates keep the archive identical for identical data.
@@ -78,6 +79,68 @@ def build_packet(
         assert evidence is not None and blob is not None
         files.append((evidence_path(number, row.file_name), blob.data))
     return report, _zip(report, files)
+
+
+def freeze(
+    db: Database,
+    catalogue: Catalogue,
+    *,
+    cycle_name: str,
+    district_code: str,
+    index: DistrictSummary | None,
+    actor: Actor | None,
+) -> Packet | None:
+    """The kept packet of a final district's current finalization, built and kept now if it is
+    not yet; None when the district is not final. `actor` is who asked (None: the operator)."""
+    with db.reading() as s:
+        cycle = get_cycle(s, cycle_name)
+        district_id = get_district(s, district_code).id
+        if actor is not None:
+            scope.check(s, actor, cycle, Action.READ_FINAL, district_id)
+        version = packets.current_version(s, cycle, district_id)
+        if version is None:
+            return None
+        kept = packets.kept(s, cycle, district_id, version=version)
+        if kept:
+            return kept[0]
+        report, data = build_packet(
+            s, catalogue, cycle_name=cycle_name, district_code=district_code, index=index
+        )
+    name = f"{packet_name(report)}-v{version}.zip"
+    db.write(
+        lambda s: packets.store(
+            s,
+            actor,
+            get_cycle(s, cycle_name),
+            district_id,
+            version=version,
+            file_name=name,
+            data=data,
+        )
+    )
+    with db.reading() as s:
+        return packets.kept(s, get_cycle(s, cycle_name), district_id, version=version)[0]
+
+
+def packet_for(
+    db: Database,
+    catalogue: Catalogue,
+    *,
+    cycle_name: str,
+    district_code: str,
+    index: DistrictSummary | None,
+) -> tuple[str, bytes]:
+    """The operator's packet of a district: the kept one when it is final, else a draft."""
+    kept = freeze(
+        db, catalogue, cycle_name=cycle_name, district_code=district_code, index=index, actor=None
+    )
+    with db.reading() as s:
+        if kept is not None:
+            return kept.file_name, packets.stored_bytes(s, kept.sha256)
+        report, data = build_packet(
+            s, catalogue, cycle_name=cycle_name, district_code=district_code, index=index
+        )
+    return f"{packet_name(report)}.zip", data
 
 
 def _zip(report: Report, files: list[tuple[str, bytes]]) -> bytes:
@@ -185,16 +248,14 @@ def bundle(packets: list[tuple[str, bytes]]) -> bytes:
 def _worker_packet(
     database_url: str, rubrics_dir: str, cycle_name: str, code: str, index: DistrictSummary | None
 ) -> tuple[str, str, bytes]:
-    db = _worker_database(database_url)
-    with db.reading() as session:
-        report, data = build_packet(
-            session,
-            Catalogue(Path(rubrics_dir)),
-            cycle_name=cycle_name,
-            district_code=code,
-            index=index,
-        )
-    return code, f"{packet_name(report)}.zip", data
+    name, data = packet_for(
+        _worker_database(database_url),
+        Catalogue(Path(rubrics_dir)),
+        cycle_name=cycle_name,
+        district_code=code,
+        index=index,
+    )
+    return code, name, data
 
 
 _DATABASES: dict[str, Database] = {}

@@ -333,6 +333,26 @@ class IndexSummary(Base):
     summary: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
+class FrozenPacket(Base):
+    """A final district's review packet as built once after its finalization committed.
+
+    `version` is the district's finalization count in the cycle (1 for the first; a reopened
+    and finalized again district gets 2), so a packet is never rebuilt for a finalization and
+    the unique key makes two builders agree. The ZIP's bytes are a Blob, kept by SHA-256.
+    """
+
+    __tablename__ = "frozen_packets"
+    __table_args__ = (UniqueConstraint("cycle_id", "district_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), index=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    file_name: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), index=True)
+    made_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    made_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 

@@ -8,13 +8,15 @@ CPU (peer reviewer of FHU) posts to the discussion; the coordinator adjudicates 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from review import accounts, cycles, reconcile
+from review import accounts, cycles, packets, reconcile
 from review.db import Comment, Database, Decision, District, User
 from review.demo import CYCLE, PASSWORD
 from review.rubrics import Catalogue
@@ -141,8 +143,21 @@ def test_flagged_disagreement_is_discussed_adjudicated_and_finalized(
     shot("3-adjudicated")
 
     page.get_by_role("button", name="Finalize district").click()
-    expect(page.get_by_text("Finalized Fairhaven Unified.")).to_be_visible()
+    expect(
+        page.get_by_text("Finalized Fairhaven Unified. Its packet is kept as version 1")
+    ).to_be_visible()
     shot("4-final")
+
+    # The packet was built once at finalization; the download is those bytes.
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Review packets").click()
+    page.get_by_label("District").click()
+    page.get_by_role("option", name=f"{CODE} · Fairhaven Unified (Final)").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name=f"Download {CODE}-{CYCLE}-packet-v1.zip").click()
+    downloaded = Path(download.value.path()).read_bytes()
+    with db.reading() as s:
+        [kept] = packets.kept(s, cycles.get_cycle(s, CYCLE), district_id)
+    assert (kept.version, kept.sha256) == (1, hashlib.sha256(downloaded).hexdigest())
 
     with db.reading() as s:
         coordinator_id = _actor(s, COORDINATOR).user_id

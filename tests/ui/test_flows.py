@@ -511,3 +511,35 @@ def test_a_narrative_is_held_to_the_limit_and_one_at_the_limit_is_saved(app_as, 
     assert not at.exception and not at.error
     after = _self_row(demo_db, "ALV", item)
     assert (after.row_version, after.narrative) == (before.row_version + 1, "y" * MAX_TEXT)
+
+
+def test_a_final_districts_packet_is_kept_and_listed_with_its_checksum(app_as, demo_db):
+    """A district made final (here directly, as a finished review would leave it) shows its
+    kept packet: the version, its SHA-256, and a download of exactly those bytes."""
+    import hashlib
+
+    from sqlalchemy import select
+
+    from review import accounts, cycles, packets
+    from review.access import Phase
+    from review.db import User
+
+    with demo_db.session() as s:
+        coordinator = accounts.actor_for(
+            s.scalar(select(User).where(User.email == "coordinator@core.example"))
+        )
+        cycle = cycles.get_cycle(s, "2015-16")
+        part = cycles.participation(s, cycle, cycles.get_district(s, "DCU").id, lock="update")
+        cycles.set_phase(s, coordinator, part, Phase.FINAL)
+    at = app_as("lead@dcu.example", "packets")
+    assert at.selectbox(key="packet_district").value == "DCU"
+    assert not at.exception and not at.error
+    table = at.dataframe[0].value
+    with demo_db.reading() as s:
+        cycle = cycles.get_cycle(s, "2015-16")
+        [kept] = packets.kept(s, cycle, cycles.get_district(s, "DCU").id)
+        data = packets.stored_bytes(s, kept.sha256)
+    assert list(table["Version"]) == [1]
+    assert list(table["SHA-256"]) == [hashlib.sha256(data).hexdigest()]
+    assert list(table["By"]) == ["Dunmore City Unified review lead (demo)"]  # who opened it first
+    assert at.download_button(key="download_kept").label == "Download DCU-2015-16-packet-v1.zip"

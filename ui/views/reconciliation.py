@@ -5,16 +5,19 @@ choose, consensus or adjudication); the page never averages levels.
 """
 
 import streamlit as st
+from sqlalchemy.orm import Session
 
+from exports.packet import freeze
 from review import comments, evidence, reconcile, scope
-from review.access import PHASE_LABELS, Action, Phase, Role
+from review.access import PHASE_LABELS, Action, Actor, Phase, Role
 from review.cycles import participants
+from review.db import Cycle, District
 from review.reconcile import Decision, DecisionRequest, Method, Proposal, QueueEntry, RatingView
 from ui import context, state
 from ui.components import cycle as cycle_picker
 from ui.components import descriptors, evidence_view
 from ui.components.descriptors import short_level
-from ui.guard import act
+from ui.guard import act, shown_errors
 
 NEEDS = {
     reconcile.NEEDS_CONFIRM: "peers agree: confirm",
@@ -111,13 +114,14 @@ def render() -> None:
             if phase == Phase.RECONCILIATION and st.button(
                 "Finalize district", key=f"recon_finalize_{code}", type="primary"
             ):
-                act(
-                    lambda s: reconcile.finalize_district(
-                        s, actor, cycle, rubric, district_id=district.id
-                    ),
-                    done=f"Finalized {district.name}.",
-                    rerun=True,
-                )
+
+                def finalize(s: Session) -> bool:
+                    reconcile.finalize_district(s, actor, cycle, rubric, district_id=district.id)
+                    return True
+
+                finalized = act(finalize)  # True once committed; None when refused (shown)
+                if finalized:
+                    _keep_packet(actor, cycle, district)
             if phase == Phase.FINAL:
                 why = st.text_input("Reason for reopening", key=f"recon_reopen_reason_{code}")
                 if st.button("Reopen", key=f"recon_reopen_{code}"):
@@ -397,3 +401,23 @@ def render() -> None:
                 done=_decided,
                 rerun=True,
             )
+
+
+def _keep_packet(actor: Actor, cycle: Cycle, district: District) -> None:
+    """Once a finalization has committed, build and keep the district's packet (no lock is
+    held while it renders). If that fails, the packet is built when it is first opened."""
+    with shown_errors():
+        kept = freeze(
+            context.database(),
+            context.catalogue(),
+            cycle_name=cycle.name,
+            district_code=district.code,
+            index=context.district_summary(cycle, district.code, details=False),
+            actor=actor,
+        )
+        if kept is not None:
+            state.flash(
+                f"Finalized {district.name}. Its packet is kept as version {kept.version} "
+                f"(SHA-256 {kept.sha256[:16]}…) under Review packets."
+            )
+            st.rerun()
