@@ -16,7 +16,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from review.index.vocabulary import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
-from review.problems import Problem
+from review.problems import Problem as Problem  # re-exported: every reader reports these
 
 NUMBER_COLUMNS = ("n", "value")
 BOM = "\ufeff"

@@ -149,6 +149,15 @@ def check_results(frame: pd.DataFrame, *, source: str = "results") -> pd.DataFra
 
 
 def _as_text_categorical(column: pd.Series) -> pd.Series:
+    if isinstance(column.dtype, pd.CategoricalDtype) and all(
+        isinstance(c, str) for c in column.cat.categories
+    ):
+        # Already text codes (results read back from the database): no strings made again.
+        if not column.isna().any():
+            return column
+        if "" not in column.cat.categories:
+            column = column.cat.add_categories("")
+        return column.fillna("")
     text = column.astype("string").fillna("")
     return text.astype("category")
 
