@@ -186,7 +186,8 @@ def stored_frame(session: Session, cycle_id: int) -> pd.DataFrame:
     )
     columns = [FRAME_COLUMNS.get(name, name) for name in STORED_COLUMNS]
     parts: dict[str, list[Any]] = {name: [] for name in columns}
-    result = session.connection().execution_options(yield_per=CHUNK).execute(query)
+    # On the statement, not the connection: the connection's options outlive this read.
+    result = session.connection().execute(query.execution_options(yield_per=CHUNK))
     for chunk in result.partitions():
         # Columns from the row tuples: much faster than handing pandas SQLAlchemy Row objects.
         for name, values in zip(columns, zip(*chunk, strict=True), strict=True):
