@@ -9,6 +9,7 @@ from review.access import Actor, Phase, Role
 from review.db import Cycle, District, User
 from review.index.counts import district_figures, shown
 from ui import context, state
+from ui.components import index_import
 from ui.guard import act, shown_errors
 
 
@@ -30,8 +31,8 @@ def render() -> None:
         )
 
     state.show_flash()
-    tab_cycle, tab_districts, tab_triads, tab_users = st.tabs(
-        ["Cycle", "Districts", "Triads", "Users"]
+    tab_cycle, tab_districts, tab_triads, tab_index, tab_users = st.tabs(
+        ["Cycle", "Districts", "Triads", "Index results", "Users"]
     )
 
     with tab_cycle:
@@ -146,6 +147,12 @@ def render() -> None:
                         ),
                         rerun=True,
                     )
+
+    with tab_index:
+        if current is None:
+            st.info("Create or choose a cycle first.")
+        else:
+            index_import.show(actor, current)
 
     with tab_users:
         with db.reading() as s:
