@@ -31,7 +31,7 @@ from review.index._raw import Ints
 from review.index.catalogue import SpecCatalogue
 from review.index.importer import ImportProblems, Problem, ResultsFile
 from review.index.spec import IndexSpec
-from review.index.store import replace_results, stored_frame
+from review.index.store import replace_results, stored_frame, stored_schools
 from review.problems import escaped
 
 __all__ = ["DistrictYearChange", "ImportPreview", "apply_import", "preview_import"]
@@ -142,7 +142,7 @@ def apply_import(
         (and whatever `preview_import` raises)
     """
     require(actor, Action.MANAGE_CYCLE)
-    work = _work_out(session, cycle, file, replace_cycle, specs)
+    work = _work_out(session, cycle, file, replace_cycle, specs, network=True)
     preview = work.preview
     if expected is not None and preview != expected:
         raise ConflictError(
@@ -155,7 +155,7 @@ def apply_import(
         cycle,
         file.frame,
         scope=None if replace_cycle else {(c.district_id, c.year) for c in preview.changes},
-        network=work.network,
+        network=file.frame if work.network is None else work.network,
         specs=specs,
         expected_imports=preview.index_imports,
     )
@@ -183,22 +183,33 @@ def apply_import(
 @dataclass(frozen=True)
 class _Work:
     preview: ImportPreview
-    network: pd.DataFrame  # the cycle's results as they will be after the import
+    network: pd.DataFrame | None  # the cycle's results after the import (when asked for)
 
 
 def _work_out(
-    session: Session, cycle: Cycle, file: ResultsFile, replace_cycle: bool, specs: SpecCatalogue
+    session: Session,
+    cycle: Cycle,
+    file: ResultsFile,
+    replace_cycle: bool,
+    specs: SpecCatalogue,
+    *,
+    network: bool = False,
 ) -> _Work:
     session.refresh(cycle)  # the import count and spec as they are in this transaction
     imports = cycle.index_imports
-    new, old = _aligned(file.frame, stored_frame(session, cycle.id))
-    in_scope = _in_scope(new, old, replace_cycle)
-    kept = np.flatnonzero(~in_scope)
-    _refuse_conflicts(file, new, old, kept)
-    changes = _changes(new, old, in_scope)
-    network = _network(new, old, kept)
+    pairs = None if replace_cycle else _pairs(file.frame)
+    # Only the rows the import replaces are read for the preview; of the others, one row per
+    # school and year (to check the file against them) unless the whole network is needed.
+    kept = stored_schools(session, cycle.id, excluding=pairs) if pairs is not None else None
+    if kept is not None:
+        _refuse_conflicts(file, kept)
+    new, old = _aligned(file.frame, stored_frame(session, cycle.id, only=pairs))
+    changes = _changes(new, old)
+    years = {str(y) for y in file.frame["year"].unique()}
+    if kept is not None:
+        years |= set(kept["year"])
     if cycle.index_spec:
-        _require_year(network, specs.get_key(cycle.index_spec), file.name)
+        _require_year(years, specs.get_key(cycle.index_spec), file.name)
     preview = ImportPreview(
         cycle=cycle.name,
         file_name=file.name,
@@ -207,9 +218,19 @@ def _work_out(
         replace_cycle=replace_cycle,
         index_imports=imports,
         changes=changes,
-        kept=len(kept),
+        kept=0 if kept is None else int(kept["rows"].sum()),
     )
-    return _Work(preview, network)
+    after = None
+    if network:
+        others = stored_frame(session, cycle.id, excluding=pairs or ()) if pairs else None
+        after = file.frame if others is None else _network(*_aligned(file.frame, others))
+    return _Work(preview, after)
+
+
+def _pairs(frame: pd.DataFrame) -> set[tuple[str, str]]:
+    """The (district, year) pairs a file has rows for."""
+    found = frame.groupby(["district_id", "year"], observed=True).size().index
+    return {(str(d), str(y)) for d, y in found}
 
 
 @dataclass(frozen=True)
@@ -269,58 +290,53 @@ def _floats(column: pd.Series) -> npt.NDArray[np.float64]:
     return np.asarray(column.to_numpy(), dtype=np.float64)
 
 
-def _in_scope(new: _Codes, old: _Codes, replace_cycle: bool) -> npt.NDArray[np.bool_]:
-    """Stored rows the import replaces: every one, or those of the file's districts and years."""
-    if replace_cycle:
-        return np.ones(len(old), dtype=bool)
-    pairs = ("district_id", "year")
-    return np.isin(old.key(pairs), np.unique(new.key(pairs)))
-
-
-def _refuse_conflicts(file: ResultsFile, new: _Codes, old: _Codes, kept: Ints) -> None:
+def _refuse_conflicts(file: ResultsFile, kept: pd.DataFrame) -> None:
     """A school of the file that the kept results place in another district or type.
 
     Both would stand after the import, and the cycle's results must give each school one
     district and one type; the person either imports the other district-year too or replaces
     the whole cycle.
     """
-    if not len(kept) or not len(new):
+    if kept.empty:
         return
-    kept_schools, kept_first = np.unique(old.codes["school_id"][kept], return_index=True)
-    new_schools, new_first = np.unique(new.codes["school_id"], return_index=True)
-    _, in_new, in_kept = np.intersect1d(
-        new_schools, kept_schools, assume_unique=True, return_indices=True
+    frame = file.frame
+    codes = frame["school_id"].cat.codes.to_numpy()
+    _, first = np.unique(codes, return_index=True)
+    schools = pd.DataFrame(
+        {
+            "position": first,
+            "school_id": frame["school_id"].to_numpy()[first].astype(str),
+            "district_id": frame["district_id"].to_numpy()[first].astype(str),
+            "school_type": frame["school_type"].to_numpy()[first].astype(str),
+        }
     )
-    problems: list[Problem] = []
-    for position, stored in zip(
-        new_first[in_new].tolist(), kept[kept_first[in_kept]].tolist(), strict=True
-    ):
+    earliest = kept.sort_values("year").drop_duplicates("school_id")
+    both = schools.merge(earliest, on="school_id", suffixes=("", "_kept"))
+    problems = []
+    for row in both.itertuples(index=False):
         for column, what in (("district_id", "in district"), ("school_type", "a school of type")):
-            if new.codes[column][position] == old.codes[column][stored]:
+            theirs = getattr(row, f"{column}_kept")
+            if getattr(row, column) == theirs:
                 continue
             problems.append(
                 Problem(
-                    file.row_of(position),
+                    file.row_of(int(row.position)),
                     column,
-                    f"school {escaped(new.text('school_id', position))} is {what} "
-                    f"'{escaped(old.text(column, stored))}' in the cycle's "
-                    f"{escaped(old.text('year', stored))} results, which this file does not "
-                    "replace: include that district and year in the file, or replace the "
-                    "whole cycle",
+                    f"school {escaped(row.school_id)} is {what} '{escaped(theirs)}' in the "
+                    f"cycle's {escaped(row.year)} results, which this file does not replace: "
+                    "include that district and year in the file, or replace the whole cycle",
                 )
             )
     if problems:
-        problems.sort(key=lambda p: p.row)
-        raise ImportProblems(file.name, problems)
+        raise ImportProblems(file.name, sorted(problems, key=lambda p: (p.row, p.column)))
 
 
-def _changes(
-    new: _Codes, old: _Codes, in_scope: npt.NDArray[np.bool_]
-) -> tuple[DistrictYearChange, ...]:
-    scope = np.flatnonzero(in_scope)
-    found = pd.Index(old.key(KEY)[scope]).get_indexer(new.key(KEY))  # unique per cycle
+def _changes(new: _Codes, old: _Codes) -> tuple[DistrictYearChange, ...]:
+    """Per district and year: the file's rows added, changed and unchanged, the stored rows
+    (all of them replaced) the file no longer has."""
+    found = pd.Index(old.key(KEY)).get_indexer(new.key(KEY))  # unique per cycle
     matched = found >= 0
-    stored = scope[found[matched]]
+    stored = found[matched]
     same = np.ones(len(stored), dtype=bool)
     for column in COMPARED:
         if column == "n":
@@ -330,19 +346,18 @@ def _changes(
         else:
             same &= new.codes[column][matched] == old.codes[column][stored]
     removed = np.ones(len(old), dtype=bool)
-    removed[~in_scope] = False
     removed[stored] = False
     pairs = ("district_id", "year")
-    size = (len(new.categories["district_id"]) + 1) * (len(new.categories["year"]) + 1)
+    years = len(new.categories["year"]) + 1
+    size = (len(new.categories["district_id"]) + 1) * years
     new_pair, old_pair = new.key(pairs), old.key(pairs)
     added = np.bincount(new_pair[~matched], minlength=size)
     changed = np.bincount(new_pair[matched][~same], minlength=size)
     unchanged = np.bincount(new_pair[matched][same], minlength=size)
     gone = np.bincount(old_pair[removed], minlength=size)
-    touched = np.concatenate((new_pair, old_pair[in_scope]))
     changes = []
-    for pair in np.unique(touched).tolist():
-        district, year = divmod(pair, len(new.categories["year"]) + 1)
+    for pair in np.unique(np.concatenate((new_pair, old_pair))).tolist():
+        district, year = divmod(pair, years)
         changes.append(
             DistrictYearChange(
                 district_id=str(new.categories["district_id"][district - 1]),
@@ -356,18 +371,18 @@ def _changes(
     return tuple(sorted(changes, key=lambda c: (c.district_id, c.year)))
 
 
-def _network(new: _Codes, old: _Codes, kept: Ints) -> pd.DataFrame:
-    """The cycle's results after the import: the kept stored rows, then the file's."""
+def _network(new: _Codes, old: _Codes) -> pd.DataFrame:
+    """The cycle's results after the import: the kept stored rows (`old`), then the file's."""
     data: dict[str, object] = {}
     for column in TEXT:
-        codes = np.concatenate((old.codes[column][kept], new.codes[column]))
+        codes = np.concatenate((old.codes[column], new.codes[column]))
         # Only what is in use: a year the import removed must not linger as a trend year.
         data[column] = pd.Categorical.from_codes(
             codes, categories=new.categories[column]
         ).remove_unused_categories()
-    data["n"] = np.concatenate((old.n[kept], new.n))
-    data["value"] = np.concatenate((old.value[kept], new.value))
-    designation = np.concatenate((old.codes["designation"][kept], new.codes["designation"]))
+    data["n"] = np.concatenate((old.n, new.n))
+    data["value"] = np.concatenate((old.value, new.value))
+    designation = np.concatenate((old.codes["designation"], new.codes["designation"]))
     if (designation >= 0).any():
         data["designation"] = pd.Categorical.from_codes(
             designation, categories=new.categories["designation"]
@@ -375,8 +390,8 @@ def _network(new: _Codes, old: _Codes, kept: Ints) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
-def _require_year(network: pd.DataFrame, spec: IndexSpec, file_name: str) -> None:
-    years = sorted(str(y) for y in network["year"].unique())
+def _require_year(after: set[str], spec: IndexSpec, file_name: str) -> None:
+    years = sorted(after)
     if spec.school_year not in years:
         raise InvalidInput(
             f"{escaped(file_name, limit=200)}: no results for {spec.school_year}, the school "

@@ -10,8 +10,8 @@ from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-from pandas.api.types import union_categoricals
-from sqlalchemy import Table, delete, insert, select, update
+import pyarrow as pa
+from sqlalchemy import ColumnElement, Table, delete, false, func, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from review.db import Cycle, Database, District, IndexResult
@@ -28,6 +28,7 @@ __all__ = [
     "save_results",
     "store_results",
     "stored_frame",
+    "stored_schools",
 ]
 
 STORED_COLUMNS = (
@@ -114,16 +115,9 @@ def replace_results(
     spec = specs.get_key(cycle.index_spec) if cycle.index_spec else None
     imports = _count_import(session, cycle, expected_imports)
     table = _table()
-    if scope is None:
-        session.execute(delete(IndexResult).where(IndexResult.cycle_id == cycle.id))
-    for district, year in sorted(scope or ()):
-        session.execute(
-            delete(table).where(
-                table.c.cycle_id == cycle.id,
-                table.c.district_code == district,
-                table.c.year == year,
-            )
-        )
+    session.execute(
+        delete(IndexResult).where(IndexResult.cycle_id == cycle.id, *_pairs_filter(scope, ()))
+    )
     # Core executemany on the session's connection: same transaction, no ORM bookkeeping.
     connection = session.connection()
     for batch in _record_batches(frame, cycle.id):
@@ -171,37 +165,87 @@ def load_results(db: Database, cycle_name: str) -> pd.DataFrame:
     return check_results(frame, source=f"stored results of cycle {cycle_name}")
 
 
-def stored_frame(session: Session, cycle_id: int) -> pd.DataFrame:
+Pairs = Collection[tuple[str, str]]  # (district code, school year)
+
+
+def stored_frame(
+    session: Session, cycle_id: int, *, only: Pairs | None = None, excluding: Pairs = ()
+) -> pd.DataFrame:
     """The cycle's stored rows in the import format's columns, not validated again.
 
-    Text columns are categoricals (`designation` always present, missing where none), `n`
-    int64 and `value` float64. Read in chunks, each turned into categoricals at once, so a
-    network's millions of rows never sit in memory as Python strings all together.
+    Args:
+        only: read only the rows of these (district, year) pairs (None: every pair).
+        excluding: leave out the rows of these pairs.
+
+    Returns:
+        Text columns as categoricals (`designation` always present, missing where none), `n`
+        int64 and `value` float64, in the order the rows were stored. Read in chunks, each
+        dictionary-encoded at once, so millions of rows never sit in memory as Python strings.
     """
     table = _table()
     query = (
         select(*(table.c[name] for name in STORED_COLUMNS))
-        .where(table.c.cycle_id == cycle_id)
+        .where(table.c.cycle_id == cycle_id, *_pairs_filter(only, excluding))
         .order_by(table.c.id)
     )
     columns = [FRAME_COLUMNS.get(name, name) for name in STORED_COLUMNS]
-    parts: dict[str, list[Any]] = {name: [] for name in columns}
+    chunks: dict[str, list[Any]] = {name: [] for name in columns}
     # On the statement, not the connection: the connection's options outlive this read.
     result = session.connection().execute(query.execution_options(yield_per=CHUNK))
     for chunk in result.partitions():
         # Columns from the row tuples: much faster than handing pandas SQLAlchemy Row objects.
         for name, values in zip(columns, zip(*chunk, strict=True), strict=True):
             if name in ("n", "value"):
-                parts[name].append(np.array(values, dtype=np.int64 if name == "n" else float))
+                chunks[name].append(np.array(values, dtype=np.int64 if name == "n" else float))
             else:
-                parts[name].append(pd.Categorical(values))
+                chunks[name].append(pa.array(values, type=pa.string()).dictionary_encode())
     data: dict[str, Any] = {}
-    for name, pieces in parts.items():
+    for name, pieces in chunks.items():
         if name in ("n", "value"):
             data[name] = np.concatenate(pieces) if pieces else np.zeros(0)
         else:
-            data[name] = union_categoricals(pieces) if pieces else pd.Categorical([])
+            data[name] = _categorical(pieces)
     return pd.DataFrame(data)
+
+
+def stored_schools(session: Session, cycle_id: int, *, excluding: Pairs = ()) -> pd.DataFrame:
+    """Each school and year of the cycle outside `excluding`: district, type, and row count.
+
+    What an import that replaces only `excluding` keeps, without reading the rows themselves.
+    """
+    row = IndexResult
+    query = (
+        select(row.school_id, row.district_code, row.school_type, row.year, func.count())
+        .where(row.cycle_id == cycle_id, *_pairs_filter(None, excluding))
+        .group_by(row.school_id, row.district_code, row.school_type, row.year)
+    )
+    found = session.execute(query).all()
+    names = ["school_id", "district_id", "school_type", "year", "rows"]
+    if not found:
+        return pd.DataFrame({name: pd.Series(dtype=object) for name in names})
+    return pd.DataFrame(dict(zip(names, map(list, zip(*found, strict=True)), strict=True)))
+
+
+def _pairs_filter(only: Pairs | None, excluding: Pairs) -> list[ColumnElement[bool]]:
+    pair = tuple_(IndexResult.district_code, IndexResult.year)
+    where: list[ColumnElement[bool]] = []
+    if only is not None:
+        where.append(pair.in_(sorted(only)) if only else false())
+    if excluding:
+        where.append(pair.not_in(sorted(excluding)))
+    return where
+
+
+def _categorical(pieces: list[pa.DictionaryArray]) -> pd.Categorical:
+    """One categorical from dictionary-encoded chunks (a null becomes missing)."""
+    if not pieces:
+        return pd.Categorical([])
+    column = pa.chunked_array(pieces).unify_dictionaries()
+    codes = np.concatenate(
+        [c.indices.fill_null(-1).to_numpy(zero_copy_only=False) for c in column.chunks]
+    )
+    categories = column.chunks[0].dictionary.to_pylist()
+    return pd.Categorical.from_codes(codes, categories=categories, validate=False)
 
 
 def find_cycle(session: Session, cycle_name: str) -> Cycle:
