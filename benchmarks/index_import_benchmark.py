@@ -160,9 +160,10 @@ def _step(step: str, data: Path, db_path: Path) -> None:
     done = time.perf_counter()
     db.dispose()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    unchanged = sum(c.unchanged for c in preview.changes)
     summary = (
         f"{preview.added:,} added, {preview.changed:,} changed, {preview.removed:,} removed, "
-        f"{preview.kept:,} kept"
+        f"{unchanged:,} unchanged, {preview.kept:,} kept"
     )
     print(
         json.dumps(
