@@ -4,6 +4,8 @@ import pytest
 from openpyxl import Workbook
 
 from review.errors import InvalidInput
+from review.limits import DISTRICTS_UPLOAD
+from review.problems import FileProblems
 from review.roster import (
     DistrictFile,
     DistrictRow,
@@ -60,14 +62,58 @@ def test_parse_districts_old_file_with_typed_counts_loads_with_them_ignored():
 
 def test_parse_districts_reports_every_problem_with_row_and_column():
     data = b"code,name,enrollment\nA,,ten\nA,Again,-5\n"
-    with pytest.raises(InvalidInput) as err:
+    with pytest.raises(FileProblems) as err:
         parse_districts(data, "d.csv")
     assert str(err.value) == (
-        "d.csv: nothing was saved: row 2, column name: empty; "
-        "row 2, column enrollment: 'ten' is not a whole number ≥ 0; "
-        "row 3, column code: A repeats row 2; "
-        "row 3, column enrollment: '-5' is not a whole number ≥ 0"
+        "d.csv: 4 problems, nothing was saved; the first: row 2, column name: empty"
     )
+    assert [str(p) for p in err.value.problems] == [
+        "row 2, column name: empty",
+        "row 2, column enrollment: 'ten' is not a whole number ≥ 0",
+        "row 3, column code: 'A' repeats row 2",
+        "row 3, column enrollment: '-5' is not a whole number ≥ 0",
+    ]
+
+
+def test_parse_districts_refuses_a_file_over_the_row_limit_at_the_first_row_past_it():
+    rows = "".join(f"D{i},District {i},100\n" for i in range(DISTRICTS_UPLOAD.max_rows + 5))
+    with pytest.raises(FileProblems) as err:
+        parse_districts(("code,name,enrollment\n" + rows).encode(), "d.csv")
+    assert [str(p) for p in err.value.problems] == [
+        "row 5002: more than 5,000 rows of data: an uploaded districts file may hold no more"
+    ]
+
+
+def test_parse_districts_cells_longer_than_their_column_and_control_characters():
+    data = (
+        "code,name,enrollment\n"
+        + "X" * 33
+        + ",Long code,10\n"
+        + "B,"
+        + "N" * 201
+        + ",10\n"
+        + "C,Bell\x07 \x1b[2J,1\x1b0\n"
+    ).encode()
+    with pytest.raises(FileProblems) as err:
+        parse_districts(data, "d\x1b.csv")
+    assert str(err.value).startswith("d\\x1b.csv: 3 problems, nothing was saved; the first: ")
+    assert [str(p) for p in err.value.problems] == [
+        f"row 2, column code: 33 characters, more than the 32 this column holds ('{'X' * 33}')",
+        "row 3, column name: 201 characters, more than the 200 this column holds "
+        f"('{'N' * 40}… (201 characters)')",
+        "row 4, column enrollment: '1\\x1b0' is not a whole number ≥ 0",
+    ]
+
+
+def test_parse_triads_names_long_and_empty_cells():
+    data = ("triad,district_code\n" + "T" * 65 + ",ALV\nSouth,\n").encode()
+    with pytest.raises(FileProblems) as err:
+        parse_triads(data, "t.csv")
+    assert [str(p) for p in err.value.problems] == [
+        f"row 2, column triad: 65 characters, more than the 64 this column holds ('{'T' * 40}… "
+        "(65 characters)')",
+        "row 3, column district_code: empty",
+    ]
 
 
 def test_parse_districts_missing_column_names_it():

@@ -255,7 +255,9 @@ def test_setup_triad_upload_with_bad_rows_names_row_and_column(app_as):
     )
     at.run()
     at.button(key="save_triads").click().run()
-    assert at.error[0].value == "triads.csv: nothing was saved: row 3, column triad: empty"
+    assert at.error[0].value == (
+        "triads\\.csv: 1 problem, nothing was saved: row 3, column triad: empty"
+    )
 
 
 def test_setup_districts_upload_with_bad_rows_gives_one_message_and_saves_nothing(app_as, demo_db):
@@ -271,10 +273,17 @@ def test_setup_districts_upload_with_bad_rows_gives_one_message_and_saves_nothin
     at.button(key="import_districts").click().run()
     assert not at.exception
     assert [e.value for e in at.error] == [
-        "districts.csv: nothing was saved: row 2, column enrollment: 'ten thousand' is not a "
-        "whole number ≥ 0; row 3, column name: empty; row 3, column enrollment: '-500' is not "
-        "a whole number ≥ 0"
+        "districts\\.csv: 3 problems, nothing was saved; the first: row 2, column enrollment: "
+        "'ten thousand' is not a whole number ≥ 0"
     ]
+    # The first problems as a table, and all of them as a CSV to download.
+    shown = next(d.value for d in at.dataframe if "Problem" in d.value.columns)
+    assert shown.to_dict("records") == [
+        {"Row": 2, "Column": "enrollment", "Problem": "'ten thousand' is not a whole number ≥ 0"},
+        {"Row": 3, "Column": "name", "Problem": "empty"},
+        {"Row": 3, "Column": "enrollment", "Problem": "'-500' is not a whole number ≥ 0"},
+    ]
+    assert "Download all 3 problems (CSV)" in str(at.get("download_button")[0].proto)
     with demo_db.session() as s:
         assert s.scalar(select(District).where(District.code.in_(["ZZ1", "ZZ2"]))) is None
 
