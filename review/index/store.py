@@ -179,15 +179,16 @@ def stored_frame(
 
     Returns:
         Text columns as categoricals (`designation` always present, missing where none), `n`
-        int64 and `value` float64, in the order the rows were stored. Read in chunks, each
-        dictionary-encoded at once, so millions of rows never sit in memory as Python strings.
+        int64 and `value` float64; the whole cycle in the order the rows were stored. Read in
+        chunks, each dictionary-encoded at once, so millions of rows never sit in memory as
+        Python strings.
     """
     table = _table()
-    query = (
-        select(*(table.c[name] for name in STORED_COLUMNS))
-        .where(table.c.cycle_id == cycle_id, *_pairs_filter(only, excluding))
-        .order_by(table.c.id)
+    query = select(*(table.c[name] for name in STORED_COLUMNS)).where(
+        table.c.cycle_id == cycle_id, *_pairs_filter(only, excluding)
     )
+    if only is None and not excluding:
+        query = query.order_by(table.c.id)  # the whole cycle in the order it was imported
     columns = [FRAME_COLUMNS.get(name, name) for name in STORED_COLUMNS]
     chunks: dict[str, list[Any]] = {name: [] for name in columns}
     # On the statement, not the connection: the connection's options outlive this read.
@@ -230,6 +231,9 @@ def _pairs_filter(only: Pairs | None, excluding: Pairs) -> list[ColumnElement[bo
     pair = tuple_(IndexResult.district_code, IndexResult.year)
     where: list[ColumnElement[bool]] = []
     if only is not None:
+        # The districts alone as well: the (cycle, district) index then finds the rows.
+        districts = sorted({district for district, _ in only})
+        where.append(IndexResult.district_code.in_(districts) if only else false())
         where.append(pair.in_(sorted(only)) if only else false())
     if excluding:
         where.append(pair.not_in(sorted(excluding)))

@@ -85,6 +85,21 @@ def _actor(session):
     return actor_for(session.scalar(select(User).where(User.email == COORDINATOR)))
 
 
+def _preview(db, file):
+    with db.reading() as session:
+        cycle = find_cycle(session, "2015-16")
+        return preview_import(
+            session, _actor(session), cycle, file, replace_cycle=False, specs=CATALOGUE
+        )
+
+
+def _apply(session, file, shown):
+    cycle = find_cycle(session, "2015-16")
+    return apply_import(
+        session, _actor(session), cycle, file, replace_cycle=False, specs=CATALOGUE, expected=shown
+    )
+
+
 def _d2_file(tmp_path):
     """District D2's 2015-16 results, corrected: one value changed, one row dropped, one added."""
     lines = [
@@ -181,15 +196,7 @@ def test_apply_applies_exactly_the_preview(db, settings, tmp_path, capsys):
     assert applied[len(dry) - 1].startswith("imported 4 rows for 3 schools in 1 districts")
     assert _state(db)[:2] == (24 - 1 + 1, 2)
     # Nothing left to change: the same file again adds, changes and removes nothing.
-    with db.reading() as session:
-        again = preview_import(
-            session,
-            _actor(session),
-            find_cycle(session, "2015-16"),
-            read_results_file(path),
-            replace_cycle=False,
-            specs=CATALOGUE,
-        )
+    again = _preview(db, read_results_file(path))
     assert again.changes == (
         DistrictYearChange(
             district_id="D2", year="2015-16", added=0, changed=0, removed=0, unchanged=4
@@ -271,56 +278,24 @@ def test_a_school_the_kept_results_place_elsewhere_is_refused_with_its_row(db, s
 
 def test_apply_refuses_a_preview_made_before_another_import(db, tmp_path):
     file = read_results_file(_d2_file(tmp_path))
-    with db.reading() as session:
-        shown = preview_import(
-            session,
-            _actor(session),
-            find_cycle(session, "2015-16"),
-            file,
-            replace_cycle=False,
-            specs=CATALOGUE,
-        )
+    shown = _preview(db, file)
     save_results(db, "2015-16", _frame(_network_lines()).frame, specs=CATALOGUE)  # someone else
 
     with (
         pytest.raises(ConflictError, match="changed since the preview of d2.csv"),
         db.session() as s,
     ):
-        apply_import(
-            s,
-            _actor(s),
-            find_cycle(s, "2015-16"),
-            file,
-            replace_cycle=False,
-            specs=CATALOGUE,
-            expected=shown,
-        )
+        _apply(s, file, shown)
 
     assert _state(db) == (24, 2, [])
 
 
 def test_the_preview_confirmed_is_applied_when_nothing_changed_since(db, tmp_path):
     file = read_results_file(_d2_file(tmp_path))
-    with db.reading() as session:
-        shown = preview_import(
-            session,
-            _actor(session),
-            find_cycle(session, "2015-16"),
-            file,
-            replace_cycle=False,
-            specs=CATALOGUE,
-        )
+    shown = _preview(db, file)
 
     with db.session() as s:
-        done = apply_import(
-            s,
-            _actor(s),
-            find_cycle(s, "2015-16"),
-            file,
-            replace_cycle=False,
-            specs=CATALOGUE,
-            expected=shown,
-        )
+        done = _apply(s, file, shown)
 
     assert done == shown
     assert _state(db) == (24, 2, ["import index results"])
