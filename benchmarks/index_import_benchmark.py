@@ -1,10 +1,9 @@
 """Index import at network scale: parse + preview, and apply, of a 3.2-million-row file on SQLite.
 
 Generates (seeded; not timed) the network file of `index_benchmark.py` (about 10,000 schools x
-3 years x 9 metrics x 12 groups) in a temporary folder, and from it the file of one district (the
-given one,
-with one value in ten changed and its last school dropped). Then, each step in a fresh
-subprocess so that its peak RSS is its own:
+3 years x 9 metrics x 12 groups) in a temporary folder, and from it the file of one district
+(`--district`, with one value in ten changed and its last school dropped). Then, each step in a
+fresh subprocess so that its peak RSS is its own:
 
 1. the network file into an empty cycle: parse + preview, then apply;
 2. the same file again into the cycle that now holds it (every row unchanged): parse + preview;
