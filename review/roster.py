@@ -1,18 +1,26 @@
-"""Districts and triads uploaded as CSV or XLSX, validated row by row before anything is saved."""
+"""Districts and triads uploaded as CSV or XLSX, validated row by row before anything is saved.
+
+A districts file is previewed (which districts it adds and changes) and saved only on
+confirmation, exactly as previewed, and audited with the file's SHA-256.
+"""
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from collections.abc import Sequence
 from itertools import islice
 from typing import cast
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Table
+from sqlalchemy import Table, select
+from sqlalchemy.orm import Session
 
+from review import audit
+from review.access import Action, Actor, require
 from review.db import District, Triad
-from review.errors import InvalidInput
+from review.errors import ConflictError, InvalidInput
 from review.limits import DISTRICTS_UPLOAD, TRIADS_UPLOAD, FileLimits, column_lengths
 from review.problems import FileProblems, Problem, escaped
 
@@ -226,3 +234,92 @@ def parse_triad_text(text: str) -> dict[str, list[str]]:
 def _raise(problems: list[Problem], file_name: str) -> None:
     if problems:
         raise FileProblems(file_name, problems, what="saved")
+
+
+class DistrictChange(_Frozen):
+    """One district of a file that differs from what is stored (`before` None: a new one)."""
+
+    code: str
+    before: DistrictRow | None
+    after: DistrictRow
+
+
+class DistrictsPreview(_Frozen):
+    """What importing a districts file will add and change; districts not in it stay."""
+
+    file_name: str
+    sha256: str
+    changes: tuple[DistrictChange, ...]  # by code
+    unchanged: int
+
+    @property
+    def added(self) -> int:
+        return sum(1 for c in self.changes if c.before is None)
+
+    @property
+    def changed(self) -> int:
+        return len(self.changes) - self.added
+
+    def summary(self) -> str:
+        return (
+            f"{escaped(self.file_name, limit=200)}: {self.added} district(s) added, "
+            f"{self.changed} changed, {self.unchanged} unchanged"
+        )
+
+
+def preview_districts(
+    session: Session, actor: Actor, parsed: DistrictFile, data: bytes
+) -> DistrictsPreview:
+    """What saving the districts of `parsed` (read from `data`) would add and change."""
+    require(actor, Action.MANAGE_CYCLE)
+    stored = {
+        d.code: DistrictRow(code=d.code, name=d.name, enrollment=d.enrollment)
+        for d in session.scalars(select(District))
+    }
+    changes = [
+        DistrictChange(code=row.code, before=stored.get(row.code), after=row)
+        for row in sorted(parsed.districts, key=lambda r: r.code)
+        if stored.get(row.code) != row
+    ]
+    return DistrictsPreview(
+        file_name=parsed.file_name,
+        sha256=hashlib.sha256(data).hexdigest(),
+        changes=tuple(changes),
+        unchanged=len(parsed.districts) - len(changes),
+    )
+
+
+def apply_districts(
+    session: Session, actor: Actor, parsed: DistrictFile, data: bytes, expected: DistrictsPreview
+) -> DistrictsPreview:
+    """Save exactly the changes of `expected`, in the caller's transaction, and audit the file.
+
+    Raises:
+        ConflictError: the stored districts changed since the preview; nothing is saved.
+    """
+    from review.cycles import save_district  # cycles is the writer of districts
+
+    preview = preview_districts(session, actor, parsed, data)
+    if preview != expected:
+        raise ConflictError(
+            f"The districts changed since the preview of {escaped(parsed.file_name, limit=200)};"
+            " nothing was saved. Preview the file again.",
+            current={},
+        )
+    for change in preview.changes:
+        save_district(session, actor, **change.after.model_dump())
+    audit.record(
+        session,
+        actor,
+        "import districts",
+        "districts",
+        parsed.file_name,
+        after={
+            "file": parsed.file_name,
+            "sha256": preview.sha256,
+            "added": preview.added,
+            "changed": preview.changed,
+            "unchanged": preview.unchanged,
+        },
+    )
+    return preview

@@ -1,17 +1,25 @@
+import hashlib
 import io
 
 import pytest
 from openpyxl import Workbook
+from sqlalchemy import select
 
-from review.errors import InvalidInput
+from review.audit import events
+from review.cycles import save_district
+from review.db import District
+from review.errors import ConflictError, InvalidInput
 from review.limits import DISTRICTS_UPLOAD
 from review.problems import FileProblems
 from review.roster import (
+    DistrictChange,
     DistrictFile,
     DistrictRow,
+    apply_districts,
     parse_districts,
     parse_triad_text,
     parse_triads,
+    preview_districts,
 )
 
 
@@ -148,3 +156,70 @@ def test_parse_triad_text_lines_and_error():
     }
     with pytest.raises(InvalidInput, match="line 1: write it as `Triad name: CODE, CODE, CODE`"):
         parse_triad_text("North ALV CPU")
+
+
+def _districts_file(text: str) -> tuple[bytes, DistrictFile]:
+    data = text.encode()
+    return data, parse_districts(data, "d.csv")
+
+
+def test_districts_preview_then_apply_saves_exactly_the_changes_and_audits(world):
+    data, parsed = _districts_file(
+        "code,name,enrollment\nA,District A,11000\nB,District B,1000\nZ,Zed,42\n"
+    )
+    with world.db.reading() as s:
+        preview = preview_districts(s, world.coordinator, parsed, data)
+
+    assert preview.changes == (
+        DistrictChange(
+            code="B",
+            before=DistrictRow(code="B", name="District B", enrollment=50_000),
+            after=DistrictRow(code="B", name="District B", enrollment=1000),
+        ),
+        DistrictChange(
+            code="Z", before=None, after=DistrictRow(code="Z", name="Zed", enrollment=42)
+        ),
+    )
+    assert (preview.added, preview.changed, preview.unchanged) == (1, 1, 1)
+    with world.db.reading() as s:
+        assert s.scalar(select(District).where(District.code == "Z")) is None  # not yet
+
+    with world.db.session() as s:
+        apply_districts(s, world.coordinator, parsed, data, preview)
+
+    with world.db.reading() as s:
+        saved = {d.code: (d.name, d.enrollment) for d in s.scalars(select(District))}
+        audited = [e.after for e in events(s) if e.action == "import districts"]
+    assert saved == {
+        "A": ("District A", 11_000),
+        "B": ("District B", 1000),
+        "C": ("District C", 600_000),
+        "D": ("District D", 70_000),
+        "E": ("District E", 1),
+        "Z": ("Zed", 42),
+    }
+    assert audited == [
+        {
+            "file": "d.csv",
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "added": 1,
+            "changed": 1,
+            "unchanged": 1,
+        }
+    ]
+
+
+def test_districts_apply_refuses_a_preview_made_before_someone_else_saved(world):
+    data, parsed = _districts_file("code,name,enrollment\nZ,Zed,42\n")
+    with world.db.reading() as s:
+        preview = preview_districts(s, world.coordinator, parsed, data)
+    with world.db.session() as s:
+        save_district(s, world.coordinator, code="Z", name="Zed Unified", enrollment=7)
+
+    refused = pytest.raises(ConflictError, match="changed since the preview of d.csv")
+    with refused, world.db.session() as s:
+        apply_districts(s, world.coordinator, parsed, data, preview)
+
+    with world.db.reading() as s:
+        z = s.scalar(select(District).where(District.code == "Z"))
+        assert (z.name, z.enrollment) == ("Zed Unified", 7)
