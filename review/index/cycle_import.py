@@ -251,10 +251,6 @@ class _Codes:
             key = key * (len(self.categories[column]) + 1) + (self.codes[column] + 1)
         return key
 
-    def text(self, column: str, position: int) -> str:
-        code = int(self.codes[column][position])
-        return "" if code < 0 else str(self.categories[column][code])
-
 
 def _aligned(new: pd.DataFrame, old: pd.DataFrame) -> tuple[_Codes, _Codes]:
     """Both frames' text columns recoded over the union of their categories."""
