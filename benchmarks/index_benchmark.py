@@ -67,7 +67,7 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory(prefix="index-bench-") as folder:
         csv_path = Path(folder) / "results.csv"
-        rows, seconds = _write_csv(csv_path, args.schools, args.seed)
+        rows, seconds = write_csv(csv_path, args.schools, args.seed)
         size_mb = csv_path.stat().st_size / 1e6
         print(f"data: {rows:,} rows, {size_mb:,.0f} MB CSV (generated in {seconds:.1f} s, untimed)")
         runs: dict[str, list[dict[str, Any]]] = {name: [] for name in CONTENDERS}
@@ -80,7 +80,8 @@ def main() -> None:
 # --- data --------------------------------------------------------------------------------------
 
 
-def _write_csv(path: Path, schools: int, seed: int) -> tuple[int, float]:
+def write_csv(path: Path, schools: int, seed: int) -> tuple[int, float]:
+    """The network's results as CSV (also what `index_import_benchmark.py` imports)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 

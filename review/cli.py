@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
 
@@ -17,6 +18,7 @@ from review.access import Action, Actor
 from review.db import Database
 from review.demo import load_demo
 from review.errors import InvalidInput, ReviewError
+from review.problems import FileProblems, escaped, problems_csv, problems_path
 from review.rubrics import Catalogue, diff
 from review.settings import Settings
 
@@ -85,6 +87,30 @@ def add_as_option(parser: argparse.ArgumentParser) -> None:
 def acting(session: Session, args: argparse.Namespace, action: Action) -> Actor:
     """The account `--as` names, allowed to do `action` (else PermissionDenied: exit 2)."""
     return accounts.command_line_actor(session, getattr(args, "as_email", None), action)
+
+
+@contextmanager
+def problems_beside(source: Path) -> Iterator[None]:
+    """Turn a refused file's problems into one line, with the full list written beside it.
+
+    The line says how many problems and the first (row and column); when there are more, all
+    of them go to `FILE.problems.csv` and the line says so. A list left by an earlier run of
+    the same file is removed, so the one beside it is always this run's.
+
+    Raises:
+        InvalidInput: the one line, for `main` to print.
+    """
+    listed = problems_path(source)
+    listed.unlink(missing_ok=True)
+    try:
+        yield
+    except FileProblems as exc:
+        if len(exc.problems) <= 1:
+            raise InvalidInput(str(exc)) from None
+        listed.write_bytes(problems_csv(exc.problems))
+        raise InvalidInput(
+            f"{exc} (all {len(exc.problems)} listed in {escaped(listed, limit=300)})"
+        ) from None
 
 
 def _plugins() -> list[Callable[[argparse._SubParsersAction[_Parser]], None]]:

@@ -1,14 +1,28 @@
-"""Districts and triads uploaded as CSV or XLSX, validated row by row before anything is saved."""
+"""Districts and triads uploaded as CSV or XLSX, validated row by row before anything is saved.
+
+A districts file is previewed (which districts it adds and changes) and saved only on
+confirmation, exactly as previewed, and audited with the file's SHA-256.
+"""
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from collections.abc import Sequence
+from itertools import islice
+from typing import cast
 
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy import Table, select
+from sqlalchemy.orm import Session
 
-from review.errors import InvalidInput
+from review import audit
+from review.access import Action, Actor, require
+from review.db import District, Triad
+from review.errors import ConflictError, InvalidInput
+from review.limits import DISTRICTS_UPLOAD, TRIADS_UPLOAD, FileLimits, column_lengths
+from review.problems import FileProblems, Problem, escaped
 
 DISTRICT_COLUMNS = ("code", "name", "enrollment")
 # Columns of older district files. Their figures now come from each cycle's index import, so a
@@ -16,6 +30,12 @@ DISTRICT_COLUMNS = ("code", "name", "enrollment")
 # of the file is as good as before, and asking a coordinator to delete columns gains nothing.
 RETIRED_COLUMNS = ("school_count", "priority_count", "focus_count", "reward_count")
 TRIAD_COLUMNS = ("triad", "district_code")
+# The text columns each file must fill, as long as the database columns they are stored in.
+DISTRICT_LENGTHS = column_lengths(cast(Table, District.__table__), {"code": "code", "name": "name"})
+TRIAD_LENGTHS = {
+    **column_lengths(cast(Table, Triad.__table__), {"triad": "name"}),
+    **column_lengths(cast(Table, District.__table__), {"district_code": "code"}),
+}
 
 
 class _Frozen(BaseModel):
@@ -47,27 +67,41 @@ class DistrictFile(_Frozen):
         )
 
 
-def read_table(data: bytes, file_name: str) -> list[list[str]]:
-    """Rows of text cells from a CSV or the first sheet of an XLSX file."""
+def read_table(data: bytes, file_name: str, limits: FileLimits) -> list[list[str]]:
+    """Rows of text cells from a CSV or the first sheet of an XLSX file, within `limits`.
+
+    Raises:
+        InvalidInput: an unreadable file or one over `limits` (`FileProblems` at the first row
+            past the limit).
+    """
+    limits.check_size(len(data), file_name)
+    name = escaped(file_name, limit=200)
     if file_name.lower().endswith(".xlsx"):
-        return _xlsx_rows(data, file_name)
-    if file_name.lower().endswith(".csv"):
+        rows = _xlsx_rows(data, name, limits.max_rows)
+    elif file_name.lower().endswith(".csv"):
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise InvalidInput(f"{file_name}: not UTF-8 text; save it as CSV UTF-8") from None
-        return list(csv.reader(io.StringIO(text)))
-    raise InvalidInput(f"{file_name}: upload a .csv or .xlsx file")
+            raise InvalidInput(f"{name}: not UTF-8 text; save it as CSV UTF-8") from None
+        rows = list(islice(csv.reader(io.StringIO(text)), limits.max_rows + 2))
+    else:
+        raise InvalidInput(f"{name}: upload a .csv or .xlsx file")
+    if len(rows) > limits.max_rows + 1:  # the header, then at most max_rows
+        raise FileProblems(
+            file_name, [Problem(limits.max_rows + 2, "", limits.too_many_rows())], what="saved"
+        )
+    return rows
 
 
-def _xlsx_rows(data: bytes, file_name: str) -> list[list[str]]:
+def _xlsx_rows(data: bytes, name: str, max_rows: int) -> list[list[str]]:
     from openpyxl import load_workbook
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many types for a damaged file
-        raise InvalidInput(f"{file_name}: not a readable Excel workbook") from None
-    rows = [[_cell(v) for v in row] for row in workbook.worksheets[0].iter_rows(values_only=True)]
+        raise InvalidInput(f"{name}: not a readable Excel workbook") from None
+    sheet = workbook.worksheets[0].iter_rows(values_only=True)
+    rows = [[_cell(v) for v in row] for row in islice(sheet, max_rows + 2)]
     workbook.close()
     return rows
 
@@ -91,7 +125,8 @@ def _records(
     missing = [c for c in required if c not in names]
     if missing:
         raise InvalidInput(
-            f"{file_name}: row {header_row}: missing column(s) {', '.join(missing)}"
+            f"{escaped(file_name, limit=200)}: row {header_row}: missing column(s) "
+            f"{', '.join(missing)}"
             f" (expected {', '.join(required)})"
         )
     keep = set(required) | set(optional)
@@ -113,22 +148,27 @@ def parse_districts(data: bytes, file_name: str) -> DistrictFile:
 
     Retired count columns (`RETIRED_COLUMNS`) are ignored, values and all, and named in the
     result's `note`.
+
+    Raises:
+        FileProblems: every problem, by row and column; nothing is saved.
     """
-    rows = read_table(data, file_name)
-    problems: list[str] = []
+    rows = read_table(data, file_name, DISTRICTS_UPLOAD)
+    problems: list[Problem] = []
     result: list[DistrictRow] = []
     seen: dict[str, int] = {}
     for n, rec in _records(rows, DISTRICT_COLUMNS, (), file_name):
-        for column in ("code", "name"):
-            if not rec[column]:
-                problems.append(f"row {n}, column {column}: empty")
+        problems += _blank_or_long(n, rec, DISTRICT_LENGTHS)
         if rec["code"] in seen:
-            problems.append(f"row {n}, column code: {rec['code']} repeats row {seen[rec['code']]}")
+            problems.append(
+                Problem(n, "code", f"'{escaped(rec['code'])}' repeats row {seen[rec['code']]}")
+            )
         seen.setdefault(rec["code"], n)
         text = rec["enrollment"]
         number = text.replace(",", "")
         if not number.isdigit():
-            problems.append(f"row {n}, column enrollment: {text!r} is not a whole number ≥ 0")
+            problems.append(
+                Problem(n, "enrollment", f"'{escaped(text)}' is not a whole number ≥ 0")
+            )
             continue
         result.append(DistrictRow(code=rec["code"], name=rec["name"], enrollment=int(number)))
     _raise(problems, file_name)
@@ -142,17 +182,40 @@ def parse_districts(data: bytes, file_name: str) -> DistrictFile:
 
 
 def parse_triads(data: bytes, file_name: str) -> dict[str, list[str]]:
-    """Triad name -> district codes, from rows of (triad, district_code)."""
-    problems: list[str] = []
+    """Triad name -> district codes, from rows of (triad, district_code).
+
+    Raises:
+        FileProblems: every problem, by row and column; nothing is saved.
+    """
+    problems: list[Problem] = []
     triads: dict[str, list[str]] = {}
-    for n, rec in _records(read_table(data, file_name), TRIAD_COLUMNS, (), file_name):
-        for column in TRIAD_COLUMNS:
-            if not rec[column]:
-                problems.append(f"row {n}, column {column}: empty")
-        if rec["triad"] and rec["district_code"]:
+    rows = read_table(data, file_name, TRIADS_UPLOAD)
+    for n, rec in _records(rows, TRIAD_COLUMNS, (), file_name):
+        found = _blank_or_long(n, rec, TRIAD_LENGTHS)
+        problems += found
+        if not found:
             triads.setdefault(rec["triad"], []).append(rec["district_code"])
     _raise(problems, file_name)
     return triads
+
+
+def _blank_or_long(row: int, record: dict[str, str], lengths: dict[str, int]) -> list[Problem]:
+    """Each required text cell of `record` that is empty or longer than its column."""
+    problems = []
+    for column, limit in lengths.items():
+        text = record[column]
+        if not text:
+            problems.append(Problem(row, column, "empty"))
+        elif len(text) > limit:
+            problems.append(
+                Problem(
+                    row,
+                    column,
+                    f"{len(text):,} characters, more than the {limit} this column holds "
+                    f"('{escaped(text, limit=40)}')",
+                )
+            )
+    return problems
 
 
 def parse_triad_text(text: str) -> dict[str, list[str]]:
@@ -168,8 +231,95 @@ def parse_triad_text(text: str) -> dict[str, list[str]]:
     return triads
 
 
-def _raise(problems: list[str], file_name: str) -> None:
+def _raise(problems: list[Problem], file_name: str) -> None:
     if problems:
-        shown = "; ".join(problems[:20])
-        more = f" (and {len(problems) - 20} more)" if len(problems) > 20 else ""
-        raise InvalidInput(f"{file_name}: nothing was saved: {shown}{more}")
+        raise FileProblems(file_name, problems, what="saved")
+
+
+class DistrictChange(_Frozen):
+    """One district of a file that differs from what is stored (`before` None: a new one)."""
+
+    code: str
+    before: DistrictRow | None
+    after: DistrictRow
+
+
+class DistrictsPreview(_Frozen):
+    """What importing a districts file will add and change; districts not in it stay."""
+
+    file_name: str
+    sha256: str
+    changes: tuple[DistrictChange, ...]  # by code
+    unchanged: int
+
+    @property
+    def added(self) -> int:
+        return sum(1 for c in self.changes if c.before is None)
+
+    @property
+    def changed(self) -> int:
+        return len(self.changes) - self.added
+
+    def summary(self) -> str:
+        return (
+            f"{escaped(self.file_name, limit=200)}: {self.added} district(s) added, "
+            f"{self.changed} changed, {self.unchanged} unchanged"
+        )
+
+
+def preview_districts(
+    session: Session, actor: Actor, parsed: DistrictFile, data: bytes
+) -> DistrictsPreview:
+    """What saving the districts of `parsed` (read from `data`) would add and change."""
+    require(actor, Action.MANAGE_CYCLE)
+    stored = {
+        d.code: DistrictRow(code=d.code, name=d.name, enrollment=d.enrollment)
+        for d in session.scalars(select(District))
+    }
+    changes = [
+        DistrictChange(code=row.code, before=stored.get(row.code), after=row)
+        for row in sorted(parsed.districts, key=lambda r: r.code)
+        if stored.get(row.code) != row
+    ]
+    return DistrictsPreview(
+        file_name=parsed.file_name,
+        sha256=hashlib.sha256(data).hexdigest(),
+        changes=tuple(changes),
+        unchanged=len(parsed.districts) - len(changes),
+    )
+
+
+def apply_districts(
+    session: Session, actor: Actor, parsed: DistrictFile, data: bytes, expected: DistrictsPreview
+) -> DistrictsPreview:
+    """Save exactly the changes of `expected`, in the caller's transaction, and audit the file.
+
+    Raises:
+        ConflictError: the stored districts changed since the preview; nothing is saved.
+    """
+    from review.cycles import save_district  # cycles is the writer of districts
+
+    preview = preview_districts(session, actor, parsed, data)
+    if preview != expected:
+        raise ConflictError(
+            f"The districts changed since the preview of {escaped(parsed.file_name, limit=200)};"
+            " nothing was saved. Preview the file again.",
+            current={},
+        )
+    for change in preview.changes:
+        save_district(session, actor, **change.after.model_dump())
+    audit.record(
+        session,
+        actor,
+        "import districts",
+        "districts",
+        parsed.file_name,
+        after={
+            "file": parsed.file_name,
+            "sha256": preview.sha256,
+            "added": preview.added,
+            "changed": preview.changed,
+            "unchanged": preview.unchanged,
+        },
+    )
+    return preview

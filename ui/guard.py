@@ -11,6 +11,7 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from review.errors import ConflictError, IncompleteSubmission, ReviewError
+from review.problems import FileProblems, escaped, problems_csv
 from ui import context, state
 
 log = logging.getLogger("review.ui")
@@ -23,12 +24,14 @@ def shown_errors() -> Iterator[None]:
         yield
     except IncompleteSubmission as exc:
         st.error("The self-evaluation cannot be submitted yet. Still missing:")
-        st.markdown("\n".join(f"- {_inert(m)}" for m in exc.missing))
+        st.markdown("\n".join(f"- {inert(m)}" for m in exc.missing))
     except ConflictError as exc:
         st.error(str(exc))
         if exc.current:
             st.info(f"Their saved version — level {exc.current.get('level') or 'not rated'}")
             st.text(str(exc.current.get("narrative", "")))
+    except FileProblems as exc:
+        _file_problems(exc)
     except ReviewError as exc:
         st.error(str(exc))
     except Exception:
@@ -49,7 +52,32 @@ def page(render: Callable[[], None]) -> None:
         render()
 
 
-def _inert(text: str) -> str:
+SHOWN_PROBLEMS = 10
+
+
+def _file_problems(exc: FileProblems) -> None:
+    """The one-line summary, the first problems, and every problem as a CSV download."""
+    st.error(inert(str(exc)))  # it quotes the file: shown as written, never as markdown
+    if len(exc.problems) <= 1:
+        return
+    st.dataframe(
+        [
+            {"Row": p.row, "Column": escaped(p.column), "Problem": p.message}
+            for p in exc.problems[:SHOWN_PROBLEMS]
+        ],
+        hide_index=True,
+        width="stretch",
+    )
+    st.download_button(
+        f"Download all {len(exc.problems)} problems (CSV)",
+        data=problems_csv(exc.problems),
+        file_name="problems.csv",
+        mime="text/csv",
+        key="problems_download",
+    )
+
+
+def inert(text: str) -> str:
     """Markdown-escape user-derived text so it renders as written."""
     return "".join("\\" + c if c in "\\`*_{}[]()#+-.!<>|~" else c for c in text)
 

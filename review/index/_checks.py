@@ -7,12 +7,15 @@ numbering rows can mean a second pass over the file.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from sqlalchemy import Table
 
-from review.index._raw import Ints, Problem, RawTable
+from review.db import IndexResult
+from review.index._raw import Ints, Problem, RawTable, RowNumbers
 from review.index.vocabulary import (
     DESIGNATIONS,
     GROUPS,
@@ -24,6 +27,8 @@ from review.index.vocabulary import (
     VALUE_MIN,
     is_school_year,
 )
+from review.limits import column_lengths
+from review.problems import escaped
 
 TEXT_COLUMNS = ("school_id", "school_name", "district_id", "school_type", "year", "metric", "group")
 FIXED_CATEGORIES = {
@@ -32,6 +37,13 @@ FIXED_CATEGORIES = {
     "group": GROUPS,
     "designation": DESIGNATIONS,
 }
+# Free-text columns, each as long as the database column it is stored in; the others are
+# checked against their vocabulary or format, which no over-long text passes.
+CELL_LENGTHS = column_lengths(
+    cast(Table, IndexResult.__table__),
+    {"school_id": "school_id", "school_name": "school_name", "district_id": "district_code"},
+)
+MAX_N = 2**31 - 1  # the stored column is a 32-bit integer
 _NONE: Ints = np.zeros(0, dtype=np.int64)
 
 
@@ -108,8 +120,9 @@ class _Text:
         return "" in set(self.values.tolist())
 
 
-def validate(raw: RawTable) -> tuple[pd.DataFrame, list[Problem]]:
-    """The typed frame and no problems, or the raw frame and every problem found."""
+def validate(raw: RawTable) -> tuple[pd.DataFrame, list[Problem], RowNumbers]:
+    """The typed frame and no problems, or the raw frame and every problem found; and the file
+    row of each position of the frame (blank lines are dropped from it)."""
     frame = raw.frame
     texts = {c: _Text(frame[c]) for c in frame.columns if c not in ("n", "value")}
     keep = np.flatnonzero(~_blank_rows(frame, texts))
@@ -124,10 +137,11 @@ def validate(raw: RawTable) -> tuple[pd.DataFrame, list[Problem]]:
     _check_consistency(texts, findings)
     problems = findings.problems(raw)
     if problems:
-        return frame, problems
+        return frame, problems, raw.row_numbers
     if len(frame) == 0:
-        return frame, [Problem(2, "", "the file has a header but no rows of results")]
-    return _typed(texts, frame), []
+        empty = [Problem(2, "", "the file has a header but no rows of results")]
+        return frame, empty, raw.row_numbers
+    return _typed(texts, frame), [], raw.row_numbers
 
 
 def _blank_rows(frame: pd.DataFrame, texts: dict[str, _Text]) -> npt.NDArray[np.bool_]:
@@ -160,6 +174,8 @@ def _check_text(texts: dict[str, _Text], raw: RawTable, findings: _Findings) -> 
         text = texts[column]
         blank = np.flatnonzero(text.blank() & ~_unreadable(raw, column, size))
         findings.add(blank, column, lambda _i, _r: "is blank")
+    for column, limit in CELL_LENGTHS.items():
+        _check_length(texts[column], column, limit, findings)
     for column, allowed in FIXED_CATEGORIES.items():
         if column not in texts:
             continue
@@ -170,13 +186,26 @@ def _check_text(texts: dict[str, _Text], raw: RawTable, findings: _Findings) -> 
     year = texts["year"]
     rows = year.rows_where(lambda v: v != "" and not is_school_year(v))
     findings.add(
-        rows, "year", lambda i, _r: f"{year.text(i)!r} is not a school year such as 2015-16"
+        rows,
+        "year",
+        lambda i, _r: f"'{escaped(year.text(i))}' is not a school year such as 2015-16",
+    )
+
+
+def _check_length(text: _Text, column: str, limit: int, findings: _Findings) -> None:
+    findings.add(
+        text.rows_where(lambda v: len(v) > limit),
+        column,
+        lambda i, _r: (
+            f"{len(text.text(i)):,} characters, more than the {limit} this column holds "
+            f"('{escaped(text.text(i), limit=40)}')"
+        ),
     )
 
 
 def _unknown_message(text: _Text, column: str, hint: str) -> Message:
     what = column.replace("_", " ")
-    return lambda i, _r: f"unknown {what} {text.text(i)!r} (expected one of: {hint})"
+    return lambda i, _r: f"unknown {what} '{escaped(text.text(i))}' (expected one of: {hint})"
 
 
 def _check_numbers(frame: pd.DataFrame, raw: RawTable, findings: _Findings) -> None:
@@ -192,6 +221,10 @@ def _check_numbers(frame: pd.DataFrame, raw: RawTable, findings: _Findings) -> N
         np.flatnonzero(fraction), "n", lambda i, _r: f"{n[i]:g} is not a whole number of students"
     )
     findings.add(np.flatnonzero(np.isposinf(n)), "n", lambda i, _r: f"{n[i]:g} is not a count")
+    huge = np.isfinite(n) & (n > MAX_N)
+    findings.add(
+        np.flatnonzero(huge), "n", lambda i, _r: f"{n[i]:g} is more students than any school has"
+    )
     findings.add(np.flatnonzero(np.isnan(value) & value_read), "value", lambda _i, _r: "is blank")
     with np.errstate(invalid="ignore"):
         outside = ~np.isnan(value) & ((value < VALUE_MIN) | (value > VALUE_MAX))
@@ -260,8 +293,8 @@ def _check_same(
         differs,
         column,
         lambda i, row_of: (
-            f"{text.text(i)!r} differs from {text.text(int(first[i]))!r} on row "
-            f"{row_of(int(first[i]))} for the same {what} (school {school.text(i)})"
+            f"'{escaped(text.text(i))}' differs from '{escaped(text.text(int(first[i])))}' on "
+            f"row {row_of(int(first[i]))} for the same {what} (school {escaped(school.text(i))})"
         ),
         refers_to=first[differs],
     )

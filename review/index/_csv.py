@@ -27,6 +27,7 @@ from review.index._raw import (
     bytes_of,
     check_header,
 )
+from review.problems import escaped
 
 
 def read_csv(source: bytes | Path) -> RawTable:
@@ -163,7 +164,7 @@ def _from_text_cells(
         number = pd.to_numeric(text, errors="coerce").astype("float64")
         bad = (number.isna() & (text != "")).to_numpy()
         problems += [
-            Problem(int(rows[i]), name, f"{text.iloc[i]!r} is not a number")
+            Problem(int(rows[i]), name, f"'{escaped(text.iloc[i])}' is not a number")
             for i in np.flatnonzero(bad)
         ]
         frame[name] = number

@@ -16,25 +16,13 @@ import numpy.typing as npt
 import pandas as pd
 
 from review.index.vocabulary import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+from review.problems import Problem as Problem  # re-exported: every reader reports these
 
 NUMBER_COLUMNS = ("n", "value")
 BOM = "\ufeff"
 
 Ints = npt.NDArray[np.int64]
 RowNumbers = Callable[[Ints], Ints]
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with an input file, where the person sees it."""
-
-    row: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"row {self.row}, column {self.column}" if self.column else f"row {self.row}"
-        return f"{where}: {self.message}"
 
 
 @dataclass

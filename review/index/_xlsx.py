@@ -19,24 +19,30 @@ from review.index._raw import (
     bytes_of,
     check_header,
 )
+from review.problems import escaped
 
 
-def read_xlsx(source: bytes | Path) -> RawTable:
-    """Read the first sheet of an XLSX workbook, taking cells as Excel displays them."""
+def read_xlsx(source: bytes | Path, *, max_rows: int | None = None) -> RawTable:
+    """Read the first sheet of an XLSX workbook, taking cells as Excel displays them.
+
+    Reading stops at the first data row past `max_rows`: the caller refuses the file there.
+    """
     from openpyxl import load_workbook
 
     try:
         workbook = load_workbook(io.BytesIO(bytes_of(source)), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise HeaderProblems([Problem(1, "", f"not a readable XLSX workbook ({exc})")]) from None
+        raise HeaderProblems(
+            [Problem(1, "", f"not a readable XLSX workbook ({escaped(exc, limit=200)})")]
+        ) from None
     try:
         sheet = workbook.worksheets[0]
-        return _read_sheet(sheet.iter_rows(min_row=1))
+        return _read_sheet(sheet.iter_rows(min_row=1), max_rows)
     finally:
         workbook.close()
 
 
-def _read_sheet(rows: Iterator[tuple[object, ...]]) -> RawTable:
+def _read_sheet(rows: Iterator[tuple[object, ...]], max_rows: int | None = None) -> RawTable:
     names: list[str] | None = None
     columns: list[list[str]] = []
     numbers: dict[str, list[float]] = {}
@@ -63,6 +69,8 @@ def _read_sheet(rows: Iterator[tuple[object, ...]]) -> RawTable:
                 numbers[name].append(number)
             if problem:
                 problems.append(Problem(row, name, problem))
+        if max_rows is not None and len(row_numbers) > max_rows:
+            break  # one row past the limit is enough to refuse the file at that row
     if names is None:
         raise HeaderProblems([Problem(1, "", "the sheet is empty: expected a header row")])
     frame = pd.DataFrame({n: pd.Categorical(c) for n, c in zip(names, columns, strict=True)})
@@ -110,7 +118,7 @@ def _number_cell(value: object, number_format: str, column: str) -> tuple[str, f
     try:
         return "", float(text), None
     except ValueError:
-        return "", math.nan, f"{text!r} is not a number"
+        return "", math.nan, f"'{escaped(text)}' is not a number"
 
 
 def _text_cell(value: object, number_format: str) -> str:

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 from review import audit
 from review.access import Action
-from review.cli import acting, add_as_option
+from review.cli import acting, add_as_option, problems_beside
 from review.db import Database
-from review.errors import InvalidInput
 from review.index.catalogue import SpecCatalogue, content_hash
-from review.index.spec import IndexSpec
+from review.problems import escaped
 from review.settings import Settings
 
 if TYPE_CHECKING:
+    from review.index.cycle_import import ImportPreview
     from review.index.models import SchoolCounts
 
 # pandas and pyarrow load inside the handlers: other commands should not wait for them.
@@ -39,9 +39,23 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "--details", action="store_true", help="json: include each school's metrics by group"
     )
     summary.set_defaults(func=run_summary)
-    load = commands.add_parser("import", help="store a results file in a cycle (all or nothing)")
+    load = commands.add_parser(
+        "import",
+        help="show what a results file changes in a cycle; --apply imports it (all or nothing)",
+    )
     load.add_argument("--cycle", required=True, metavar="NAME", help="e.g. 2015-16")
     load.add_argument("--data", required=True, type=Path, metavar="FILE", help=".csv or .xlsx")
+    load.add_argument(
+        "--apply",
+        action="store_true",
+        help="import the file (without it, a dry run: the preview is printed, nothing changes)",
+    )
+    load.add_argument(
+        "--replace-cycle",
+        action="store_true",
+        help="replace every district and year of the cycle (default: only the file's districts "
+        "and years are replaced; the cycle's other results are kept)",
+    )
     add_as_option(load)
     load.set_defaults(func=run_import)
     commands.add_parser("specs", help="list index specs and their status").set_defaults(
@@ -78,45 +92,60 @@ def run_summary(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_import(args: argparse.Namespace, settings: Settings) -> int:
-    """Validate a results file and store every row in the cycle, or none of them."""
+    """Print what a results file would add, change and remove in a cycle; with `--apply`,
+    import exactly that (all or nothing, audited)."""
     from review.cycles import participants
     from review.index.counts import school_counts
-    from review.index.importer import read_results
-    from review.index.store import find_cycle, store_results
+    from review.index.cycle_import import apply_import, preview_import
+    from review.index.importer import read_results_file
+    from review.index.store import find_cycle
 
     catalogue = SpecCatalogue(settings.index_specs_dir)
-    frame = read_results(args.data)
     db = Database(settings.database_url)
     try:
-        with db.session() as session:
-            actor = acting(session, args, Action.MANAGE_CYCLE)
-            cycle = find_cycle(session, args.cycle)
-            spec = catalogue.get_key(cycle.index_spec) if cycle.index_spec else None
-            if spec is not None:
-                _check_year(frame["year"].cat.categories, spec, args.data)
-            count = store_results(session, cycle, frame, specs=catalogue)
-            audit.record(
-                session,
-                actor,
-                "import index results",
-                "cycle",
-                cycle.id,
-                after={"file": args.data.name, "rows": count},
-            )
-            counts = school_counts(session, cycle.id)
-            taking_part = [d.code for d, _ in participants(session, cycle)]
+        with problems_beside(args.data):
+            file = read_results_file(args.data)
+            # A dry run reads; an import writes, and works the change out again inside its
+            # own transaction so that what it applies is what it prints.
+            with db.session() if args.apply else db.reading() as session:
+                actor = acting(session, args, Action.MANAGE_CYCLE)
+                cycle = find_cycle(session, args.cycle)
+                work = apply_import if args.apply else preview_import
+                preview = work(
+                    session, actor, cycle, file, replace_cycle=args.replace_cycle, specs=catalogue
+                )
+                spec = cycle.index_spec
+                counts = school_counts(session, cycle.id) if args.apply else {}
+                taking_part = [d.code for d, _ in participants(session, cycle)]
     finally:
         db.dispose()
+    print("\n".join(_preview_lines(preview)))
+    if not args.apply:
+        print("dry run: nothing was changed; run again with --apply to import the file")
+        return 0
+    frame = file.frame
     schools = frame["school_id"].nunique()
     districts = frame["district_id"].nunique()
     years = ", ".join(str(y) for y in frame["year"].cat.categories)
-    against = f" (index spec {spec.key})" if spec else " (the cycle has no index spec yet)"
+    against = f" (index spec {spec})" if spec else " (the cycle has no index spec yet)"
     print(
-        f"imported {count} rows for {schools} schools in {districts} districts, years {years}, "
-        f"into cycle {args.cycle}{against}"
+        f"imported {preview.rows} rows for {schools} schools in {districts} districts, "
+        f"years {years}, into cycle {args.cycle}{against}"
     )
     print("\n".join(_count_lines(counts, taking_part)))
     return 0
+
+
+def _preview_lines(preview: ImportPreview) -> list[str]:
+    """The preview's one-line summary, then a row per district and year."""
+    from review.index._text import table
+
+    rows = [
+        [escaped(c.district_id), c.year, c.added, c.changed, c.removed, c.unchanged]
+        for c in preview.changes
+    ]
+    headers = ["District", "Year", "Added", "Changed", "Removed", "Unchanged"]
+    return [preview.summary(), *("  " + line for line in table(headers, rows).splitlines())]
 
 
 def _count_lines(counts: dict[str, SchoolCounts], taking_part: list[str]) -> list[str]:
@@ -132,19 +161,12 @@ def _count_lines(counts: dict[str, SchoolCounts], taking_part: list[str]) -> lis
             if c.designations is not None
             else "no designations in the data"
         )
-        lines.append(f"  {code:8} {c.schools:5} schools; {designated}")
+        lines.append(f"  {escaped(code):8} {c.schools:5} schools; {designated}")
     missing = [code for code in taking_part if code not in counts]
     if missing:
-        lines.append(f"districts of the cycle with no schools in {year}: {', '.join(missing)}")
+        named = ", ".join(escaped(code) for code in missing)
+        lines.append(f"districts of the cycle with no schools in {year}: {named}")
     return lines
-
-
-def _check_year(years: Any, spec: IndexSpec, path: Path) -> None:
-    if spec.school_year not in {str(y) for y in years}:
-        raise InvalidInput(
-            f"{path}: no results for {spec.school_year}, the school year of {spec.key} "
-            f"(years in the file: {', '.join(str(y) for y in years)})"
-        )
 
 
 def run_specs(args: argparse.Namespace, settings: Settings) -> int:

@@ -10,70 +10,119 @@ The validated frame has one row per school, year, metric and group; `metric`, `g
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from review.errors import InvalidInput
 from review.index._checks import validate
 from review.index._csv import read_csv
-from review.index._raw import HeaderProblems, Problem, RawTable
+from review.index._raw import HeaderProblems, Problem, RawTable, RowNumbers
 from review.index._xlsx import read_xlsx
 from review.index.vocabulary import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+from review.limits import INDEX_FILE, INDEX_UPLOAD, FileLimits
+from review.problems import FileProblems, escaped
 
-__all__ = ["ImportProblems", "Problem", "check_results", "parse_results", "read_results"]
+__all__ = [
+    "ImportProblems",
+    "Problem",
+    "ResultsFile",
+    "check_results",
+    "parse_results",
+    "parse_results_file",
+    "read_results",
+    "read_results_file",
+]
 
-MAX_LISTED = 200  # problems spelled out in the message; `ImportProblems.problems` has them all
 
-
-class ImportProblems(InvalidInput):
+class ImportProblems(FileProblems):
     """A results file was refused; `problems` lists every problem found, in file order."""
 
-    def __init__(self, source: str, problems: list[Problem]) -> None:
-        self.problems = problems
-        lines = [str(p) for p in problems[:MAX_LISTED]]
-        if len(problems) > MAX_LISTED:
-            lines.append(f"… and {len(problems) - MAX_LISTED} more problems")
-        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
-        super().__init__(f"{source}: {count}, nothing was imported:\n" + "\n".join(lines))
+
+@dataclass(frozen=True)
+class ResultsFile:
+    """A validated results file: its rows, the file row each came from, and its digest."""
+
+    name: str
+    sha256: str
+    frame: pd.DataFrame
+    rows: RowNumbers  # positions in `frame` -> rows of the file (the header is row 1)
+
+    def row_of(self, position: int) -> int:
+        return int(self.rows(np.array([position], dtype=np.int64))[0])
 
 
-def read_results(path: Path) -> pd.DataFrame:
+def read_results(path: Path, *, limits: FileLimits = INDEX_FILE) -> pd.DataFrame:
     """Read and validate a results file (`.csv` or `.xlsx`).
 
     Raises:
-        InvalidInput: the file cannot be read; `ImportProblems` lists every problem by row.
+        InvalidInput: the file cannot be read or is over `limits`; `ImportProblems` lists every
+            problem by row.
     """
+    return read_results_file(path, limits=limits).frame
+
+
+def read_results_file(path: Path, *, limits: FileLimits = INDEX_FILE) -> ResultsFile:
+    """`read_results`, with the file's name, SHA-256 and row numbers (what an import records)."""
     try:
+        limits.check_size(path.stat().st_size, str(path))
+        digest = hashlib.sha256()
         with path.open("rb") as file:
             head = file.read(4)
+            digest.update(head)
+            for block in iter(lambda: file.read(1 << 20), b""):
+                digest.update(block)
     except OSError as exc:
-        raise InvalidInput(f"{path}: cannot read the file ({exc.strerror})") from None
+        name = escaped(path, limit=200)
+        raise InvalidInput(f"{name}: cannot read the file ({exc.strerror})") from None
     # CSV is read straight from the file by pyarrow, in parallel, without a copy in memory.
-    return _parse(path, str(path), head)
+    frame, rows = _parse(path, str(path), limits, head)
+    return ResultsFile(path.name, digest.hexdigest(), frame, rows)
 
 
-def parse_results(data: bytes, *, file_name: str) -> pd.DataFrame:
+def parse_results(
+    data: bytes, *, file_name: str, limits: FileLimits = INDEX_UPLOAD
+) -> pd.DataFrame:
     """Validate the bytes of an uploaded results file; `file_name` picks CSV or XLSX.
 
     Raises:
         ImportProblems: listing every problem as "row N, column C: ...".
-        InvalidInput: the file type is neither CSV nor XLSX.
+        InvalidInput: the file type is neither CSV nor XLSX, or the file is over `limits`.
     """
-    return _parse(data, file_name)
+    return parse_results_file(data, file_name=file_name, limits=limits).frame
 
 
-def _parse(source: bytes | Path, file_name: str, head: bytes = b"") -> pd.DataFrame:
-    reader = _reader_for(head or (source[:4] if isinstance(source, bytes) else b""), file_name)
+def parse_results_file(
+    data: bytes, *, file_name: str, limits: FileLimits = INDEX_UPLOAD
+) -> ResultsFile:
+    """`parse_results`, with the file's name, SHA-256 and row numbers."""
+    limits.check_size(len(data), file_name)
+    frame, rows = _parse(data, file_name, limits)
+    return ResultsFile(file_name, hashlib.sha256(data).hexdigest(), frame, rows)
+
+
+def _parse(
+    source: bytes | Path, file_name: str, limits: FileLimits, head: bytes = b""
+) -> tuple[pd.DataFrame, RowNumbers]:
+    reader = _reader_for(
+        head or (source[:4] if isinstance(source, bytes) else b""), file_name, limits
+    )
     try:
         raw = reader(source)
     except HeaderProblems as exc:
         raise ImportProblems(file_name, exc.problems) from None
-    frame, problems = validate(raw)
+    if len(raw.frame) > limits.max_rows:
+        first_over = int(raw.row_numbers(np.array([limits.max_rows], dtype=np.int64))[0])
+        raise ImportProblems(file_name, [Problem(first_over, "", limits.too_many_rows())])
+    frame, problems, rows = validate(raw)
     if problems:
         raise ImportProblems(file_name, problems)
-    return frame
+    return frame, rows
 
 
 def check_results(frame: pd.DataFrame, *, source: str = "results") -> pd.DataFrame:
@@ -93,21 +142,32 @@ def check_results(frame: pd.DataFrame, *, source: str = "results") -> pd.DataFra
     data["n"] = pd.to_numeric(frame["n"], errors="coerce").astype("float64")
     data["value"] = pd.to_numeric(frame["value"], errors="coerce").astype("float64")
     raw = RawTable(pd.DataFrame(data), lambda idx: idx + 2)
-    validated, problems = validate(raw)
+    validated, problems, _ = validate(raw)
     if problems:
         raise ImportProblems(source, problems)
     return validated
 
 
 def _as_text_categorical(column: pd.Series) -> pd.Series:
+    if isinstance(column.dtype, pd.CategoricalDtype) and all(
+        isinstance(c, str) for c in column.cat.categories
+    ):
+        # Already text codes (results read back from the database): no strings made again.
+        if not column.isna().any():
+            return column
+        if "" not in column.cat.categories:
+            column = column.cat.add_categories("")
+        return column.fillna("")
     text = column.astype("string").fillna("")
     return text.astype("category")
 
 
-def _reader_for(head: bytes, file_name: str) -> Callable[[bytes | Path], RawTable]:
+def _reader_for(
+    head: bytes, file_name: str, limits: FileLimits
+) -> Callable[[bytes | Path], RawTable]:
     suffix = Path(file_name).suffix.lower()
     if suffix == ".xlsx" or head == b"PK\x03\x04":
-        return read_xlsx
+        return partial(read_xlsx, max_rows=limits.max_rows)
     if suffix in (".csv", ".txt", ""):
         return read_csv
-    raise InvalidInput(f"{file_name}: expected a .csv or .xlsx file")
+    raise InvalidInput(f"{escaped(file_name, limit=200)}: expected a .csv or .xlsx file")

@@ -8,11 +8,13 @@ from sqlalchemy.exc import OperationalError
 from streamlit.testing.v1 import AppTest
 
 from review import cycles, ratings
+from review.audit import events
 from review.db import RETRIES, Database, District, Evidence, Rating, SignInSession
 from review.demo import PASSWORD
 from review.errors import Busy
 from review.ratings import MAX_TEXT, RatingInput
 from tests.ui.conftest import APP, TIMEOUT
+from ui.guard import inert
 
 PDF = b"%PDF-1.4\n%synthetic upload\n"
 
@@ -255,7 +257,9 @@ def test_setup_triad_upload_with_bad_rows_names_row_and_column(app_as):
     )
     at.run()
     at.button(key="save_triads").click().run()
-    assert at.error[0].value == "triads.csv: nothing was saved: row 3, column triad: empty"
+    assert at.error[0].value == (
+        "triads\\.csv: 1 problem, nothing was saved: row 3, column triad: empty"
+    )
 
 
 def test_setup_districts_upload_with_bad_rows_gives_one_message_and_saves_nothing(app_as, demo_db):
@@ -268,13 +272,20 @@ def test_setup_districts_upload_with_bad_rows_gives_one_message_and_saves_nothin
         )
     )
     at.run()
-    at.button(key="import_districts").click().run()
+    at.button(key="preview_districts").click().run()
     assert not at.exception
     assert [e.value for e in at.error] == [
-        "districts.csv: nothing was saved: row 2, column enrollment: 'ten thousand' is not a "
-        "whole number ≥ 0; row 3, column name: empty; row 3, column enrollment: '-500' is not "
-        "a whole number ≥ 0"
+        "districts\\.csv: 3 problems, nothing was saved; the first: row 2, column enrollment: "
+        "'ten thousand' is not a whole number ≥ 0"
     ]
+    # The first problems as a table, and all of them as a CSV to download.
+    shown = next(d.value for d in at.dataframe if "Problem" in d.value.columns)
+    assert shown.to_dict("records") == [
+        {"Row": 2, "Column": "enrollment", "Problem": "'ten thousand' is not a whole number ≥ 0"},
+        {"Row": 3, "Column": "name", "Problem": "empty"},
+        {"Row": 3, "Column": "enrollment", "Problem": "'-500' is not a whole number ≥ 0"},
+    ]
+    assert "Download all 3 problems (CSV)" in str(at.get("download_button")[0].proto)
     with demo_db.session() as s:
         assert s.scalar(select(District).where(District.code.in_(["ZZ1", "ZZ2"]))) is None
 
@@ -301,6 +312,11 @@ def test_setup_districts_show_counts_from_the_cycles_index_data(app_as):
     )
 
 
+def with_demo_unchanged(db) -> bool:
+    with db.reading() as s:
+        return s.scalar(select(District).where(District.code == "ZZ1")) is None
+
+
 def test_setup_old_districts_file_loads_with_its_counts_ignored_and_says_so(app_as, demo_db):
     at = app_as("coordinator@core.example", "setup")
     at.file_uploader(key="districts_file").set_value(
@@ -311,12 +327,23 @@ def test_setup_old_districts_file_loads_with_its_counts_ignored_and_says_so(app_
         )
     )
     at.run()
+    at.button(key="preview_districts").click().run()
+    assert with_demo_unchanged(demo_db)
+    preview = next(d.value for d in at.dataframe if "Becomes" in d.value.columns)
+    assert preview.to_dict("records") == [{"Code": "ZZ1", "Was": "new", "Becomes": "Zed, 4200"}]
     at.button(key="import_districts").click().run()
     assert not at.error
     assert [s.value for s in at.success] == [
-        "Imported 1 district(s) from districts.csv. districts.csv: column(s) school_count, "
-        "priority_count ignored: a district's schools and its priority/focus/reward counts now "
-        "come from each cycle's imported index data."
+        inert(
+            "Imported districts.csv: 1 district(s) added, 0 changed, 0 unchanged. districts.csv: "
+            "column(s) school_count, priority_count ignored: a district's schools and its "
+            "priority/focus/reward counts now come from each cycle's imported index data."
+        )
+    ]
+    with demo_db.reading() as s:
+        audited = [e.after for e in events(s) if e.action == "import districts"]
+    assert [(a["file"], a["added"], a["changed"], a["unchanged"]) for a in audited] == [
+        ("districts.csv", 1, 0, 0)
     ]
     # The cycle's index data has no ZZ1 schools: not imported, never the 12 typed in the file.
     assert _district_rows(at)["ZZ1"] == {

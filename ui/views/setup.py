@@ -8,7 +8,10 @@ from review.access import ROLE_LABELS, Actor, Phase, Role
 from review.db import Cycle
 from review.index.counts import district_figures, shown
 from ui import context, state
-from ui.guard import act, shown_errors
+from ui.components import index_import
+from ui.guard import act, inert, shown_errors
+
+DISTRICTS_PREVIEW = "districts_preview"
 
 
 def render() -> None:
@@ -29,8 +32,8 @@ def render() -> None:
         )
 
     state.show_flash()
-    tab_cycle, tab_districts, tab_triads, tab_users = st.tabs(
-        ["Cycle", "Districts", "Triads", "Users"]
+    tab_cycle, tab_districts, tab_triads, tab_index, tab_users = st.tabs(
+        ["Cycle", "Districts", "Triads", "Index results", "Users"]
     )
 
     with tab_cycle:
@@ -146,6 +149,12 @@ def render() -> None:
                         rerun=True,
                     )
 
+    with tab_index:
+        if current is None:
+            st.info("Create or choose a cycle first.")
+        else:
+            index_import.show(actor, current)
+
     with tab_users:
         with db.reading() as s:
             users = accounts.list_accounts(s, actor)
@@ -258,22 +267,52 @@ def _district_table(actor: Actor, cycle: Cycle | None) -> None:
 
 
 def _district_upload(actor: Actor) -> None:
+    """Upload districts, Preview what they add and change, then Apply exactly that."""
     upload = st.file_uploader(
         "Or upload districts (CSV or XLSX with columns code, name, enrollment)",
         type=["csv", "xlsx"],
         key="districts_file",
     )
-    if upload is None or not st.button("Import districts", key="import_districts"):
+    if upload is None:
+        st.session_state.pop(DISTRICTS_PREVIEW, None)
         return
-    parsed: roster.DistrictFile | None = None
-    with shown_errors():
-        parsed = roster.parse_districts(upload.getvalue(), upload.name)
-    if parsed is None:
-        return
-    rows = parsed.districts
-    note = f" {parsed.note}" if parsed.note else ""
-    act(
-        lambda s: [cycles.save_district(s, actor, **row.model_dump()) for row in rows],
-        done=f"Imported {len(rows)} district(s) from {upload.name}.{note}",
-        rerun=True,
+    if st.button("Preview", key="preview_districts"):
+        st.session_state.pop(DISTRICTS_PREVIEW, None)
+        with shown_errors():
+            parsed = roster.parse_districts(upload.getvalue(), upload.name)
+            with context.database().reading() as s:
+                made = roster.preview_districts(s, actor, parsed, upload.getvalue())
+            st.session_state[DISTRICTS_PREVIEW] = (upload.file_id, made, parsed.note)
+    shown = st.session_state.get(DISTRICTS_PREVIEW)
+    if shown is None or shown[0] != upload.file_id:
+        return  # a preview stands only for the file it was made from
+    preview: roster.DistrictsPreview = shown[1]
+    st.info(f"Preview, nothing saved yet: {inert(preview.summary())}")
+    if shown[2]:
+        st.caption(shown[2])
+    st.dataframe(
+        [
+            {
+                "Code": c.code,
+                "Was": "new" if c.before is None else f"{c.before.name}, {c.before.enrollment}",
+                "Becomes": f"{c.after.name}, {c.after.enrollment}",
+            }
+            for c in preview.changes
+        ],
+        hide_index=True,
+        width="stretch",
     )
+    if st.button("Apply", key="import_districts", type="primary"):
+        st.session_state.pop(DISTRICTS_PREVIEW, None)
+        note = f" {shown[2]}" if shown[2] else ""
+        act(
+            lambda s: roster.apply_districts(
+                s,
+                actor,
+                roster.parse_districts(upload.getvalue(), upload.name),
+                upload.getvalue(),
+                preview,
+            ),
+            done=lambda done: inert(f"Imported {done.summary()}.{note}"),
+            rerun=True,
+        )

@@ -1,4 +1,5 @@
 import argparse
+import hashlib
 import json
 import shutil
 from datetime import UTC, datetime
@@ -11,7 +12,6 @@ from review.audit import events
 from review.db import Cycle, Database, District, Participation, Triad, User
 from review.errors import InvalidInput, NotFound, PermissionDenied
 from review.index.cli import register
-from review.index.importer import ImportProblems
 from review.index.store import load_results
 from review.settings import Settings
 
@@ -24,7 +24,7 @@ LINES = [
 
 
 COORDINATOR = "coord@core.example"
-IMPORT = ["index", "import", "--as", COORDINATOR, "--cycle"]
+IMPORT = ["index", "import", "--apply", "--as", COORDINATOR, "--cycle"]
 
 
 def _run(argv, settings):
@@ -172,6 +172,12 @@ def test_index_import_stores_every_row(data, settings, capsys):
 
     assert code == 0
     assert capsys.readouterr().out == (
+        "results.csv into cycle 2015-16: 3 row(s) added, 0 changed, 0 removed "
+        "(replacing 2 district-year(s); 0 other row(s) kept)\n"
+        "  District  Year     Added  Changed  Removed  Unchanged\n"
+        "  --------  -------  -----  -------  -------  ---------\n"
+        "  D1        2015-16      2        0        0          0\n"
+        "  D2        2015-16      1        0        0          0\n"
         "imported 3 rows for 2 schools in 2 districts, years 2015-16, into cycle 2015-16 "
         "(index spec core-sqii@2015-16)\n"
         "schools in 2015-16, as each district's context shows them:\n"
@@ -188,7 +194,39 @@ def test_index_import_stores_every_row(data, settings, capsys):
             if e.action == "import index results"
         ]
     assert imported == [
-        (coordinator_id, "cycle", str(cycle_id), {"file": "results.csv", "rows": 3})
+        (
+            coordinator_id,
+            "cycle",
+            str(cycle_id),
+            {
+                "file": "results.csv",
+                "sha256": hashlib.sha256(data.read_bytes()).hexdigest(),
+                "rows": 3,
+                "replace_cycle": False,
+                "added": 3,
+                "changed": 0,
+                "removed": 0,
+                "kept": 0,
+                "districts_years": [
+                    {
+                        "district_id": "D1",
+                        "year": "2015-16",
+                        "added": 2,
+                        "changed": 0,
+                        "removed": 0,
+                        "unchanged": 0,
+                    },
+                    {
+                        "district_id": "D2",
+                        "year": "2015-16",
+                        "added": 1,
+                        "changed": 0,
+                        "removed": 0,
+                        "unchanged": 0,
+                    },
+                ],
+            },
+        )
     ]
     db.dispose()
 
@@ -254,8 +292,14 @@ def test_index_import_bad_file_stores_nothing(data, settings):
     _run([*IMPORT, "2015-16", "--data", str(data)], settings)
     data.write_text("\n".join([*LINES, LINES[1]]) + "\n")
 
-    with pytest.raises(ImportProblems, match="row 5: duplicate"):
+    with pytest.raises(InvalidInput) as refused:
         _run([*IMPORT, "2015-16", "--data", str(data)], settings)
+
+    assert str(refused.value) == (
+        f"{data}: 1 problem, nothing was imported: row 5: duplicate: the same school_id, year, "
+        "metric and group as row 2"
+    )
+    assert not (data.parent / "results.csv.problems.csv").exists()  # one problem: the line says it
 
     assert len(load_results(db, "2015-16")) == 3
     db.dispose()

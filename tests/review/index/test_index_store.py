@@ -98,12 +98,13 @@ def test_save_results_invalid_frame_changes_nothing(db):
 
 def test_save_results_failure_during_insert_rolls_back(db, monkeypatch):
     save_results(db, "2015-16", _frame(), specs=CATALOGUE)
-    real = store._records
+    real = store._record_batches
 
     def twice(frame, cycle_id):  # the same rows twice: the unique constraint fails mid-way
-        return real(frame, cycle_id) * 2
+        batches = list(real(frame, cycle_id))
+        return batches * 2
 
-    monkeypatch.setattr(store, "_records", twice)
+    monkeypatch.setattr(store, "_record_batches", twice)
 
     with pytest.raises(Exception, match="(?i)unique"):
         save_results(db, "2015-16", frame_of([result_row("chronic_absence", 9.0)]), specs=CATALOGUE)
