@@ -32,7 +32,7 @@ def render_xlsx(report: Report) -> bytes:
     _sheet(workbook, "Suggestions", *_suggestions(report))
     _sheet(workbook, "Evidence", *_evidence(report))
     for table in report.index_tables:
-        _sheet(workbook, table.title[:31], table.header, list(table.rows))
+        _sheet(workbook, table.sheet or table.title, table.header, list(table.rows))
     workbook.properties.creator = "District Peer Review"
     workbook.properties.title = report.title
     workbook.properties.created = workbook.properties.modified = _FIXED_TIME
@@ -96,7 +96,9 @@ def _safe(value: Cell) -> Cell:
 
 def _ratings(report: Report) -> tuple[list[str], list[list[Cell]]]:
     reviewers = sorted({p.reviewer for i in report.items for p in i.peers})
-    header = ["Item", "Title", "Self level"] + [f"Peer {r}" for r in reviewers]
+    # Reviewers are district codes in a final packet ("Peer B"), "Peer 1" and so on before.
+    header = ["Item", "Title", "Self level"]
+    header += [f"Peer {r}" if report.final else r for r in reviewers]
     header += ["Final level", "Status"]
     rows: list[list[Cell]] = []
     for item in report.items:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from review import evidence as evidence_store
 from review import ratings as rating_store
 from review import reconcile
+from review.access import PHASE_LABELS, Action, Actor, Phase, Role, may
 from review.cycles import get_cycle, get_district, participation, pinned_rubric
 from review.db import AuditEvent, Cycle, District, Rating, User
 from review.index.counts import district_figures, school_counts
@@ -81,6 +82,9 @@ class IndexTable:
     title: str
     header: tuple[str, ...]
     rows: tuple[tuple[str | int | float | None, ...], ...]
+    sheet: str = ""  # the workbook's sheet name (at most 31 characters)
+    # How a table too wide for a page is printed: as these narrower tables, on landscape pages.
+    parts: tuple[IndexTable, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,9 @@ class Report:
     index_chart: tuple[tuple[str, tuple[int, int, int]], ...] = ()  # metric, band counts
     audit: tuple[tuple[str, int], ...] = field(default_factory=tuple)
     as_of: str = ""
+    final: bool = False
+    # For a packet that is not final: what is still open, one plain sentence each.
+    unsettled: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:
@@ -131,11 +138,21 @@ def build_report(
     rubric = pinned_rubric(catalogue, cycle.rubric_id, cycle.rubric_version, cycle.rubric_hash)
     district = get_district(session, district_code)
     phase = participation(session, cycle, district.id).phase
-    rows = rating_store.ratings_of(session, cycle, district.id)
-    codes: dict[int, str] = dict(session.execute(select(District.id, District.code)).all())
+    final = phase == Phase.FINAL
+    peers_shown = may(
+        reader(district.id),
+        Action.READ_PEER_RATINGS,
+        district_id=district.id,
+        released=cycle.released,
+    )
+    rows = [
+        r for r in rating_store.ratings_of(session, cycle, district.id) if _shown(r, peers_shown)
+    ]
+    codes = _reviewer_names(session, rows, final)
     files = evidence_store.evidence_for(session, cycle, district.id)
     decisions = _decisions(session, cycle, district.id)
-    flags = _flags(session, cycle, rubric, district.id)
+    # Flags are read from the peer ratings ("Peers rated 2 and 4"): hidden with them.
+    flags = _flags(session, cycle, rubric, district.id) if peers_shown else {}
     items = tuple(
         _item_section(rubric, item.id, rows, codes, district.id, flags, decisions)
         for item in rubric.items
@@ -175,9 +192,79 @@ def build_report(
         ),
         index_tables=index_tables(index) if index else (),
         index_chart=_band_chart(index) if index else (),
-        audit=_audit_summary(session, cycle.id, district.id),
+        audit=_audit_summary(session, {r.id for r in rows}),
         as_of=_as_of(rows),
+        final=final,
+        unsettled=()
+        if final
+        else _unsettled(session, cycle, rubric, district.id, phase, peers_shown, items),
     )
+
+
+def reader(district_id: int) -> Actor:
+    """Whom a packet speaks to: the district and those it reports to (its board, the state).
+
+    A packet shows what the app shows the district's own editors, decided by the same rule
+    (`access.may`), so a packet never reveals what the app still hides.
+    """
+    return Actor(
+        user_id=0,
+        name="packet reader",
+        email="",
+        district_id=district_id,
+        roles=frozenset({Role.DISTRICT_EDITOR}),
+    )
+
+
+def _shown(row: Rating, peers_shown: bool) -> bool:
+    """Whether a rating appears in the packet: a self-rating once the self-evaluation is
+    submitted, a peer rating once the district may read peer ratings; never a withdrawn one."""
+    if row.status == WITHDRAWN:
+        return False
+    if row.source == rating_store.SELF:
+        return row.status == SUBMITTED
+    return peers_shown
+
+
+SUBMITTED, WITHDRAWN = "submitted", "withdrawn"
+
+
+def _reviewer_names(session: Session, rows: list[Rating], final: bool) -> dict[int, str]:
+    """Reviewing districts by code in a final packet; before that as "Peer 1", "Peer 2"
+    (in code order), since the app does not tell a district who rated it."""
+    codes: dict[int, str] = dict(session.execute(select(District.id, District.code)).all())
+    if final:
+        return codes
+    raters = sorted(
+        {r.rater_district_id for r in rows if r.source == rating_store.PEER}, key=codes.__getitem__
+    )
+    return {rater: f"Peer {n}" for n, rater in enumerate(raters, start=1)}
+
+
+def _unsettled(
+    session: Session,
+    cycle: Cycle,
+    rubric: Rubric,
+    district_id: int,
+    phase: str,
+    peers_shown: bool,
+    items: tuple[ItemSection, ...],
+) -> tuple[str, ...]:
+    lines = [f"Phase: {PHASE_LABELS[Phase(phase)]}. This review is not final."]
+    if phase == Phase.DRAFT:
+        lines.append("The self-evaluation is not submitted: its ratings are not shown.")
+    if peers_shown:
+        lines.append("Reviewing districts are named only in the final packet.")
+    else:
+        lines.append(
+            "Peer ratings are not yet released to the district: they are not shown, "
+            "nor who gave them."
+        )
+    open_flags = len(reconcile.open_flags(session, cycle, rubric, district_id))
+    lines.append(f"Open flags: {open_flags}.")
+    undecided = sum(1 for i in items if i.decision is None)
+    lines.append(f"Items without a final level: {undecided} of {len(items)}.")
+    return tuple(lines)
 
 
 def _flags(
@@ -298,17 +385,11 @@ def _next_steps(items: tuple[ItemSection, ...]) -> tuple[str, ...]:
     return tuple(steps[:8])
 
 
-def _audit_summary(
-    session: Session, cycle_id: int, district_id: int
-) -> tuple[tuple[str, int], ...]:
-    rating_ids = {
-        str(i)
-        for i in session.scalars(
-            select(Rating.id).where(Rating.cycle_id == cycle_id, Rating.district_id == district_id)
-        )
-    }
+def _audit_summary(session: Session, rating_ids: set[int]) -> tuple[tuple[str, int], ...]:
+    """Audited actions on the ratings the packet shows (hidden ones leave no trace here)."""
+    shown = {str(i) for i in rating_ids}
     events = session.scalars(select(AuditEvent).where(AuditEvent.entity == "rating"))
-    counts = Counter(e.action for e in events if e.entity_id in rating_ids)
+    counts = Counter(e.action for e in events if e.entity_id in shown)
     return tuple(sorted(counts.items()))
 
 
@@ -338,10 +419,15 @@ def _band_chart(summary: DistrictSummary) -> tuple[tuple[str, tuple[int, int, in
 
 
 def index_tables(summary: DistrictSummary) -> tuple[IndexTable, ...]:
-    """The index summary as tables: bands and medians, gaps, trends, lagging schools, schools."""
+    """The index summary as tables: bands and medians, gaps, trends, lagging schools, schools.
+
+    Metrics are named by the specification's names, never by their ids.
+    """
     bands = [b.name for b in summary.metrics[0].bands] if summary.metrics else []
+    names = {m.metric_id: m.name for m in summary.metrics}
     metrics = IndexTable(
         title=f"Index {summary.year}: schools per band",
+        sheet="Index bands",
         header=("Metric", "Counts this year", *bands, "District median", "Network median"),
         rows=tuple(
             (
@@ -356,22 +442,25 @@ def index_tables(summary: DistrictSummary) -> tuple[IndexTable, ...]:
     )
     gaps = IndexTable(
         title="Index group gaps",
+        sheet="Index gaps",
         header=("Metric", "Group", "Schools", "Median gap (levels)"),
         rows=tuple(
-            (g.metric_id, g.group_name, g.schools, _number(g.median_gap))
+            (names.get(g.metric_id, g.metric_id), g.group_name, g.schools, _number(g.median_gap))
             for g in summary.group_gaps
         ),
     )
     trends = IndexTable(
         title="Index trends",
+        sheet="Index trends",
         header=("Metric", "Year", "Schools with a level", "Median level"),
         rows=tuple(
-            (t.metric_id, t.year, t.schools_with_level, _number(t.median_level))
+            (names.get(t.metric_id, t.metric_id), t.year, t.schools_with_level, _number(t.median_level))
             for t in summary.trends
         ),
     )
     lagging = IndexTable(
         title="Index lagging schools",
+        sheet="Index lagging schools",
         header=("School", "Metric", "Level", "Network median", "Why"),
         rows=tuple(
             (
@@ -384,20 +473,52 @@ def index_tables(summary: DistrictSummary) -> tuple[IndexTable, ...]:
             for f in summary.lagging
         ),
     )
-    metric_ids = [m.metric_id for m in summary.metrics]
-    schools = IndexTable(
-        title="Index by school and metric",
-        header=("School", "Type", "Designation", *metric_ids, "Overall score", "Overall level"),
-        rows=tuple(
-            (
-                r.school_name,
-                r.school_type,
-                r.designation,
-                *[r.levels.get(m) for m in metric_ids],
-                _number(r.overall_score),
-                r.overall_level,
-            )
-            for r in summary.schools
-        ),
+    return (metrics, gaps, trends, lagging, _schools_table(summary))
+
+
+def _schools_table(summary: DistrictSummary) -> IndexTable:
+    """Every school with its level per metric; printed as an overall table and one table of
+    levels per domain, since fourteen columns do not fit a page."""
+    metrics = summary.metrics
+    header = ("School", "Type", "Designation", *[_short(m.name) for m in metrics])
+    header += ("Overall score", "Overall level")
+    rows = tuple(
+        (
+            r.school_name,
+            r.school_type,
+            r.designation,
+            *[r.levels.get(m.metric_id) for m in metrics],
+            _number(r.overall_score),
+            r.overall_level,
+        )
+        for r in summary.schools
     )
-    return (metrics, gaps, trends, lagging, schools)
+    overall = IndexTable(
+        title="Index by school: overall",
+        header=("School", "Type", "Designation", "Overall score", "Overall level"),
+        rows=tuple((*r[:3], *r[-2:]) for r in rows),
+    )
+    domains: dict[str, list[int]] = {}
+    for column, m in enumerate(metrics, start=3):
+        domains.setdefault(m.domain_name, []).append(column)
+    per_domain = tuple(
+        IndexTable(
+            title=f"Index by school: {domain} (level per metric, all students)",
+            header=("School", *[header[c] for c in columns]),
+            rows=tuple((r[0], *[r[c] for c in columns]) for r in rows),
+        )
+        for domain, columns in domains.items()
+    )
+    return IndexTable(
+        title="Index by school and metric",
+        sheet="Index by school",
+        header=header,
+        rows=rows,
+        parts=(overall, *per_domain),
+    )
+
+
+def _short(metric_name: str) -> str:
+    """A metric's name without its parenthesised definition ("Academic growth (growth
+    percentile)" -> "Academic growth"); the band table carries the full name."""
+    return metric_name.split(" (")[0]
