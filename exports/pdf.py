@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from reportlab.graphics.charts.barcharts import VerticalBarChart
+from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
@@ -206,7 +206,7 @@ class PacketRenderError(ReviewError):
 
 def _labelled(flowable: Flowable, field: str) -> Flowable:
     """Mark a flowable with the part of the packet it shows (for a failure's message)."""
-    flowable.packet_field = field  # type: ignore[attr-defined]
+    flowable.__dict__["packet_field"] = field  # past reportlab's attribute checks (Drawing)
     return flowable
 
 
@@ -255,8 +255,12 @@ def _table(
     head = ParagraphStyle("head", parent=styles["cell"], fontName=BOLD)
     cells = [
         [
-            _cell(c, w, head if r == 0 or r in bold_rows else styles["cell"])
-            for c, w in zip(row, widths, strict=True)
+            _cell(
+                c,
+                w - (_INDENT if r in indented and n == 0 else 0),
+                head if r == 0 or r in bold_rows else styles["cell"],
+            )
+            for n, (c, w) in enumerate(zip(row, widths, strict=True))
         ]
         for r, row in enumerate(rows)
     ]
@@ -273,7 +277,7 @@ def _table(
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
     ]
     commands += [("FONTNAME", (0, r), (-1, r), BOLD) for r in bold_rows]
-    commands += [("LEFTPADDING", (0, r), (0, r), 18) for r in indented]
+    commands += [("LEFTPADDING", (0, r), (0, r), 6 + _INDENT) for r in indented]
     if colour_column is not None:
         for r, values in enumerate(rows[1:], start=1):
             colour = _STATUS_COLOURS.get(str(values[colour_column]))
@@ -283,6 +287,7 @@ def _table(
     return _labelled(table, field)
 
 
+_INDENT = 12  # points: one level of a hierarchy
 _MIN_SPLIT = 24  # points: no sliver of a row shorter than about two lines at a page's end
 
 
@@ -467,7 +472,7 @@ def _index(report: Report, s: dict[str, ParagraphStyle]) -> list[Flowable]:
         )
     )
     if report.index_chart:
-        story.append(_band_chart(report.index_chart))
+        story.append(_band_chart(report.index_chart, report.index_bands))
     wide = [part for table in report.index_tables for part in table.parts]
     for table in report.index_tables:
         if not table.parts:
@@ -504,50 +509,55 @@ def _index_table(
 
 
 _BAND_COLOURS = ("#b3261e", "#b26b00", "#1b7f3b")
-_BAND_NAMES = ("Levels 1-3", "Levels 4-7", "Levels 8-10")
 
 
-def _band_chart(bands: tuple[tuple[str, tuple[int, int, int]], ...]) -> Drawing:
-    """Schools per band for each metric, stacked, with a legend and labels that fit.
+def _band_chart(
+    bands: tuple[tuple[str, tuple[int, int, int]], ...], names: tuple[str, ...]
+) -> Drawing:
+    """Schools per band for each metric as stacked horizontal bars, with a legend.
 
-    Metric names are set at an angle below the bars; the drawing leaves room for the longest
-    one, so no label is cut off at the drawing's edge."""
+    Metric names are written level, left of their bar, and the drawing leaves room for the
+    longest, so no label is cut off or turned."""
     font_size = 7
-    angle = 35
-    longest = max(stringWidth(printable(m), FONT, font_size) for m, _ in bands)
-    below = int(longest * 0.58) + 16  # sin(35°) of the longest label, plus the tick gap
+    labels = [printable(m) for m, _ in bands]
+    left = min(int(max(stringWidth(label, FONT, font_size) for label in labels)) + 12, 260)
     width = _PORTRAIT_WIDTH
-    height = 2.2 * inch + below
-    drawing = Drawing(width, height)
-    chart = VerticalBarChart()
-    chart.x, chart.y = 40, below
-    chart.width, chart.height = int(width - 40 - 110), int(2.2 * inch - 30)
-    chart.data = [tuple(b[i] for _, b in bands) for i in range(3)]
-    chart.categoryAxis.categoryNames = [printable(m) for m, _ in bands]
+    bar = 16
+    chart = HorizontalBarChart()
+    chart.x, chart.y = left, 24
+    chart.width, chart.height = int(width - left - 10), bar * len(bands)
+    # Drawn bottom-up: reversed, so the first metric is at the top as in the table below.
+    chart.data = [tuple(b[i] for _, b in reversed(bands)) for i in range(3)]
+    chart.categoryAxis.categoryNames = list(reversed(labels))
     chart.categoryAxis.labels.fontName = FONT
     chart.categoryAxis.labels.fontSize = font_size
-    chart.categoryAxis.labels.angle = angle
-    chart.categoryAxis.labels.boxAnchor = "ne"
-    chart.categoryAxis.labels.dy = -4
+    chart.categoryAxis.labels.boxAnchor = "e"
+    chart.categoryAxis.labels.dx = -4
+    chart.categoryAxis.style = "stacked"
     chart.valueAxis.labels.fontName = FONT
     chart.valueAxis.labels.fontSize = font_size
     chart.valueAxis.valueMin = 0
-    chart.categoryAxis.style = "stacked"
     for i, colour in enumerate(_BAND_COLOURS):
         chart.bars[i].fillColor = colors.HexColor(colour)
+    height = chart.y + chart.height + 40
+    drawing = Drawing(width, height)
     drawing.add(chart)
     legend = Legend()
-    legend.x, legend.y = width - 100, below + chart.height
+    legend.x, legend.y = 0, height - 22
     legend.fontName, legend.fontSize = FONT, font_size
     legend.alignment = "right"
+    legend.columnMaximum = 1
+    legend.deltax = max(stringWidth(printable(n), FONT, font_size) for n in names or ("",)) + 30
     legend.colorNamePairs = [
-        (colors.HexColor(c), n) for c, n in zip(_BAND_COLOURS, _BAND_NAMES, strict=True)
+        (colors.HexColor(c), printable(n)) for c, n in zip(_BAND_COLOURS, names, strict=False)
     ]
     drawing.add(legend)
     drawing.add(
-        String(40, height - 12, "Schools per band for each metric", fontName=FONT, fontSize=8)
+        String(0, height - 10, "Schools per band for each metric", fontName=BOLD, fontSize=8)
     )
-    drawing.add(String(4, below, "Schools", fontName=FONT, fontSize=font_size))
+    drawing.add(
+        String(left + chart.width / 2, 4, "Schools", fontName=FONT, fontSize=font_size)
+    )
     return _labelled(drawing, "the band chart")
 
 

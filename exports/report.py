@@ -110,6 +110,7 @@ class Report:
     evidence: tuple[EvidenceRow, ...]
     index_tables: tuple[IndexTable, ...] = ()
     index_chart: tuple[tuple[str, tuple[int, int, int]], ...] = ()  # metric, band counts
+    index_bands: tuple[str, ...] = ()  # the chart's legend: each band's name and levels
     audit: tuple[tuple[str, int], ...] = field(default_factory=tuple)
     as_of: str = ""
     final: bool = False
@@ -192,6 +193,10 @@ def build_report(
         ),
         index_tables=index_tables(index) if index else (),
         index_chart=_band_chart(index) if index else (),
+        index_bands=tuple(
+            f"{b.name} (levels {b.low}-{b.high})"
+            for b in (index.metrics[0].bands if index and index.metrics else ())
+        ),
         audit=_audit_summary(session, {r.id for r in rows}),
         as_of=_as_of(rows),
         final=final,
