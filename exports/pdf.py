@@ -11,7 +11,7 @@ import unicodedata
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from xml.sax.saxutils import escape
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
@@ -115,11 +115,13 @@ def _fallback(char: str) -> str:
 
 @cache
 def _drawable() -> frozenset[int]:
-    """Code points both packet fonts (regular and bold) have a glyph for."""
+    """Code points both packet fonts (regular and bold) have a glyph for, within the Basic
+    Multilingual Plane: reportlab 5.1 writes a broken text map for characters above it (😀 is
+    drawn but cannot be copied, searched or extracted), so those get the named fallback too."""
     _register_fonts()
     regular = pdfmetrics.getFont(FONT).face.charToGlyph  # type: ignore[attr-defined]
     bold = pdfmetrics.getFont(BOLD).face.charToGlyph  # type: ignore[attr-defined]
-    return frozenset(regular) & frozenset(bold)
+    return frozenset(c for c in regular if c <= 0xFFFF and c in bold)
 
 
 def _chunks(word: str, size: int) -> list[str]:
@@ -191,7 +193,6 @@ class _Doc(BaseDocTemplate):
             self.canv.addOutlineEntry(label, key, level=level, closed=level > 0)
 
 
-
 def _frame(size: tuple[float, float]) -> Frame:
     return Frame(_MARGIN, _MARGIN, size[0] - 2 * _MARGIN, size[1] - 2 * _MARGIN, id="body")
 
@@ -204,7 +205,10 @@ class PacketRenderError(ReviewError):
     """A packet could not be drawn; the message names the district and the part."""
 
 
-def _labelled(flowable: Flowable, field: str) -> Flowable:
+_Part = TypeVar("_Part", bound=Flowable)
+
+
+def _labelled(flowable: _Part, field: str) -> _Part:
     """Mark a flowable with the part of the packet it shows (for a failure's message)."""
     flowable.__dict__["packet_field"] = field  # past reportlab's attribute checks (Drawing)
     return flowable
@@ -547,7 +551,8 @@ def _band_chart(
     legend.fontName, legend.fontSize = FONT, font_size
     legend.alignment = "right"
     legend.columnMaximum = 1
-    legend.deltax = max(stringWidth(printable(n), FONT, font_size) for n in names or ("",)) + 30
+    legend.deltax = int(max(stringWidth(printable(n), FONT, font_size) for n in names or ("",)))
+    legend.deltax += 30
     legend.colorNamePairs = [
         (colors.HexColor(c), printable(n)) for c, n in zip(_BAND_COLOURS, names, strict=False)
     ]
@@ -555,9 +560,7 @@ def _band_chart(
     drawing.add(
         String(0, height - 10, "Schools per band for each metric", fontName=BOLD, fontSize=8)
     )
-    drawing.add(
-        String(left + chart.width / 2, 4, "Schools", fontName=FONT, fontSize=font_size)
-    )
+    drawing.add(String(left + chart.width / 2, 4, "Schools", fontName=FONT, fontSize=font_size))
     return _labelled(drawing, "the band chart")
 
 

@@ -459,7 +459,12 @@ def index_tables(summary: DistrictSummary) -> tuple[IndexTable, ...]:
         sheet="Index trends",
         header=("Metric", "Year", "Schools with a level", "Median level"),
         rows=tuple(
-            (names.get(t.metric_id, t.metric_id), t.year, t.schools_with_level, _number(t.median_level))
+            (
+                names.get(t.metric_id, t.metric_id),
+                t.year,
+                t.schools_with_level,
+                _number(t.median_level),
+            )
             for t in summary.trends
         ),
     )
