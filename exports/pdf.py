@@ -162,9 +162,11 @@ class _Doc(BaseDocTemplate):
         self._footer_text = printable(f"{report.district_name} · {report.cycle}")
         self._draft = "" if report.final else f"DRAFT — not final ({_phase(report)})"
         self.current: Flowable | None = None
+        self._date = _pdf_date(report)
 
     def _page(self, canvas: Any, doc: object) -> None:
         width, height = canvas._pagesize
+        canvas._doc.setDateFormatter(lambda *_: self._date)
         canvas.saveState()
         canvas.setFont(FONT, 8)
         canvas.drawString(_MARGIN, 0.45 * inch, self._footer_text)
@@ -195,6 +197,16 @@ class _Doc(BaseDocTemplate):
 
 def _frame(size: tuple[float, float]) -> Frame:
     return Frame(_MARGIN, _MARGIN, size[0] - 2 * _MARGIN, size[1] - 2 * _MARGIN, id="body")
+
+
+def as_of(report: Report) -> str:
+    return f"{report.as_of:%Y-%m-%d %H:%M} UTC" if report.as_of else "nothing recorded yet"
+
+
+def _pdf_date(report: Report) -> str:
+    """The PDF's creation and change date: when its data last changed, so that the same data
+    gives the same file (reportlab's invariant mode would say 2000-01-01)."""
+    return f"D:{report.as_of:%Y%m%d%H%M%S}+00'00'" if report.as_of else "D:20000101000000+00'00'"
 
 
 def _phase(report: Report) -> str:
@@ -329,7 +341,7 @@ def _cover(report: Report, s: dict[str, ParagraphStyle]) -> list[Flowable]:
         ),
         ["Rubric", f"{report.rubric_title} ({report.rubric_key})"],
         ["Index specification", report.index_spec or "none"],
-        ["Data as of", report.as_of],
+        ["Data as of", as_of(report)],
     ]
     story: list[Flowable] = [
         Spacer(1, 1.2 * inch),
@@ -430,7 +442,7 @@ def _item(item: ItemSection, s: dict[str, ParagraphStyle]) -> list[Flowable]:
         story.append(
             _para(
                 f"<b>Decision:</b> level {text(decided)} by {text(d.method)} — "
-                f"{text(d.decided_by)}, {text(d.decided_at)}. {text(d.rationale)}",
+                f"{text(d.decided_by)}, {d.decided_at:%Y-%m-%d}. {text(d.rationale)}",
                 s["body"],
                 f"{where}, reconciliation decision",
             )

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from review import evidence as evidence_store
@@ -17,7 +18,7 @@ from review import ratings as rating_store
 from review import reconcile
 from review.access import PHASE_LABELS, Action, Actor, Phase, Role, may
 from review.cycles import get_cycle, get_district, participation, pinned_rubric
-from review.db import AuditEvent, Cycle, District, Rating, User
+from review.db import AuditEvent, Cycle, District, Evidence, Rating, User
 from review.index.counts import district_figures, school_counts
 from review.index.models import DistrictSummary
 from review.rubrics import Catalogue, Rubric, content_hash
@@ -38,7 +39,7 @@ class Decision:
     method: str
     rationale: str
     decided_by: str
-    decided_at: str
+    decided_at: datetime  # UTC
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,8 @@ class Report:
     index_chart: tuple[tuple[str, tuple[int, int, int]], ...] = ()  # metric, band counts
     index_bands: tuple[str, ...] = ()  # the chart's legend: each band's name and levels
     audit: tuple[tuple[str, int], ...] = field(default_factory=tuple)
-    as_of: str = ""
+    # The latest change of any kind the packet shows (UTC): the PDF's date, the cover's "as of".
+    as_of: datetime | None = None
     final: bool = False
     # For a packet that is not final: what is still open, one plain sentence each.
     unsettled: tuple[str, ...] = ()
@@ -198,7 +200,7 @@ def build_report(
             for b in (index.metrics[0].bands if index and index.metrics else ())
         ),
         audit=_audit_summary(session, {r.id for r in rows}),
-        as_of=_as_of(rows),
+        as_of=_as_of(session, cycle, district.id, rows, decisions),
         final=final,
         unsettled=()
         if final
@@ -292,7 +294,7 @@ def _decisions(session: Session, cycle: Cycle, district_id: int) -> dict[str, De
             method=d.method,
             rationale=d.rationale,
             decided_by=d.decided_by,
-            decided_at=d.decided_at.strftime("%Y-%m-%d"),
+            decided_at=utc(d.decided_at),
         )
         for d in reconcile.decisions_of(session, cycle, district_id)
     }
@@ -398,9 +400,33 @@ def _audit_summary(session: Session, rating_ids: set[int]) -> tuple[tuple[str, i
     return tuple(sorted(counts.items()))
 
 
-def _as_of(rows: list[Rating]) -> str:
-    latest = max((r.updated_at for r in rows), default=None)
-    return latest.strftime("%Y-%m-%d %H:%M UTC") if latest else "no ratings yet"
+def _as_of(
+    session: Session,
+    cycle: Cycle,
+    district_id: int,
+    rows: list[Rating],
+    decisions: dict[str, Decision],
+) -> datetime | None:
+    """When the shown record last changed: a rating, a decision, an upload or a phase change."""
+    uploaded = session.scalar(
+        select(func.max(Evidence.uploaded_at)).where(
+            Evidence.cycle_id == cycle.id, Evidence.district_id == district_id
+        )
+    )
+    part = participation(session, cycle, district_id)
+    phase_changed = session.scalar(
+        select(func.max(AuditEvent.at)).where(
+            AuditEvent.entity == "participation", AuditEvent.entity_id == str(part.id)
+        )
+    )
+    moments = [r.updated_at for r in rows] + [d.decided_at for d in decisions.values()]
+    moments += [m for m in (uploaded, phase_changed) if m is not None]
+    return max((utc(m) for m in moments), default=None)
+
+
+def utc(moment: datetime) -> datetime:
+    """A stored time as an aware UTC time (SQLite hands back naive times, stored as UTC)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def user_name(session: Session, user_id: int | None) -> str:

@@ -4,6 +4,7 @@ page and hide what the app hides, and the index pages are readable (issue 14, it
 import dataclasses
 import io
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -99,7 +100,14 @@ def test_every_text_field_at_its_maximum_renders_whole(released, rubrics_dir):
             dataclasses.replace(
                 engage,
                 self_narrative=narrative,
-                decision=Decision(3, False, "adjudication", decision, "Coordinator", "2016-05-01"),
+                decision=Decision(
+                    3,
+                    False,
+                    "adjudication",
+                    decision,
+                    "Coordinator",
+                    datetime(2016, 5, 1, tzinfo=UTC),
+                ),
             ),
             *rest,
         ),
@@ -318,3 +326,42 @@ def test_a_packet_that_cannot_be_drawn_names_the_district_and_the_part(
         "rationale and suggestions: ValueError: cannot lay this out\n"
     )
     assert list(out.iterdir()) == []
+
+
+def test_data_as_of_counts_decisions_and_dates_the_pdf_and_the_workbook(released, rubrics_dir):
+    from review import reconcile
+
+    for code in "BC":  # reconciliation needs every peer rating
+        _rate_pdsa(released, code, "Seen", "")
+    with released.db.session() as s:
+        reconcile.decide(
+            s,
+            released.coordinator,
+            released.cycle(s),
+            released.rubric,
+            reconcile.DecisionRequest(
+                district_id=released.district_id("A"),
+                item_id="ENGAGE",
+                method=reconcile.Method.ADJUDICATION,
+                level=3,
+                rationale="Agendas and sign-ins agree",
+            ),
+        )
+        decided = reconcile.decisions_of(s, released.cycle(s), released.district_id("A"))[0]
+    report = _report(released, rubrics_dir)
+    moment = decided.decided_at.replace(tzinfo=None)  # stored as UTC
+    assert report.as_of.replace(tzinfo=None) == moment  # the decision is the latest change
+
+    reader = PdfReader(io.BytesIO(render_pdf(report)))
+    assert reader.metadata["/CreationDate"] == f"D:{moment:%Y%m%d%H%M%S}+00'00'"
+    assert reader.metadata["/ModDate"] == reader.metadata["/CreationDate"]
+    assert f"Data as of\n{moment:%Y-%m-%d %H:%M} UTC\n" in reader.pages[0].extract_text()
+
+    book = load_workbook(io.BytesIO(render_xlsx(report)))
+    sheet = book["Reconciliation"]
+    assert sheet["G1"].value == "Decided at (UTC)"
+    assert sheet["G2"].number_format == "yyyy-mm-dd hh:mm"
+    # A date cell, to Excel's precision (it keeps milliseconds, rounded).
+    assert abs(sheet["G2"].value - moment) < timedelta(milliseconds=1)
+    assert sheet["G2"].data_type == "d"  # a date, not text
+    assert book.properties.created == moment.replace(microsecond=0)
