@@ -275,6 +275,22 @@ def test_index_pages_use_names_one_number_format_and_landscape_for_the_school_ta
     assert f"\n{first.school_name}\n{first.school_type}\n" in content
     assert f"\n{float(first.overall_score):.1f}\n" in content
     assert not re.search(r"\d\.\d\d", content.split("Index summary")[1])
+    book = load_workbook(io.BytesIO(render_xlsx(report)))
+    assert book.sheetnames[4:] == [
+        "Index bands",
+        "Index gaps",
+        "Index trends",
+        "Index lagging schools",
+        "Index by school",
+    ]
+    # The workbook keeps the school table whole, under the same names.
+    assert [c.value for c in book["Index by school"][1]][:5] == [
+        "School",
+        "Type",
+        "Designation",
+        "Academic performance",
+        "Academic growth",
+    ]
     # The chart's legend names the spec's bands.
     for band in (
         "Below average (levels 1-3)",
