@@ -38,6 +38,7 @@ from reportlab.platypus import (
 )
 
 from exports.report import IndexTable, ItemSection, Report
+from review.access import PHASE_LABELS, Phase
 from review.errors import ReviewError
 from review.index.counts import shown
 
@@ -210,7 +211,7 @@ def _pdf_date(report: Report) -> str:
 
 
 def _phase(report: Report) -> str:
-    return report.phase.replace("_", " ")
+    return PHASE_LABELS[Phase(report.phase)]
 
 
 class PacketRenderError(ReviewError):

@@ -407,7 +407,8 @@ def _as_of(
     rows: list[Rating],
     decisions: dict[str, Decision],
 ) -> datetime | None:
-    """When the shown record last changed: a rating, a decision, an upload or a phase change."""
+    """When the shown record last changed: a rating, a decision, an upload or a phase change
+    (or the cycle's opening, for a district with nothing recorded yet)."""
     uploaded = session.scalar(
         select(func.max(Evidence.uploaded_at)).where(
             Evidence.cycle_id == cycle.id, Evidence.district_id == district_id
@@ -420,7 +421,7 @@ def _as_of(
         )
     )
     moments = [r.updated_at for r in rows] + [d.decided_at for d in decisions.values()]
-    moments += [m for m in (uploaded, phase_changed) if m is not None]
+    moments += [m for m in (uploaded, phase_changed, cycle.created_at) if m is not None]
     return max((utc(m) for m in moments), default=None)
 
 

@@ -48,7 +48,7 @@ def _pages(pdf: bytes) -> list[str]:
 
 
 _FURNITURE = re.compile(
-    r"District A · 2015-16\nPage \d+\n(DRAFT — not final \(peer review\)\nDRAFT\n)?"
+    r"District A · 2015-16\nPage \d+\n(DRAFT — not final \(Peer review\)\nDRAFT\n)?"
 )
 
 
@@ -164,7 +164,7 @@ def test_a_draft_packet_says_draft_on_every_page_and_hides_unreleased_peer_ratin
     report = _report(rated, rubrics_dir)
     pages = _pages(render_pdf(report))
 
-    assert all("DRAFT — not final (peer review)" in page for page in pages)
+    assert all("DRAFT — not final (Peer review)" in page for page in pages)
     assert (
         "DRAFT — this packet is not the final review\n"
         "Not yet settled:\n"
@@ -381,3 +381,12 @@ def test_data_as_of_counts_decisions_and_dates_the_pdf_and_the_workbook(released
     assert abs(sheet["G2"].value - moment) < timedelta(milliseconds=1)
     assert sheet["G2"].data_type == "d"  # a date, not text
     assert book.properties.created == moment.replace(microsecond=0)
+
+
+def test_a_district_with_nothing_recorded_is_dated_by_its_cycle(world, rubrics_dir):
+    with world.db.session() as s:
+        opened = world.cycle(s).created_at.replace(tzinfo=None)
+    report = _report(world, rubrics_dir, code="E")
+    assert report.as_of.replace(tzinfo=None) == opened
+    reader = PdfReader(io.BytesIO(render_pdf(report)))
+    assert reader.metadata["/CreationDate"] == f"D:{opened:%Y%m%d%H%M%S}+00'00'"
