@@ -221,6 +221,17 @@ class PacketRenderError(ReviewError):
 _Part = TypeVar("_Part", bound=Flowable)
 
 
+def part_name(flowable: Flowable | None) -> str:
+    """The part of the packet a flowable shows, also for a part of a split table (reportlab
+    numbers those: "item X, peer rationale[1]")."""
+    if isinstance(flowable, Table) and flowable.ident:
+        return _SPLIT_SUFFIX.sub("", flowable.ident)
+    return getattr(flowable, "packet_field", None) or "the packet's layout"
+
+
+_SPLIT_SUFFIX = re.compile(r"(\[\d+\])+$")
+
+
 def _labelled(flowable: _Part, field: str) -> _Part:
     """Mark a flowable with the part of the packet it shows (for a failure's message)."""
     flowable.__dict__["packet_field"] = field  # past reportlab's attribute checks (Drawing)
@@ -243,7 +254,7 @@ def render_pdf(report: Report) -> bytes:
     try:
         doc.build(story)
     except Exception as exc:
-        where = getattr(doc.current, "packet_field", None) or "the packet's layout"
+        where = part_name(doc.current)
         reason = (str(exc).splitlines() or [""])[0][:200]
         raise PacketRenderError(
             f"the packet of district {report.district_code} ({report.cycle}) could not be "
@@ -283,7 +294,15 @@ def _table(
     ]
     # splitInRow: a row taller than the space left is split inside its cells (reportlab 4+),
     # which is what lets a 20,000-character rationale run over several pages.
-    table = Table(cells, colWidths=widths, repeatRows=1, splitByRow=1, splitInRow=_MIN_SPLIT)
+    # `ident` (unlike an attribute) passes on to the parts of a split table.
+    table = Table(
+        cells,
+        colWidths=widths,
+        repeatRows=1,
+        splitByRow=1,
+        splitInRow=_MIN_SPLIT,
+        ident=field,
+    )
     commands: list[Any] = [
         ("FONTNAME", (0, 0), (-1, -1), FONT),
         ("FONTNAME", (0, 0), (-1, 0), BOLD),

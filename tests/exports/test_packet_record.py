@@ -390,3 +390,16 @@ def test_a_district_with_nothing_recorded_is_dated_by_its_cycle(world, rubrics_d
     assert report.as_of.replace(tzinfo=None) == opened
     reader = PdfReader(io.BytesIO(render_pdf(report)))
     assert reader.metadata["/CreationDate"] == f"D:{opened:%Y%m%d%H%M%S}+00'00'"
+
+
+def test_the_parts_of_a_split_table_still_name_what_they_show():
+    from exports.pdf import _register_fonts, _styles, _table, part_name
+
+    _register_fonts()
+    long = _prose("R", 6_000)
+    table = _table([["Rationale"], [long]], [200.0], _styles(), field="item X, peer rationale")
+    table.wrap(200.0, 600.0)
+    parts = table.split(200.0, 300.0)
+    assert len(parts) == 2
+    assert [part_name(p) for p in parts] == ["item X, peer rationale"] * 2
+    assert [part_name(p) for p in parts[1].split(200.0, 300.0)] == ["item X, peer rationale"] * 2
