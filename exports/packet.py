@@ -24,6 +24,9 @@ from sqlalchemy.orm import Session
 from exports.excel import render_xlsx
 from exports.pdf import render_pdf
 from exports.report import Report, build_report
+from review import scope
+from review.access import Action, Actor
+from review.cycles import get_cycle, get_district
 from review.db import Blob, Database, Evidence
 from review.evidence import sanitize_name
 from review.index.models import DistrictSummary
@@ -49,8 +52,18 @@ def build_packet(
     cycle_name: str,
     district_code: str,
     index: DistrictSummary | None = None,
+    reader: Actor | None = None,
 ) -> tuple[Report, bytes]:
-    """The report and the bytes of its ZIP packet (with the index summary when given)."""
+    """The report and the bytes of its ZIP packet (with the index summary when given).
+
+    `reader` is the person asking in the app, checked like any read; the operator's command
+    line passes none.
+    """
+    if reader is not None:
+        cycle = get_cycle(session, cycle_name)
+        scope.check(
+            session, reader, cycle, Action.READ_FINAL, get_district(session, district_code).id
+        )
     report = build_report(
         session, catalogue, cycle_name=cycle_name, district_code=district_code, index=index
     )

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from review import evidence as evidence_store
 from review import ratings as rating_store
-from review import reconcile
-from review.access import PHASE_LABELS, Action, Actor, Phase, Role, may
+from review import reconcile, scope
+from review.access import PHASE_LABELS, Action, Actor, Phase, Role
 from review.cycles import get_cycle, get_district, participation, pinned_rubric
 from review.db import AuditEvent, Cycle, District, Evidence, Rating, User
 from review.index.counts import district_figures, school_counts
@@ -142,17 +142,15 @@ def build_report(
     district = get_district(session, district_code)
     phase = participation(session, cycle, district.id).phase
     final = phase == Phase.FINAL
-    peers_shown = may(
-        reader(district.id),
-        Action.READ_PEER_RATINGS,
-        district_id=district.id,
-        released=cycle.released,
-    )
+    audience = reader(district.id)
+    # What the app shows the district itself (`read_ratings`, `scope`): peer ratings once the
+    # cycle releases them.
+    peers_shown = scope.allowed(session, audience, cycle, Action.READ_PEER_RATINGS, district.id)
     rows = [
-        r for r in rating_store.ratings_of(session, cycle, district.id) if _shown(r, peers_shown)
+        r for r in rating_store.read_ratings(session, audience, cycle, district.id) if _given(r)
     ]
     codes = _reviewer_names(session, rows, final)
-    files = evidence_store.evidence_for(session, cycle, district.id)
+    files = evidence_store.files_of(session, cycle, district.id)
     decisions = _decisions(session, cycle, district.id)
     # Flags are read from the peer ratings ("Peers rated 2 and 4"): hidden with them.
     flags = _flags(session, cycle, rubric, district.id) if peers_shown else {}
@@ -223,14 +221,12 @@ def reader(district_id: int) -> Actor:
     )
 
 
-def _shown(row: Rating, peers_shown: bool) -> bool:
-    """Whether a rating appears in the packet: a self-rating once the self-evaluation is
-    submitted, a peer rating once the district may read peer ratings; never a withdrawn one."""
+def _given(row: Rating) -> bool:
+    """Whether a rating its reader may see is one the rater has given: a self-rating once the
+    self-evaluation is submitted, a peer rating unless withdrawn."""
     if row.status == WITHDRAWN:
         return False
-    if row.source == rating_store.SELF:
-        return row.status == SUBMITTED
-    return peers_shown
+    return row.source != rating_store.SELF or row.status == SUBMITTED
 
 
 SUBMITTED, WITHDRAWN = "submitted", "withdrawn"

@@ -16,6 +16,14 @@ class Role(StrEnum):
     OBSERVER = "observer"
 
 
+ROLE_LABELS = {
+    Role.DISTRICT_EDITOR: "District editor",
+    Role.PEER_REVIEWER: "Peer reviewer",
+    Role.COORDINATOR: "Coordinator",
+    Role.OBSERVER: "Observer",
+}
+
+
 class Phase(StrEnum):
     DRAFT = "draft"
     SELF_SUBMITTED = "self_submitted"
@@ -59,6 +67,10 @@ class Action(StrEnum):
     READ_PEER_RATINGS = "read peer ratings of this district"
     MANAGE_CYCLE = "set up cycles, districts, triads and users"
     READ_FINAL = "read finalized packets"
+    RECONCILE = "reconcile this district's ratings"
+    READ_NETWORK = "read the whole network's progress and agreement"
+    READ_INDEX = "read this district's index summary"
+    READ_PRACTICE = "read the practice library"
 
 
 def may(
@@ -90,10 +102,16 @@ def may(
             return reviewer
         case Action.READ_DISTRICT:
             return coordinator or editor or reviewer
+        case Action.RECONCILE:
+            return coordinator or reviewer
         case Action.READ_PEER_RATINGS:
             return coordinator or reviewer or (editor and released)
-        case Action.MANAGE_CYCLE:
+        case Action.MANAGE_CYCLE | Action.READ_NETWORK:
             return coordinator
+        case Action.READ_INDEX:
+            return coordinator or editor
+        case Action.READ_PRACTICE:
+            return bool(actor.roles)
         case Action.READ_FINAL:
             return coordinator or (final and (actor.has(Role.OBSERVER) or editor))
     return False
@@ -102,4 +120,8 @@ def may(
 def require(actor: Actor, action: Action, **context: object) -> None:
     """Raise PermissionDenied unless `may(actor, action, ...)`."""
     if not may(actor, action, **context):  # type: ignore[arg-type]
-        raise PermissionDenied(f"{actor.name} may not {action.value}.")
+        raise refusal(actor, action)
+
+
+def refusal(actor: Actor, action: Action) -> PermissionDenied:
+    return PermissionDenied(f"{actor.name} may not {action.value}.")

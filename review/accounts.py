@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 
 import bcrypt
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
@@ -90,6 +91,43 @@ def create_user(
     session.flush()
     audit.record(session, by, "save user", "user", user.id, before=before, after=_public(user))
     return user
+
+
+class Account(BaseModel):
+    """One account as Cycle setup lists it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    email: str
+    name: str
+    district: str | None  # its code
+    roles: tuple[Role, ...]
+    active: bool
+    failed_signins: int
+    locked_until: datetime | None
+
+
+def list_accounts(session: Session, actor: Actor) -> list[Account]:
+    """Every account by e-mail (coordinators only)."""
+    require(actor, Action.MANAGE_CYCLE)
+    rows = session.execute(
+        select(User, District.code)
+        .outerjoin(District, District.id == User.district_id)
+        .options(joinedload(User.role_rows))
+        .order_by(User.email)
+    ).unique()
+    return [
+        Account(
+            email=user.email,
+            name=user.name,
+            district=code,
+            roles=tuple(Role(r) for r in user.roles),
+            active=user.active,
+            failed_signins=user.failed_signins,
+            locked_until=user.locked_until,
+        )
+        for user, code in rows
+    ]
 
 
 def _public(user: User) -> dict[str, object]:

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from review import audit
+from review import audit, scope
 from review.access import Action, Actor, Phase, require
 from review.cycles import assigned_to, participation
 from review.db import Comment, Cycle, User
@@ -99,9 +99,17 @@ def add_message(
 
 
 def thread(
+    session: Session, actor: Actor, cycle: Cycle, district_id: int, item_id: str | None = None
+) -> list[Message]:
+    """Messages on a district (optionally one item), oldest first, for whoever may read it."""
+    scope.check(session, actor, cycle, Action.READ_DISTRICT, district_id)
+    return messages_of(session, cycle, district_id, item_id)
+
+
+def messages_of(
     session: Session, cycle: Cycle, district_id: int, item_id: str | None = None
 ) -> list[Message]:
-    """Messages on a district (optionally one item), oldest first."""
+    """`thread` unchecked: for the domain's own reads (the reconcile queue checks first)."""
     query = (
         select(Comment, User.name)
         .join(User, User.id == Comment.author_id)

@@ -227,6 +227,12 @@ def _check_triads(triads: Mapping[str, Sequence[str]]) -> None:
             seen[code] = name
 
 
+def list_districts(session: Session, actor: Actor) -> list[District]:
+    """Every district of the network, by code (coordinators: Cycle setup)."""
+    require(actor, Action.MANAGE_CYCLE)
+    return list(session.scalars(select(District).order_by(District.code)))
+
+
 def assigned_to(session: Session, cycle: Cycle, reviewer_district_id: int | None) -> frozenset[int]:
     """The districts that `reviewer_district_id` reviews in this cycle."""
     if reviewer_district_id is None:

@@ -281,7 +281,7 @@ def _attach_evidence(
     # Items the sample files do not cover still need evidence to submit: reuse the first file.
     rest = tuple(i.id for i in rubric.items if i.evidence_required and i.id not in linked)
     if rest:
-        first = evidence.evidence_for(session, cycle, district_id)[0]
+        first = evidence.files_of(session, cycle, district_id)[0]
         evidence.link_existing(session, lead, cycle, first.id, rest)
 
 

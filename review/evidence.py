@@ -13,9 +13,9 @@ import filetype
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from review import audit
+from review import audit, scope
 from review.access import Action, Actor, Phase, require
-from review.cycles import assigned_to, participation
+from review.cycles import participation
 from review.db import Blob, Cycle, Evidence, EvidenceLink
 from review.errors import InvalidInput, NotFound
 from review.rubrics import Rubric
@@ -232,8 +232,16 @@ def _view(session: Session, evidence: Evidence) -> EvidenceFile:
     return _files(session, Evidence.id == evidence.id)[0]
 
 
-def evidence_for(session: Session, cycle: Cycle, district_id: int) -> list[EvidenceFile]:
-    """Every file a district uploaded in a cycle, oldest first."""
+def evidence_for(
+    session: Session, actor: Actor, cycle: Cycle, district_id: int
+) -> list[EvidenceFile]:
+    """Every file a district uploaded in a cycle, oldest first, for whoever may read it."""
+    scope.check(session, actor, cycle, Action.READ_DISTRICT, district_id)
+    return files_of(session, cycle, district_id)
+
+
+def files_of(session: Session, cycle: Cycle, district_id: int) -> list[EvidenceFile]:
+    """`evidence_for` unchecked: for the domain's own work and the operator's exports."""
     return _files(session, Evidence.cycle_id == cycle.id, Evidence.district_id == district_id)
 
 
@@ -274,12 +282,7 @@ def read_evidence(session: Session, actor: Actor, cycle: Cycle, evidence_id: int
     evidence = session.get(Evidence, evidence_id)
     if evidence is None or evidence.cycle_id != cycle.id:
         raise NotFound(f"no evidence file {evidence_id} in cycle {cycle.name}")
-    require(
-        actor,
-        Action.READ_DISTRICT,
-        district_id=evidence.district_id,
-        assigned=assigned_to(session, cycle, actor.district_id),
-    )
+    scope.check(session, actor, cycle, Action.READ_DISTRICT, evidence.district_id)
     blob = session.get(Blob, evidence.sha256)
     assert blob is not None
     return blob.data

@@ -8,8 +8,9 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from review.access import PHASE_LABELS, Phase
-from review.cycles import participants, reviewers_by_district
+from review import scope
+from review.access import PHASE_LABELS, Action, Actor, Phase
+from review.cycles import reviewers_by_district
 from review.db import Cycle
 from review.ratings import linked_items_by_district, rated_keys
 from review.reconcile import open_flags
@@ -26,7 +27,7 @@ class DistrictProgress:
     self_percent: int
     evidence_missing: int
     reviewer_percent: dict[str, int]
-    open_flags: int
+    open_flags: int | None  # None: the reader may not see the peer ratings flags come from
     overdue: tuple[str, ...]
 
 
@@ -35,9 +36,10 @@ def percent(done: int, total: int) -> int:
 
 
 def cycle_progress(
-    session: Session, cycle: Cycle, rubric: Rubric, today: date
+    session: Session, actor: Actor, cycle: Cycle, rubric: Rubric, today: date
 ) -> list[DistrictProgress]:
-    """One row per district of the cycle, in code order.
+    """One row per district of the cycle that `actor` may read, in code order: every district
+    for a coordinator, its own and those it reviews for a district.
 
     A fixed number of grouped queries, whatever the number of districts.
     """
@@ -49,7 +51,8 @@ def cycle_progress(
     reviewers_of = reviewers_by_district(session, cycle)
     items = len(rubric.items)
     rows = []
-    for district, part in participants(session, cycle):
+    peers = {d.id for d, _ in scope.districts(session, actor, cycle, Action.READ_PEER_RATINGS)}
+    for district, part in scope.districts(session, actor, cycle, Action.READ_DISTRICT):
         evidence = linked.get(district.id, {})
         missing = sum(1 for i in rubric.items if i.evidence_required and not evidence.get(i.id))
         reviewers = {
@@ -64,7 +67,7 @@ def cycle_progress(
                 self_percent=percent(done[district.id, district.id], items),
                 evidence_missing=missing,
                 reviewer_percent=reviewers,
-                open_flags=flags[district.code],
+                open_flags=flags[district.code] if district.id in peers else None,
                 overdue=overdue(cycle.deadlines, Phase(part.phase), today),
             )
         )

@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from review import audit
+from review import audit, scope
 from review.access import Action, Actor, Phase, require
 from review.cycles import assigned_to, participation, set_phase
 from review.db import Cycle, Evidence, EvidenceLink, Rating
@@ -279,18 +279,41 @@ def is_rated(row: _Rated | None) -> bool:
     return row is not None and (row.level is not None or row.not_applicable)
 
 
-def rated_items(
-    session: Session, cycle: Cycle, district_id: int, rater_district_id: int | None
-) -> frozenset[str]:
-    """The items of a district that one rater has rated (see `is_rated`)."""
+def rated_items(session: Session, actor: Actor, cycle: Cycle, district_id: int) -> frozenset[str]:
+    """The items of a district that the actor's district has rated (see `is_rated`)."""
+    scope.check(session, actor, cycle, Action.RATE_PEER, district_id)
     rows = session.execute(
         select(Rating.item_id, Rating.level, Rating.not_applicable).where(
             Rating.cycle_id == cycle.id,
             Rating.district_id == district_id,
-            Rating.rater_district_id == rater_district_id,
+            Rating.rater_district_id == actor.district_id,
         )
     )
     return frozenset(row.item_id for row in rows if is_rated(row))
+
+
+def read_ratings(
+    session: Session,
+    actor: Actor,
+    cycle: Cycle,
+    district_id: int,
+    *,
+    raters: Collection[int] | None = None,
+    item_id: str | None = None,
+) -> list[Rating]:
+    """The ratings of a district that `actor` may see, by item then rater (see `ratings_of`).
+
+    The district's self-ratings go to whoever may read the district; a rater's own ratings go to
+    that rater; other peers' ratings only to whoever may read the district's peer ratings (for
+    the district itself, once the cycle releases them).
+    """
+    scope.check(session, actor, cycle, Action.READ_DISTRICT, district_id)
+    peers = scope.allowed(session, actor, cycle, Action.READ_PEER_RATINGS, district_id)
+    return [
+        row
+        for row in ratings_of(session, cycle, district_id, raters=raters, item_id=item_id)
+        if peers or row.rater_district_id in (district_id, actor.district_id)
+    ]
 
 
 def ratings_of(
@@ -361,9 +384,14 @@ def linked_items_by_district(session: Session, cycle: Cycle) -> dict[int, dict[s
 
 
 def missing_for_submission(
-    session: Session, cycle: Cycle, rubric: Rubric, district_id: int
+    session: Session, actor: Actor, cycle: Cycle, rubric: Rubric, district_id: int
 ) -> list[str]:
     """What stops a self-evaluation from being submitted, item by item, in rubric order."""
+    scope.check(session, actor, cycle, Action.READ_DISTRICT, district_id)
+    return _missing(session, cycle, rubric, district_id)
+
+
+def _missing(session: Session, cycle: Cycle, rubric: Rubric, district_id: int) -> list[str]:
     own = {
         r.item_id: r
         for r in ratings_of(session, cycle, district_id)
@@ -392,7 +420,7 @@ def submit_self_evaluation(
     part = participation(session, cycle, district_id, lock="update")
     if part.phase != Phase.DRAFT:
         raise InvalidInput("the self-evaluation was already submitted")
-    missing = missing_for_submission(session, cycle, rubric, district_id)
+    missing = _missing(session, cycle, rubric, district_id)
     if missing:
         raise IncompleteSubmission(missing)
     for row in ratings_of(session, cycle, district_id):

@@ -49,8 +49,9 @@ def test_a_page_script_only_calls_its_view(path):
         n for n in tree.body if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))
     ]
     assert [ast.unparse(n) for n in code] == [
+        "from ui.guard import page",
         f"from ui.views.{path.stem} import render",
-        "render()",
+        "page(render)",
     ]
 
 
@@ -60,3 +61,84 @@ def test_every_navigation_page_has_a_script_and_a_view():
     names = {spec.name for spec in (*shell.PAGES, shell.SIGN_IN)}
     assert names == {p.stem for p in PAGE_SCRIPTS}
     assert names == {p.stem for p in (ROOT / "ui" / "views").glob("*.py")} - {"__init__"}
+
+
+# Domain functions the UI may call without naming the actor, and why nothing is exposed.
+UNCHECKED_FOR_UI = {
+    "review.accounts.current_actor": "establishes who the actor is",
+    "review.accounts.end_session": "ends the caller's own session",
+    "review.accounts.resume_session": "establishes who the actor is",
+    "review.accounts.sign_in_external": "establishes who the actor is",
+    "review.carry.previous_cycle": "cycle names are shown to everyone signed in",
+    "review.cycles.get_cycle": "cycle settings are shown to everyone signed in",
+    "review.cycles.participants": "districts are public bodies; their phase is public",
+    "review.cycles.participation": "a district's phase is public",
+    "review.index.counts.school_counts": "index results are published data",
+    "review.index.stored.stored_summaries": "index results are published data",
+}
+
+
+def _domain_calls(path: Path) -> set[str]:
+    """Dotted names of the review/exports functions a UI module calls or imports."""
+    import importlib
+    import inspect
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    modules: dict[str, object] = {}
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in (
+            "review",
+            "exports",
+        ):
+            parent = importlib.import_module(node.module or "")
+            for alias in node.names:
+                thing = getattr(parent, alias.name, None)
+                if thing is None or inspect.ismodule(thing):
+                    modules[alias.asname or alias.name] = importlib.import_module(
+                        f"{node.module}.{alias.name}"
+                    )
+                elif inspect.isfunction(thing):
+                    found.add(f"{thing.__module__}.{thing.__name__}")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            thing = getattr(modules.get(node.value.id), node.attr, None)
+            if inspect.isfunction(thing):
+                found.add(f"{thing.__module__}.{thing.__name__}")
+    return found
+
+
+def _takes_session_without_actor(dotted: str) -> bool:
+    import importlib
+    import inspect
+
+    module, name = dotted.rsplit(".", 1)
+    params = set(inspect.signature(getattr(importlib.import_module(module), name)).parameters)
+    return "session" in params and not params & {"actor", "by", "reader"}
+
+
+UI_MODULES = sorted([*(ROOT / "ui").rglob("*.py"), ROOT / "app.py"])
+
+
+def test_the_ui_reads_the_domain_only_through_functions_that_check_the_actor():
+    """A page never decides access on its own: every domain function it calls with a
+    database session also takes the actor and applies `access.may` (review.scope)."""
+    unchecked = {
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in UI_MODULES
+        for name in _domain_calls(path)
+        if _takes_session_without_actor(name) and name not in UNCHECKED_FOR_UI
+    }
+    assert unchecked == set()
+
+
+def test_the_unchecked_call_guard_catches_a_raw_read(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text(
+        "from review import ratings\nfrom review.evidence import files_of\n"
+        "ratings.ratings_of(s, c, 1)\n"
+    )
+    assert {n for n in _domain_calls(bad) if _takes_session_without_actor(n)} == {
+        "review.ratings.ratings_of",
+        "review.evidence.files_of",
+    }

@@ -39,6 +39,16 @@ def shown_errors() -> Iterator[None]:
         )
 
 
+def page(render: Callable[[], None]) -> None:
+    """Render a page; a refusal from the domain or a fault shows as a message, never a traceback.
+
+    The domain decides who may read what (`review.scope`): a page that asks for something its
+    reader may not see gets the refusal in words here.
+    """
+    with shown_errors():
+        render()
+
+
 def _inert(text: str) -> str:
     """Markdown-escape user-derived text so it renders as written."""
     return "".join("\\" + c if c in "\\`*_{}[]()#+-.!<>|~" else c for c in text)

@@ -14,8 +14,9 @@ rating that later changes. A coordinator finalizes a district once every rated i
 decided and no item of it is under calibration review (`calibration`), and can reopen a
 final district with a reason. `practice` is the library of top-level practice.
 
-Reading functions (`flags_for`, `queue`, `calibration_view`, ...) take no actor, like
-`review.ratings.ratings_of`: callers check `Action.READ_PEER_RATINGS` before showing them.
+The reads a page calls (`queue`, `finalization_blockers`, `calibration_view`,
+`agreement_overview`, `practice_library`) take the actor and check it (`review.scope`);
+`flags_for` and `decisions_of` are for the domain's own work and the operator's exports.
 """
 
 from review.reconcile._network import EvidenceSummary, RatingView

@@ -11,8 +11,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from review import audit
-from review.access import Actor, Phase
+from review import audit, scope
+from review.access import Action, Actor, Phase
 from review.agreement import (
     AgreementSummary,
     RatingPoint,
@@ -188,9 +188,16 @@ def resolve_calibration(
 
 
 def calibration_requests(
+    session: Session, actor: Actor, cycle: Cycle, item_id: str | None = None
+) -> list[CalibrationRequest]:
+    """Calibration reviews of a cycle (optionally one item), oldest first (coordinators)."""
+    scope.check(session, actor, cycle, Action.READ_NETWORK, None)
+    return _requests(session, cycle, item_id)
+
+
+def _requests(
     session: Session, cycle: Cycle, item_id: str | None = None
 ) -> list[CalibrationRequest]:
-    """Calibration reviews of a cycle (optionally one item), oldest first."""
     query = select(CalibrationRow).where(CalibrationRow.cycle_id == cycle.id)
     if item_id is not None:
         query = query.where(CalibrationRow.item_id == item_id)
@@ -202,11 +209,11 @@ def calibration_requests(
 
 def open_calibrations(session: Session, cycle: Cycle) -> dict[str, CalibrationRequest]:
     """The open calibration review of each item under review."""
-    return {c.item: c for c in calibration_requests(session, cycle) if c.open}
+    return {c.item: c for c in _requests(session, cycle) if c.open}
 
 
 def calibration_view(
-    session: Session, cycle: Cycle, rubric: Rubric, item_id: str
+    session: Session, actor: Actor, cycle: Cycle, rubric: Rubric, item_id: str
 ) -> ItemCalibration:
     """One item across the whole network: every district's levels, evidence and flags, plus
     agreement statistics and leniency over the item's peer ratings.
@@ -214,6 +221,7 @@ def calibration_view(
     Raises:
         NotFound: the rubric has no such item.
     """
+    scope.check(session, actor, cycle, Action.READ_NETWORK, None)
     item = rubric.item(item_id)
     network = load(session, cycle)
     flags = _by_district(district_flags(network, rubric, None, [item]), item.id)
@@ -230,12 +238,15 @@ def calibration_view(
         districts=rows,
         network_median=_network_median(rows),
         agreement=summarize(_points(network, [item]), rubric.levels),
-        calibration=tuple(calibration_requests(session, cycle, item.id)),
+        calibration=tuple(_requests(session, cycle, item.id)),
     )
 
 
-def agreement_overview(session: Session, cycle: Cycle, rubric: Rubric) -> AgreementOverview:
+def agreement_overview(
+    session: Session, actor: Actor, cycle: Cycle, rubric: Rubric
+) -> AgreementOverview:
     """Agreement statistics over every peer rating of the cycle, and item by item."""
+    scope.check(session, actor, cycle, Action.READ_NETWORK, None)
     points = _points(load(session, cycle), rubric.items)
     by_item: dict[str, list[RatingPoint]] = defaultdict(list)
     for point in points:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from review import audit
-from review.access import PHASE_LABELS, Actor, Phase
+from review import audit, scope
+from review.access import PHASE_LABELS, Action, Actor, Phase
 from review.cycles import participation, set_phase
 from review.db import Cycle, District, Participation
 from review.errors import InvalidInput
@@ -75,13 +75,18 @@ def start(
 
 
 def finalization_blockers(
-    session: Session, cycle: Cycle, rubric: Rubric, district_id: int
+    session: Session, actor: Actor, cycle: Cycle, rubric: Rubric, district_id: int
 ) -> list[str]:
     """What stops a district from being finalized, item by item in rubric order (empty: ready).
 
     Blockers are undecided items (with their open flags, or missing ratings) and items under
     calibration review. An optional item no peer rated needs no decision.
     """
+    scope.check(session, actor, cycle, Action.READ_PEER_RATINGS, district_id)
+    return _blockers(session, cycle, rubric, district_id)
+
+
+def _blockers(session: Session, cycle: Cycle, rubric: Rubric, district_id: int) -> list[str]:
     network = load(session, cycle)
     require_participant(network, district_id)
     flags = grouped(undecided(network, district_flags(network, rubric, district_id)))
@@ -123,7 +128,7 @@ def finalize_district(
         Phase.RECONCILIATION,
         "only a district in reconciliation can be finalized.",
     )
-    blockers = finalization_blockers(session, cycle, rubric, found.id)
+    blockers = _blockers(session, cycle, rubric, found.id)
     if blockers:
         raise NotReady(found.name, blockers)
     _move(session, actor, part, Phase.RECONCILIATION, Phase.FINAL)

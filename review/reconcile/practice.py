@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from review.access import Action, Actor, require
 from review.cycles import cycle_rubric
 from review.db import Cycle
 from review.errors import InvalidInput
@@ -62,6 +63,7 @@ def size_band(enrollment: int) -> str:
 
 def practice_library(
     session: Session,
+    actor: Actor,
     catalogue: Catalogue,
     cycle: Cycle | None = None,
     *,
@@ -85,6 +87,7 @@ def practice_library(
     Raises:
         InvalidInput: an unknown size band.
     """
+    require(actor, Action.READ_PRACTICE)
     bands = [name for name, *_ in SIZE_BANDS]
     if size_band is not None and size_band not in bands:
         raise InvalidInput(f"unknown size band {size_band!r} (choose from {', '.join(bands)})")

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from review import comments
+from review import comments, scope
+from review.access import Action, Actor
 from review.comments import Message
 from review.db import Cycle
 from review.flags import Flag, spread
@@ -65,13 +66,17 @@ class QueueEntry(Frozen):
         return bool(self.flags)
 
 
-def queue(session: Session, cycle: Cycle, rubric: Rubric, district_id: int) -> list[QueueEntry]:
+def queue(
+    session: Session, actor: Actor, cycle: Cycle, rubric: Rubric, district_id: int
+) -> list[QueueEntry]:
     """Every rubric item of a district, flagged items first, then by spread (largest first),
     then in rubric order.
 
     Raises:
         NotFound: the district is not part of the cycle.
+        PermissionDenied: the actor may not read the district's peer ratings.
     """
+    scope.check(session, actor, cycle, Action.READ_PEER_RATINGS, district_id)
     network = load(session, cycle)
     require_participant(network, district_id)
     shown = _read_shown(session, network, rubric, district_id)
@@ -103,7 +108,7 @@ def _read_shown(session: Session, network: Network, rubric: Rubric, district_id:
     return _Shown(
         flags=grouped(district_flags(network, rubric, district_id)),
         evidence=evidence_summaries(session, network.cycle, district_id=district_id),
-        discussion=_by_item(comments.thread(session, network.cycle, district_id)),
+        discussion=_by_item(comments.messages_of(session, network.cycle, district_id)),
         calibration=open_calibrations(session, network.cycle),
         proposals=proposals.of_district(session, network, district_id),
         names=names(session, {row.decided_by for row in network.decisions.values()}),

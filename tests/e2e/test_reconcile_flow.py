@@ -47,7 +47,7 @@ def _decide_all_but_flagged(db: Database, settings: Settings) -> None:
         reviewer, other = _actor(s, REVIEWER), _actor(s, OTHER_REVIEWER)
         district_id = cycles.get_district(s, CODE).id
         assert "reconciliation" not in cycle.deadlines  # these peers still have time
-        for entry in reconcile.queue(s, cycle, rubric, district_id):
+        for entry in reconcile.queue(s, reviewer, cycle, rubric, district_id):
             if entry.item == FLAGGED:
                 continue
             where = {"district_id": district_id, "item_id": entry.item}
@@ -107,7 +107,7 @@ def test_flagged_disagreement_is_discussed_adjudicated_and_finalized(
         cycle = cycles.get_cycle(s, CYCLE)
         rubric = cycles.cycle_rubric(Catalogue(recon_server.settings.rubrics_dir), cycle)
         district_id = s.scalar(select(District.id).where(District.code == CODE))
-        queue = reconcile.queue(s, cycle, rubric, district_id)
+        queue = reconcile.queue(s, _actor(s, COORDINATOR), cycle, rubric, district_id)
     assert [(e.item, e.needs) for e in queue if e.needs != reconcile.DECIDED] == [
         (FLAGGED, reconcile.NEEDS_CONSENSUS)
     ]

@@ -42,6 +42,12 @@ MATRIX = {
     Action.READ_PEER_RATINGS: {"reviewer": [ASSIGNED], "coordinator": [OWN, ASSIGNED, OTHER]},
     Action.MANAGE_CYCLE: {"coordinator": [OWN, ASSIGNED, OTHER]},
     Action.READ_FINAL: {"coordinator": [OWN, ASSIGNED, OTHER]},
+    Action.RECONCILE: {"reviewer": [ASSIGNED], "coordinator": [OWN, ASSIGNED, OTHER]},
+    Action.READ_NETWORK: {"coordinator": [OWN, ASSIGNED, OTHER]},
+    Action.READ_INDEX: {"editor": [OWN], "coordinator": [OWN, ASSIGNED, OTHER]},
+    Action.READ_PRACTICE: {
+        w: [OWN, ASSIGNED, OTHER] for w in ("editor", "reviewer", "coordinator", "observer")
+    },
 }
 CASES = [(a, act, d) for a in ACTORS for act in Action for d in (OWN, ASSIGNED, OTHER)]
 

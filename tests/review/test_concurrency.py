@@ -178,7 +178,7 @@ def test_two_submissions_at_once_change_the_phase_once(world):
     _complete_but_unsubmitted(world)
     with world.db.session() as s:
         missing = ratings.missing_for_submission(
-            s, world.cycle(s), world.rubric, world.district_id("A")
+            s, world.coordinator, world.cycle(s), world.rubric, world.district_id("A")
         )
     assert missing == [], "the tiny rubric's submission must be complete for this test"
 

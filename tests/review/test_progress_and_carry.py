@@ -38,7 +38,10 @@ def test_cycle_progress_counts_self_and_reviewer_completion(world):
             data=RatingInput(level=3),
             expected_version=None,
         )
-        rows = {r.code: r for r in cycle_progress(s, cycle, world.rubric, date(2016, 1, 1))}
+        rows = {
+            r.code: r
+            for r in cycle_progress(s, world.coordinator, cycle, world.rubric, date(2016, 1, 1))
+        }
     assert (rows["A"].self_percent, rows["A"].evidence_missing) == (33, 1)
     assert rows["A"].reviewer_percent == {"B": 0, "C": 0}
     assert rows["A"].open_flags == 0
@@ -96,7 +99,7 @@ def test_carry_forward_copies_narrative_and_evidence_not_level(world, rubrics_di
         assert result == ("Forums in every school", 1)
         row = ratings.find_rating(s, new, a, "ENGAGE", a)
         assert (row.level, row.narrative) == (None, "Forums in every school")
-        files = evidence.evidence_for(s, new, a)
+        files = evidence.evidence_for(s, world.leads["A"], new, a)
         assert [(f.file_name, f.description, f.items) for f in files] == [
             ("agenda.pdf", "Forum agenda", ("ENGAGE",))
         ]

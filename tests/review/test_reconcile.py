@@ -183,13 +183,15 @@ def _flags(world, function=reconcile.flags_for, code=None):
 
 def _queue(world, code="A"):
     with world.db.session() as s:
-        return reconcile.queue(s, world.cycle(s), world.rubric, world.district_id(code))
+        return reconcile.queue(
+            s, world.coordinator, world.cycle(s), world.rubric, world.district_id(code)
+        )
 
 
 def _blockers(world, code="A"):
     with world.db.session() as s:
         return reconcile.finalization_blockers(
-            s, world.cycle(s), world.rubric, world.district_id(code)
+            s, world.coordinator, world.cycle(s), world.rubric, world.district_id(code)
         )
 
 
@@ -382,7 +384,7 @@ def test_queue_of_district_outside_the_cycle_is_refused(world):
             s, world.coordinator, code="Z", name="District Z", enrollment=5
         )
         with pytest.raises(NotFound, match="not part of cycle 2015-16"):
-            reconcile.queue(s, world.cycle(s), world.rubric, district.id)
+            reconcile.queue(s, world.coordinator, world.cycle(s), world.rubric, district.id)
 
 
 # --- decisions ----------------------------------------------------------------------------------
@@ -1073,7 +1075,9 @@ def test_calibration_view_shows_every_district_and_agreement(world):
             data=RatingInput(level=4),
             expected_version=None,
         )
-        view = reconcile.calibration_view(s, world.cycle(s), world.rubric, "ENGAGE")
+        view = reconcile.calibration_view(
+            s, world.coordinator, world.cycle(s), world.rubric, "ENGAGE"
+        )
     assert (view.item, view.title, view.network_median, view.exemplars) == (
         "ENGAGE",
         "Stakeholder engagement",
@@ -1143,7 +1147,9 @@ def test_calibration_view_shows_final_levels(world):
     _district_a(world)
     _decide_all_of_a(world)
     with world.db.session() as s:
-        view = reconcile.calibration_view(s, world.cycle(s), world.rubric, "PDSA")
+        view = reconcile.calibration_view(
+            s, world.coordinator, world.cycle(s), world.rubric, "PDSA"
+        )
     assert [(r.code, r.final_level, r.decision_method) for r in view.districts] == [
         ("A", 3, "choice"),
         ("B", None, None),
@@ -1157,7 +1163,7 @@ def test_calibration_view_shows_final_levels(world):
 def test_agreement_overview_covers_all_items_and_each_item(world):
     _district_a(world)
     with world.db.session() as s:
-        overview = reconcile.agreement_overview(s, world.cycle(s), world.rubric)
+        overview = reconcile.agreement_overview(s, world.coordinator, world.cycle(s), world.rubric)
     assert (overview.overall.exact.value, overview.overall.exact.n) == (100 / 3, 3)
     assert [(i.item, i.exact.value, i.adjacent.value, i.exact.n) for i in overview.items] == [
         ("ENGAGE", 0.0, 0.0, 1),
@@ -1180,7 +1186,7 @@ def test_size_band_boundaries(enrollment, band):
 def _practices(world, **filters):
     with world.db.session() as s:
         return reconcile.practice_library(
-            s, Catalogue(world.settings.rubrics_dir), world.cycle(s), **filters
+            s, world.coordinator, Catalogue(world.settings.rubrics_dir), world.cycle(s), **filters
         )
 
 
@@ -1255,9 +1261,9 @@ def test_practice_library_over_all_cycles_and_unknown_band(world):
     _practice_network(world)
     with world.db.session() as s:
         catalogue = Catalogue(world.settings.rubrics_dir)
-        everything = reconcile.practice_library(s, catalogue)
+        everything = reconcile.practice_library(s, world.coordinator, catalogue)
         with pytest.raises(InvalidInput) as err:
-            reconcile.practice_library(s, catalogue, size_band="huge")
+            reconcile.practice_library(s, world.coordinator, catalogue, size_band="huge")
     assert len(everything) == 3
     assert str(err.value) == "unknown size band 'huge' (choose from small, medium, large)"
 

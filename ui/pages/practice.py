@@ -1,5 +1,6 @@
 """Practice library: what districts did at the top level, to learn from one another."""
 
+from ui.guard import page
 from ui.views.practice import render
 
-render()
+page(render)

@@ -1,5 +1,6 @@
 """Coordinators: browse rubric versions and what changed between two of them."""
 
+from ui.guard import page
 from ui.views.rubrics import render
 
-render()
+page(render)

@@ -6,7 +6,6 @@ Every statistic is shown with the n it rests on, and labelled "few ratings" when
 import streamlit as st
 
 from review import reconcile
-from review.access import Role
 from review.agreement import AgreementSummary, Stat
 from ui import context, state
 from ui.components import cycle as cycle_picker
@@ -53,10 +52,6 @@ def render() -> None:
     actor = state.signed_in()
     st.title("Calibration")
     state.show_flash()
-    if not actor.has(Role.COORDINATOR):
-        st.warning("Calibration is for coordinators.")
-        st.stop()
-
     cycle, rubric = cycle_picker.current()
     item_id = st.selectbox(
         "Item",
@@ -66,8 +61,8 @@ def render() -> None:
     )
     db = context.database()
     with db.reading() as s:
-        view = reconcile.calibration_view(s, cycle, rubric, item_id)
-        requests = reconcile.calibration_requests(s, cycle)
+        view = reconcile.calibration_view(s, actor, cycle, rubric, item_id)
+        requests = reconcile.calibration_requests(s, actor, cycle)
 
     st.caption(
         f"Cycle {cycle.name} · network median of peer levels: "
@@ -102,7 +97,7 @@ def render() -> None:
     _agreement(view.agreement, "calibration_item")
     with st.expander("Agreement across the network (every item)"):
         with db.reading() as s:
-            overview = reconcile.agreement_overview(s, cycle, rubric)
+            overview = reconcile.agreement_overview(s, actor, cycle, rubric)
         _agreement(overview.overall, "calibration_overall")
         st.dataframe(
             [

@@ -4,8 +4,8 @@ from datetime import date
 
 import streamlit as st
 
-from review.access import Role
-from review.cycles import reviewed_by
+from review import scope
+from review.access import Action, Role
 from review.db import District
 from review.progress import cycle_progress
 from ui import context, state
@@ -23,9 +23,9 @@ def render() -> None:
     cycle, rubric = cycle_picker.current()
     today, own_id = date.today(), actor.district_id
     with context.database().reading() as s:
-        rows = {p.code: p for p in cycle_progress(s, cycle, rubric, today)}
+        rows = {p.code: p for p in cycle_progress(s, actor, cycle, rubric, today)}
         own = s.get(District, own_id) if own_id else None
-        reviewing = [d.code for d, _ in reviewed_by(s, cycle, own_id)]
+        reviewing = [d.code for d, _ in scope.districts(s, actor, cycle, Action.RATE_PEER)]
     st.write(f"Cycle **{cycle.name}**, rubric {rubric.title} ({rubric.key}).")
 
     if actor.has(Role.DISTRICT_EDITOR) and own is not None and own.code in rows:

@@ -1,11 +1,9 @@
 """Each district's School Quality Improvement Index summary beside its review."""
 
 import streamlit as st
-from sqlalchemy import select
 
-from review.access import Role
-from review.cycles import participants
-from review.db import District
+from review import scope
+from review.access import Action
 from ui import context, state
 from ui.components import cycle as cycle_picker
 from ui.components import index_summary
@@ -16,11 +14,7 @@ def render() -> None:
     st.title("Index summary")
     cycle, _ = cycle_picker.current()
     with context.database().reading() as s:
-        if actor.has(Role.COORDINATOR):
-            codes = [d.code for d, _ in participants(s, cycle)]
-        else:
-            own = s.scalar(select(District.code).where(District.id == actor.district_id))
-            codes = [own] if own else []
+        codes = [d.code for d, _ in scope.districts(s, actor, cycle, Action.READ_INDEX)]
     if not codes:
         st.info("There is no district to show for this cycle.")
         st.stop()

@@ -3,8 +3,8 @@
 import streamlit as st
 
 from exports.packet import build_packet, bundle, packet_name
-from review.access import Action, Phase, may
-from review.cycles import participants
+from review import scope
+from review.access import Action
 from ui import context, state
 from ui.components import cycle as cycle_picker
 from ui.guard import shown_errors
@@ -22,8 +22,7 @@ def render() -> None:
     with db.reading() as s:
         readable = [
             (d.code, d.name, p.phase)
-            for d, p in participants(s, cycle)
-            if may(actor, Action.READ_FINAL, district_id=d.id, final=p.phase == Phase.FINAL)
+            for d, p in scope.districts(s, actor, cycle, Action.READ_FINAL)
         ]
     if not readable:
         st.info(
@@ -57,6 +56,7 @@ def render() -> None:
                         cycle_name=cycle.name,
                         district_code=code,
                         index=context.district_summary(cycle, code, details=False),
+                        reader=actor,
                     )
                 built.append((f"{packet_name(report)}.zip", data))
                 bar.progress(done / len(codes), text=f"{done} of {len(codes)}: {code}")

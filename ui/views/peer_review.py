@@ -2,14 +2,13 @@
 
 import streamlit as st
 
-from review import comments, evidence, ratings
-from review.access import PHASE_LABELS, Phase
-from review.cycles import reviewed_by
+from review import comments, evidence, ratings, scope
+from review.access import PHASE_LABELS, Action, Phase
 from review.index.counts import district_figures, shown
 from review.index.models import SchoolCounts
 from ui import context, state
 from ui.components import cycle as cycle_picker
-from ui.components import descriptors, evidence_view
+from ui.components import descriptors, drafts, evidence_view
 from ui.guard import act
 
 
@@ -22,7 +21,7 @@ def render() -> None:
 
     cycle, rubric = cycle_picker.current()
     with db.reading() as s:
-        reviewed = reviewed_by(s, cycle, reviewer)
+        reviewed = scope.districts(s, actor, cycle, Action.RATE_PEER)
     assigned = [d for d, _ in reviewed]
     if not assigned:
         st.info(f"You have no district to review in cycle {cycle.name}.")
@@ -46,8 +45,8 @@ def render() -> None:
     phase = Phase(part.phase)
 
     with db.reading() as s:
-        mine = ratings.rated_items(s, cycle, district.id, reviewer)
-        files = evidence.evidence_for(s, cycle, district.id)
+        mine = ratings.rated_items(s, actor, cycle, district.id)
+        files = evidence.evidence_for(s, actor, cycle, district.id)
     open_for_rating = phase in (Phase.SELF_SUBMITTED, Phase.PEER_REVIEW)
 
     st.caption(f"{PHASE_LABELS[phase]} · you have rated {len(mine)} of {len(rubric.items)} items")
@@ -69,8 +68,8 @@ def render() -> None:
     with db.reading() as s:
         shown = {
             r.rater_district_id: r
-            for r in ratings.ratings_of(
-                s, cycle, district.id, raters={district.id, reviewer}, item_id=item.id
+            for r in ratings.read_ratings(
+                s, actor, cycle, district.id, raters={district.id, reviewer}, item_id=item.id
             )
         }
     own, row = shown.get(district.id), shown.get(reviewer)
@@ -121,6 +120,16 @@ def render() -> None:
             key=f"peer_suggestions_{code}_{item.id}",
             max_chars=ratings.MAX_TEXT,
         )
+        for field, text in (
+            ("rationale", row.narrative if row else ""),
+            ("suggestions", row.suggestions if row else ""),
+        ):
+            drafts.keep_drafts(
+                f"peer_{field}_{code}_{item.id}",
+                where=f"{actor.user_id}:{cycle.id}:{district.id}:{item.id}:{field}",
+                saved=text,
+                in_form=True,
+            )
         saved = st.form_submit_button("Save rating", type="primary", disabled=not open_for_rating)
     if saved:
         level, not_applicable = descriptors.parse_level(rubric, choice)
@@ -165,7 +174,7 @@ def render() -> None:
                     clear=(f"question_{code}_{item.id}",),
                 )
             with db.reading() as s:
-                for message in comments.thread(s, cycle, district.id, item.id):
+                for message in comments.thread(s, actor, cycle, district.id, item.id):
                     st.markdown(f"**{message.author}** ({message.kind}):")
                     st.text(message.body)
 

@@ -17,7 +17,7 @@ BASIS = {"final": "final decision", "peer": "every peer rated it top; not decide
 def render() -> None:
     ALL_ITEMS, ANY_SIZE = "All items", "Any size"
 
-    state.signed_in()
+    actor = state.signed_in()
     db = context.database()
     st.title("Practice library")
     st.caption(
@@ -46,6 +46,7 @@ def render() -> None:
     with shown_errors(), db.reading() as s:
         found = reconcile.practice_library(
             s,
+            actor,
             context.catalogue(),
             None if every_cycle else cycle,
             item_id=None if item_id == ALL_ITEMS else item_id,

@@ -10,11 +10,11 @@ from ui.components import cycle as cycle_picker
 
 
 def render() -> None:
-    state.signed_in()
+    actor = state.signed_in()
     st.title("Progress")
     cycle, rubric = cycle_picker.current()
     with context.database().reading() as s:
-        rows = cycle_progress(s, cycle, rubric, date.today())
+        rows = cycle_progress(s, actor, cycle, rubric, date.today())
     st.caption(
         f"Cycle {cycle.name} · {len(rubric.items)} items · deadlines: "
         + (", ".join(f"{k} {v}" for k, v in sorted(cycle.deadlines.items())) or "none set")
@@ -29,7 +29,7 @@ def render() -> None:
                 "Phase": r.phase,
                 "Self-evaluation %": r.self_percent,
                 "Items needing evidence": r.evidence_missing,
-                "Open flags": r.open_flags,
+                "Open flags": "–" if r.open_flags is None else r.open_flags,
                 "Peer review %": ", ".join(f"{k} {v}%" for k, v in r.reviewer_percent.items()),
                 "Overdue": "; ".join(r.overdue),
             }

@@ -6,9 +6,9 @@ choose, consensus or adjudication); the page never averages levels.
 
 import streamlit as st
 
-from review import comments, evidence, reconcile
-from review.access import PHASE_LABELS, Action, Phase, Role, may
-from review.cycles import assigned_to, participants
+from review import comments, evidence, reconcile, scope
+from review.access import PHASE_LABELS, Action, Phase, Role
+from review.cycles import participants
 from review.reconcile import Decision, DecisionRequest, Method, Proposal, QueueEntry, RatingView
 from ui import context, state
 from ui.components import cycle as cycle_picker
@@ -53,13 +53,11 @@ def render() -> None:
     cycle, rubric = cycle_picker.current()
     db = context.database()
     with db.reading() as s:
-        assigned = assigned_to(s, cycle, actor.district_id)
         everyone = participants(s, cycle)
-    allowed = {
-        d.code: (d, Phase(p.phase))
-        for d, p in everyone
-        if may(actor, Action.READ_PEER_RATINGS, district_id=d.id, assigned=assigned)
-    }
+        allowed = {
+            d.code: (d, Phase(p.phase))
+            for d, p in scope.districts(s, actor, cycle, Action.RECONCILE)
+        }
     asked = st.query_params.get("district")
     if asked and asked not in allowed:
         own = any(d.code == asked and d.id == actor.district_id for d, _ in everyone)
@@ -82,10 +80,10 @@ def render() -> None:
         format_func=lambda c: f"{c} · {allowed[c][0].name}",
     )
     district, phase = allowed[code]
-    reviewer = district.id in assigned and actor.has(Role.PEER_REVIEWER)
     with db.reading() as s:
-        entries = reconcile.queue(s, cycle, rubric, district.id)
-        blockers = reconcile.finalization_blockers(s, cycle, rubric, district.id)
+        reviewer = scope.allowed(s, actor, cycle, Action.RATE_PEER, district.id)
+        entries = reconcile.queue(s, actor, cycle, rubric, district.id)
+        blockers = reconcile.finalization_blockers(s, actor, cycle, rubric, district.id)
 
     st.caption(f"Cycle {cycle.name} · {district.name} · {PHASE_LABELS[phase]}")
     if phase == Phase.FINAL:
@@ -193,7 +191,7 @@ def render() -> None:
     if entry.evidence:
         st.markdown("#### Evidence")
         with db.reading() as s:
-            files = {f.id: f for f in evidence.evidence_for(s, cycle, district.id)}
+            files = {f.id: f for f in evidence.evidence_for(s, actor, cycle, district.id)}
         for summary in entry.evidence:
             evidence_view.show(files[summary.evidence_id], actor, cycle, key=f"recon_{slot}")
 

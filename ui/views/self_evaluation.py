@@ -7,14 +7,14 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from review import carry, comments, evidence, ratings
-from review.access import PHASE_LABELS, Phase
+from review.access import PHASE_LABELS, Actor, Phase
 from review.cycles import participation
 from review.db import Cycle, District, Participation, Rating
 from review.evidence import EvidenceFile
 from review.rubrics import Item, Rubric
 from ui import context, state
 from ui.components import cycle as cycle_picker
-from ui.components import descriptors, evidence_view
+from ui.components import descriptors, drafts, evidence_view
 from ui.guard import act
 
 
@@ -31,17 +31,17 @@ class _District:
     earlier: Cycle | None
 
 
-def _read(s: Session, cycle: Cycle, rubric: Rubric, district_id: int) -> _District:
+def _read(s: Session, actor: Actor, cycle: Cycle, rubric: Rubric, district_id: int) -> _District:
     district = s.get(District, district_id)
     assert district is not None
-    rows = ratings.ratings_of(s, cycle, district_id)
+    rows = ratings.read_ratings(s, actor, cycle, district_id)
     return _District(
         district=district,
         part=participation(s, cycle, district_id),
         own={r.item_id: r for r in rows if r.source == ratings.SELF},
         peers=[r for r in rows if r.source == ratings.PEER],
-        files=evidence.evidence_for(s, cycle, district_id),
-        missing=ratings.missing_for_submission(s, cycle, rubric, district_id),
+        files=evidence.evidence_for(s, actor, cycle, district_id),
+        missing=ratings.missing_for_submission(s, actor, cycle, rubric, district_id),
         earlier=carry.previous_cycle(s, cycle),
     )
 
@@ -52,7 +52,7 @@ def render() -> None:
 
     cycle, rubric = cycle_picker.current()
     with context.database().reading() as s:
-        shown = _read(s, cycle, rubric, own_id)
+        shown = _read(s, actor, cycle, rubric, own_id)
     district, part, own, peers = shown.district, shown.part, shown.own, shown.peers
     files, missing, earlier = shown.files, shown.missing, shown.earlier
     editable = part.phase == Phase.DRAFT
@@ -138,6 +138,12 @@ def render() -> None:
         disabled=not editable,
         on_change=_save,
     )
+    if editable:
+        drafts.keep_drafts(
+            f"self_narrative_{item.id}",
+            where=f"{actor.user_id}:{cycle.id}:{district.id}:{item.id}:narrative",
+            saved=row.narrative if row else "",
+        )
     for measure in item.context_measures:
         st.number_input(
             measure.label,
@@ -227,7 +233,7 @@ def render() -> None:
             )
 
     with context.database().reading() as s:
-        thread = comments.thread(s, cycle, district.id, item.id)
+        thread = comments.thread(s, actor, cycle, district.id, item.id)
     questions = [m for m in thread if m.kind == "question"]
     if questions:
         st.subheader("Questions from reviewers")
@@ -253,7 +259,7 @@ def render() -> None:
                     clear=(f"answer_{question.id}",),
                 )
 
-    if cycle.released and peers:
+    if peers:  # the domain returns them only once the cycle releases them
         st.subheader("Peer ratings")
         for peer in (p for p in peers if p.item_id == item.id):
             st.markdown(f"Level **{rubric.label(peer.level)}**")

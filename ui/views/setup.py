@@ -1,12 +1,11 @@
 """Coordinators: cycles, districts, triads (typed or uploaded) and user accounts."""
 
 import streamlit as st
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from review import accounts, cycles, roster
-from review.access import Actor, Phase, Role
-from review.db import Cycle, District, User
+from review.access import ROLE_LABELS, Actor, Phase, Role
+from review.db import Cycle
 from review.index.counts import district_figures, shown
 from ui import context, state
 from ui.guard import act, shown_errors
@@ -96,7 +95,7 @@ def render() -> None:
                     st.session_state.pop(f"cycle_version_{current.name}", None)
 
     with tab_districts:
-        _district_table(current)
+        _district_table(actor, current)
         with st.form("district"):
             st.markdown("**Add or update a district**")
             left, middle, right = st.columns(3)
@@ -149,18 +148,18 @@ def render() -> None:
 
     with tab_users:
         with db.reading() as s:
-            users = list(s.scalars(select(User).order_by(User.email)))
-            codes = {d.id: d.code for d in s.scalars(select(District))}
+            users = accounts.list_accounts(s, actor)
+            codes = [d.code for d in cycles.list_districts(s, actor)]
         st.dataframe(
             [
                 {
                     "E-mail": u.email,
                     "Name": u.name,
-                    "District": codes.get(u.district_id or 0),
-                    "Roles": ", ".join(u.roles),
+                    "District": u.district or "–",
+                    "Roles": ", ".join(ROLE_LABELS[r] for r in u.roles),
                     "Active": u.active,
                     "Failed sign-ins": u.failed_signins,
-                    "Locked until": u.locked_until,
+                    "Locked until": u.locked_until or "–",
                 }
                 for u in users
             ],
@@ -171,9 +170,7 @@ def render() -> None:
             st.markdown("**Add or update an account**")
             email = st.text_input("E-mail", key="user_email")
             person = st.text_input("Name", key="user_name")
-            district_code = st.selectbox(
-                "District", [""] + sorted(codes.values()), key="user_district"
-            )
+            district_code = st.selectbox("District", [""] + codes, key="user_district")
             roles = st.multiselect("Roles", [r.value for r in Role], key="user_roles")
             password = st.text_input(
                 "Password (leave empty to keep it, or for single sign-on)",
@@ -230,11 +227,11 @@ def _account_switches(actor: Actor, emails: list[str]) -> None:
         )
 
 
-def _district_table(cycle: Cycle | None) -> None:
+def _district_table(actor: Actor, cycle: Cycle | None) -> None:
     """Every district, with its schools and designations as the chosen cycle's index data has
     them (counted, never typed)."""
     with context.database().reading() as s:
-        districts = list(s.scalars(select(District).order_by(District.code)))
+        districts = cycles.list_districts(s, actor)
     counts = context.school_counts(cycle) if cycle is not None else {}
     if cycle is None:
         st.caption("Choose a cycle to see each district's schools from its index data.")
