@@ -6,7 +6,7 @@ import io
 import re
 import zipfile
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
@@ -20,7 +20,7 @@ _FIXED_TIME = datetime(2000, 1, 1)
 _ZIP_DATE = (2000, 1, 1, 0, 0, 0)
 _MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
-Cell = str | int | float | None
+Cell = str | int | float | datetime | None
 
 
 def render_xlsx(report: Report) -> bytes:
@@ -32,16 +32,18 @@ def render_xlsx(report: Report) -> bytes:
     _sheet(workbook, "Suggestions", *_suggestions(report))
     _sheet(workbook, "Evidence", *_evidence(report))
     for table in report.index_tables:
-        _sheet(workbook, table.title[:31], table.header, list(table.rows))
+        _sheet(workbook, table.sheet or table.title, table.header, list(table.rows))
     workbook.properties.creator = "District Peer Review"
     workbook.properties.title = report.title
-    workbook.properties.created = workbook.properties.modified = _FIXED_TIME
+    # When the data last changed (as in the PDF), so that the same data gives the same file.
+    stamp = _naive(report.as_of) if report.as_of else _FIXED_TIME
+    workbook.properties.created = workbook.properties.modified = stamp
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return _without_clock(buffer.getvalue())
+    return _without_clock(buffer.getvalue(), stamp)
 
 
-def _without_clock(data: bytes) -> bytes:
+def _without_clock(data: bytes, stamp: datetime) -> bytes:
     """Pin the save time openpyxl stamps into the file and its ZIP entries (determinism)."""
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
@@ -49,7 +51,8 @@ def _without_clock(data: bytes) -> bytes:
         for info in source.infolist():
             content = source.read(info.filename)
             if info.filename == "docProps/core.xml":
-                content = _MODIFIED.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", content)
+                when = f"{stamp:%Y-%m-%dT%H:%M:%SZ}".encode()
+                content = _MODIFIED.sub(rb"\g<1>" + when + rb"\g<2>", content)
             target.writestr(
                 zipfile.ZipInfo(info.filename, date_time=_ZIP_DATE),
                 content,
@@ -71,6 +74,8 @@ def _sheet(
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # never a formula, whatever the text starts with
+            elif isinstance(cell.value, datetime):
+                cell.number_format = "yyyy-mm-dd hh:mm"
     sheet.freeze_panes = "A2"
     last = get_column_letter(max(1, len(header)))
     sheet.auto_filter.ref = f"A1:{last}{max(1, sheet.max_row)}"
@@ -87,16 +92,25 @@ def _sheet_title(title: str) -> str:
 
 
 def _safe(value: Cell) -> Cell:
-    """Drop control characters, which a workbook cannot hold (openpyxl refuses them)."""
+    """Drop control characters, which a workbook cannot hold (openpyxl refuses them); times
+    lose their zone, which a workbook cannot hold either (they are UTC, as the header says)."""
     if isinstance(value, str):
         cleaned = "".join(c for c in value if c in "\t\n\r" or ord(c) >= 32)
         return cleaned
+    if isinstance(value, datetime):
+        return _naive(value)
     return value
+
+
+def _naive(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def _ratings(report: Report) -> tuple[list[str], list[list[Cell]]]:
     reviewers = sorted({p.reviewer for i in report.items for p in i.peers})
-    header = ["Item", "Title", "Self level"] + [f"Peer {r}" for r in reviewers]
+    # Reviewers are district codes in a final packet ("Peer B"), "Peer 1" and so on before.
+    header = ["Item", "Title", "Self level"]
+    header += [f"Peer {r}" if report.final else r for r in reviewers]
     header += ["Final level", "Status"]
     rows: list[list[Cell]] = []
     for item in report.items:
@@ -115,7 +129,8 @@ def _ratings(report: Report) -> tuple[list[str], list[list[Cell]]]:
 
 
 def _reconciliation(report: Report) -> tuple[list[str], list[list[Cell]]]:
-    header = ["Item", "Flags", "Final level", "Method", "Rationale", "Decided by", "Decided at"]
+    header = ["Item", "Flags", "Final level", "Method", "Rationale", "Decided by"]
+    header += ["Decided at (UTC)"]
     rows: list[list[Cell]] = []
     for item in report.items:
         d = item.decision

@@ -7,16 +7,18 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from review import evidence as evidence_store
 from review import ratings as rating_store
-from review import reconcile
+from review import reconcile, scope
+from review.access import PHASE_LABELS, Action, Actor, Phase, Role
 from review.cycles import get_cycle, get_district, participation, pinned_rubric
-from review.db import AuditEvent, Cycle, District, Rating, User
+from review.db import AuditEvent, Cycle, District, Evidence, Rating, User
 from review.index.counts import district_figures, school_counts
 from review.index.models import DistrictSummary
 from review.rubrics import Catalogue, Rubric, content_hash
@@ -37,7 +39,7 @@ class Decision:
     method: str
     rationale: str
     decided_by: str
-    decided_at: str
+    decided_at: datetime  # UTC
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,9 @@ class IndexTable:
     title: str
     header: tuple[str, ...]
     rows: tuple[tuple[str | int | float | None, ...], ...]
+    sheet: str = ""  # the workbook's sheet name (at most 31 characters)
+    # How a table too wide for a page is printed: as these narrower tables, on landscape pages.
+    parts: tuple[IndexTable, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -106,8 +111,13 @@ class Report:
     evidence: tuple[EvidenceRow, ...]
     index_tables: tuple[IndexTable, ...] = ()
     index_chart: tuple[tuple[str, tuple[int, int, int]], ...] = ()  # metric, band counts
+    index_bands: tuple[str, ...] = ()  # the chart's legend: each band's name and levels
     audit: tuple[tuple[str, int], ...] = field(default_factory=tuple)
-    as_of: str = ""
+    # The latest change of any kind the packet shows (UTC): the PDF's date, the cover's "as of".
+    as_of: datetime | None = None
+    final: bool = False
+    # For a packet that is not final: what is still open, one plain sentence each.
+    unsettled: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:
@@ -131,11 +141,19 @@ def build_report(
     rubric = pinned_rubric(catalogue, cycle.rubric_id, cycle.rubric_version, cycle.rubric_hash)
     district = get_district(session, district_code)
     phase = participation(session, cycle, district.id).phase
-    rows = rating_store.ratings_of(session, cycle, district.id)
-    codes: dict[int, str] = dict(session.execute(select(District.id, District.code)).all())
+    final = phase == Phase.FINAL
+    audience = reader(district.id)
+    # What the app shows the district itself (`read_ratings`, `scope`): peer ratings once the
+    # cycle releases them.
+    peers_shown = scope.allowed(session, audience, cycle, Action.READ_PEER_RATINGS, district.id)
+    rows = [
+        r for r in rating_store.read_ratings(session, audience, cycle, district.id) if _given(r)
+    ]
+    codes = _reviewer_names(session, rows, final)
     files = evidence_store.files_of(session, cycle, district.id)
     decisions = _decisions(session, cycle, district.id)
-    flags = _flags(session, cycle, rubric, district.id)
+    # Flags are read from the peer ratings ("Peers rated 2 and 4"): hidden with them.
+    flags = _flags(session, cycle, rubric, district.id) if peers_shown else {}
     items = tuple(
         _item_section(rubric, item.id, rows, codes, district.id, flags, decisions)
         for item in rubric.items
@@ -175,9 +193,81 @@ def build_report(
         ),
         index_tables=index_tables(index) if index else (),
         index_chart=_band_chart(index) if index else (),
-        audit=_audit_summary(session, cycle.id, district.id),
-        as_of=_as_of(rows),
+        index_bands=tuple(
+            f"{b.name} (levels {b.low}-{b.high})"
+            for b in (index.metrics[0].bands if index and index.metrics else ())
+        ),
+        audit=_audit_summary(session, {r.id for r in rows}),
+        as_of=_as_of(session, cycle, district.id, rows, decisions),
+        final=final,
+        unsettled=()
+        if final
+        else _unsettled(session, cycle, rubric, district.id, phase, peers_shown, items),
     )
+
+
+def reader(district_id: int) -> Actor:
+    """Whom a packet speaks to: the district and those it reports to (its board, the state).
+
+    A packet shows what the app shows the district's own editors, decided by the same rule
+    (`access.may`), so a packet never reveals what the app still hides.
+    """
+    return Actor(
+        user_id=0,
+        name="packet reader",
+        email="",
+        district_id=district_id,
+        roles=frozenset({Role.DISTRICT_EDITOR}),
+    )
+
+
+def _given(row: Rating) -> bool:
+    """Whether a rating its reader may see is one the rater has given: a self-rating once the
+    self-evaluation is submitted, a peer rating unless withdrawn."""
+    if row.status == WITHDRAWN:
+        return False
+    return row.source != rating_store.SELF or row.status == SUBMITTED
+
+
+SUBMITTED, WITHDRAWN = "submitted", "withdrawn"
+
+
+def _reviewer_names(session: Session, rows: list[Rating], final: bool) -> dict[int, str]:
+    """Reviewing districts by code in a final packet; before that as "Peer 1", "Peer 2"
+    (in code order), since the app does not tell a district who rated it."""
+    codes: dict[int, str] = dict(session.execute(select(District.id, District.code)).all())
+    if final:
+        return codes
+    raters = sorted(
+        {r.rater_district_id for r in rows if r.source == rating_store.PEER}, key=codes.__getitem__
+    )
+    return {rater: f"Peer {n}" for n, rater in enumerate(raters, start=1)}
+
+
+def _unsettled(
+    session: Session,
+    cycle: Cycle,
+    rubric: Rubric,
+    district_id: int,
+    phase: str,
+    peers_shown: bool,
+    items: tuple[ItemSection, ...],
+) -> tuple[str, ...]:
+    lines = [f"Phase: {PHASE_LABELS[Phase(phase)]}. This review is not final."]
+    if phase == Phase.DRAFT:
+        lines.append("The self-evaluation is not submitted: its ratings are not shown.")
+    if peers_shown:
+        lines.append("Reviewing districts are named only in the final packet.")
+    else:
+        lines.append(
+            "Peer ratings are not yet released to the district: they are not shown, "
+            "nor who gave them."
+        )
+    open_flags = len(reconcile.open_flags(session, cycle, rubric, district_id))
+    lines.append(f"Open flags: {open_flags}.")
+    undecided = sum(1 for i in items if i.decision is None)
+    lines.append(f"Items without a final level: {undecided} of {len(items)}.")
+    return tuple(lines)
 
 
 def _flags(
@@ -200,7 +290,7 @@ def _decisions(session: Session, cycle: Cycle, district_id: int) -> dict[str, De
             method=d.method,
             rationale=d.rationale,
             decided_by=d.decided_by,
-            decided_at=d.decided_at.strftime("%Y-%m-%d"),
+            decided_at=utc(d.decided_at),
         )
         for d in reconcile.decisions_of(session, cycle, district_id)
     }
@@ -298,23 +388,42 @@ def _next_steps(items: tuple[ItemSection, ...]) -> tuple[str, ...]:
     return tuple(steps[:8])
 
 
-def _audit_summary(
-    session: Session, cycle_id: int, district_id: int
-) -> tuple[tuple[str, int], ...]:
-    rating_ids = {
-        str(i)
-        for i in session.scalars(
-            select(Rating.id).where(Rating.cycle_id == cycle_id, Rating.district_id == district_id)
-        )
-    }
+def _audit_summary(session: Session, rating_ids: set[int]) -> tuple[tuple[str, int], ...]:
+    """Audited actions on the ratings the packet shows (hidden ones leave no trace here)."""
+    shown = {str(i) for i in rating_ids}
     events = session.scalars(select(AuditEvent).where(AuditEvent.entity == "rating"))
-    counts = Counter(e.action for e in events if e.entity_id in rating_ids)
+    counts = Counter(e.action for e in events if e.entity_id in shown)
     return tuple(sorted(counts.items()))
 
 
-def _as_of(rows: list[Rating]) -> str:
-    latest = max((r.updated_at for r in rows), default=None)
-    return latest.strftime("%Y-%m-%d %H:%M UTC") if latest else "no ratings yet"
+def _as_of(
+    session: Session,
+    cycle: Cycle,
+    district_id: int,
+    rows: list[Rating],
+    decisions: dict[str, Decision],
+) -> datetime | None:
+    """When the shown record last changed: a rating, a decision, an upload or a phase change
+    (or the cycle's opening, for a district with nothing recorded yet)."""
+    uploaded = session.scalar(
+        select(func.max(Evidence.uploaded_at)).where(
+            Evidence.cycle_id == cycle.id, Evidence.district_id == district_id
+        )
+    )
+    part = participation(session, cycle, district_id)
+    phase_changed = session.scalar(
+        select(func.max(AuditEvent.at)).where(
+            AuditEvent.entity == "participation", AuditEvent.entity_id == str(part.id)
+        )
+    )
+    moments = [r.updated_at for r in rows] + [d.decided_at for d in decisions.values()]
+    moments += [m for m in (uploaded, phase_changed, cycle.created_at) if m is not None]
+    return max((utc(m) for m in moments), default=None)
+
+
+def utc(moment: datetime) -> datetime:
+    """A stored time as an aware UTC time (SQLite hands back naive times, stored as UTC)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def user_name(session: Session, user_id: int | None) -> str:
@@ -338,10 +447,15 @@ def _band_chart(summary: DistrictSummary) -> tuple[tuple[str, tuple[int, int, in
 
 
 def index_tables(summary: DistrictSummary) -> tuple[IndexTable, ...]:
-    """The index summary as tables: bands and medians, gaps, trends, lagging schools, schools."""
+    """The index summary as tables: bands and medians, gaps, trends, lagging schools, schools.
+
+    Metrics are named by the specification's names, never by their ids.
+    """
     bands = [b.name for b in summary.metrics[0].bands] if summary.metrics else []
+    names = {m.metric_id: m.name for m in summary.metrics}
     metrics = IndexTable(
         title=f"Index {summary.year}: schools per band",
+        sheet="Index bands",
         header=("Metric", "Counts this year", *bands, "District median", "Network median"),
         rows=tuple(
             (
@@ -356,22 +470,30 @@ def index_tables(summary: DistrictSummary) -> tuple[IndexTable, ...]:
     )
     gaps = IndexTable(
         title="Index group gaps",
+        sheet="Index gaps",
         header=("Metric", "Group", "Schools", "Median gap (levels)"),
         rows=tuple(
-            (g.metric_id, g.group_name, g.schools, _number(g.median_gap))
+            (names.get(g.metric_id, g.metric_id), g.group_name, g.schools, _number(g.median_gap))
             for g in summary.group_gaps
         ),
     )
     trends = IndexTable(
         title="Index trends",
+        sheet="Index trends",
         header=("Metric", "Year", "Schools with a level", "Median level"),
         rows=tuple(
-            (t.metric_id, t.year, t.schools_with_level, _number(t.median_level))
+            (
+                names.get(t.metric_id, t.metric_id),
+                t.year,
+                t.schools_with_level,
+                _number(t.median_level),
+            )
             for t in summary.trends
         ),
     )
     lagging = IndexTable(
         title="Index lagging schools",
+        sheet="Index lagging schools",
         header=("School", "Metric", "Level", "Network median", "Why"),
         rows=tuple(
             (
@@ -384,20 +506,52 @@ def index_tables(summary: DistrictSummary) -> tuple[IndexTable, ...]:
             for f in summary.lagging
         ),
     )
-    metric_ids = [m.metric_id for m in summary.metrics]
-    schools = IndexTable(
-        title="Index by school and metric",
-        header=("School", "Type", "Designation", *metric_ids, "Overall score", "Overall level"),
-        rows=tuple(
-            (
-                r.school_name,
-                r.school_type,
-                r.designation,
-                *[r.levels.get(m) for m in metric_ids],
-                _number(r.overall_score),
-                r.overall_level,
-            )
-            for r in summary.schools
-        ),
+    return (metrics, gaps, trends, lagging, _schools_table(summary))
+
+
+def _schools_table(summary: DistrictSummary) -> IndexTable:
+    """Every school with its level per metric; printed as an overall table and one table of
+    levels per domain, since fourteen columns do not fit a page."""
+    metrics = summary.metrics
+    header = ("School", "Type", "Designation", *[_short(m.name) for m in metrics])
+    header += ("Overall score", "Overall level")
+    rows = tuple(
+        (
+            r.school_name,
+            r.school_type,
+            r.designation,
+            *[r.levels.get(m.metric_id) for m in metrics],
+            _number(r.overall_score),
+            r.overall_level,
+        )
+        for r in summary.schools
     )
-    return (metrics, gaps, trends, lagging, schools)
+    overall = IndexTable(
+        title="Index by school: overall",
+        header=("School", "Type", "Designation", "Overall score", "Overall level"),
+        rows=tuple((*r[:3], *r[-2:]) for r in rows),
+    )
+    domains: dict[str, list[int]] = {}
+    for column, m in enumerate(metrics, start=3):
+        domains.setdefault(m.domain_name, []).append(column)
+    per_domain = tuple(
+        IndexTable(
+            title=f"Index by school: {domain} (level per metric, all students)",
+            header=("School", *[header[c] for c in columns]),
+            rows=tuple((r[0], *[r[c] for c in columns]) for r in rows),
+        )
+        for domain, columns in domains.items()
+    )
+    return IndexTable(
+        title="Index by school and metric",
+        sheet="Index by school",
+        header=header,
+        rows=rows,
+        parts=(overall, *per_domain),
+    )
+
+
+def _short(metric_name: str) -> str:
+    """A metric's name without its parenthesised definition ("Academic growth (growth
+    percentile)" -> "Academic growth"); the band table carries the full name."""
+    return metric_name.split(" (")[0]

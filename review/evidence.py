@@ -38,6 +38,8 @@ _OFFICE = {
     "ppt/presentation.xml": _OOXML + "presentationml.presentation",
 }
 ALLOWED_NAMES = "PDF, PNG, JPEG, DOCX, XLSX, PPTX, CSV or TXT"
+# A description says what a file shows; the narrative is the place for longer text.
+MAX_DESCRIPTION = 2_000
 
 
 def sniff(data: bytes, file_name: str) -> str:
@@ -132,12 +134,19 @@ def add_evidence(
     The same content uploaded twice by a district is kept once; the new links are added.
 
     Raises:
-        InvalidInput: an empty or too large file, a type that is not allowed, an unknown item.
+        InvalidInput: an empty or too large file, a type that is not allowed, an unknown item,
+            a description longer than `MAX_DESCRIPTION` characters.
         PermissionDenied: the actor does not edit this district.
     """
     require(actor, Action.UPLOAD_EVIDENCE, district_id=district_id)
     _check_editable(session, cycle, district_id)
     safe = sanitize_name(file_name)
+    description = description.strip()
+    if len(description) > MAX_DESCRIPTION:
+        raise InvalidInput(
+            f"{safe}: the description has {len(description):,} characters; "
+            f"at most {MAX_DESCRIPTION:,} fit"
+        )
     if not data:
         raise InvalidInput(f"{safe}: the file is empty")
     if len(data) > settings.max_evidence_bytes:
@@ -164,7 +173,7 @@ def add_evidence(
             district_id=district_id,
             sha256=digest,
             file_name=safe,
-            description=description.strip(),
+            description=description,
             uploaded_by=actor.user_id,
             uploaded_at=audit.now(),
         )

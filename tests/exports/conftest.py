@@ -2,7 +2,8 @@
 
 import pytest
 
-from review import evidence, ratings
+from review import cycles, evidence, ratings
+from review.access import Phase
 from review.ratings import RatingInput
 
 PDF = b"%PDF-1.4\n%synthetic evidence\n"
@@ -75,3 +76,22 @@ def rated(world):
                 data=RatingInput(level=level, narrative=text, suggestions=f"+Add sign-ins {code}"),
             )
     return world
+
+
+@pytest.fixture
+def released(rated):
+    """District A once the coordinator has released peer ratings to the districts."""
+    with rated.db.session() as s:
+        cycle = rated.cycle(s)
+        cycles.update_cycle(
+            s, rated.coordinator, cycle, expected_version=cycle.row_version, released=True
+        )
+    return rated
+
+
+def make_final(world, code="A"):
+    """Mark a district final directly: these tests are about what a final packet shows, not
+    about the reconciliation that leads there (tests/review/reconcile covers that)."""
+    with world.db.session() as s:
+        part = cycles.participation(s, world.cycle(s), world.district_id(code), lock="update")
+        cycles.set_phase(s, None, part, Phase.FINAL)

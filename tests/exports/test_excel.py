@@ -9,8 +9,8 @@ from review.rubrics import Catalogue
 
 
 @pytest.fixture
-def workbook(rated, rubrics_dir):
-    with rated.db.session() as s:
+def workbook(released, rubrics_dir):
+    with released.db.session() as s:
         report = build_report(s, Catalogue(rubrics_dir), cycle_name="2015-16", district_code="A")
     return load_workbook(io.BytesIO(render_xlsx(report)))
 
@@ -22,7 +22,7 @@ def _rows(sheet):
 def test_ratings_sheet_one_row_per_item_with_every_rater(workbook):
     assert workbook.sheetnames == ["Ratings", "Reconciliation", "Suggestions", "Evidence"]
     assert _rows(workbook["Ratings"]) == [
-        ["Item", "Title", "Self level", "Peer B", "Peer C", "Final level", "Status"],
+        ["Item", "Title", "Self level", "Peer 1", "Peer 2", "Final level", "Status"],
         ["ENGAGE", "Stakeholder engagement", 4, 2, 4, None, "not rated"],
         ["PDSA", "PDSA cycles", "N/A", None, None, None, "not rated"],
         ["EXTRA", "Optional reflection", None, None, None, None, "not rated"],

@@ -11,8 +11,8 @@ from review.rubrics import Catalogue
 
 
 @pytest.fixture
-def report(rated, rubrics_dir):
-    with rated.db.session() as s:
+def report(released, rubrics_dir):
+    with released.db.session() as s:
         return build_report(s, Catalogue(rubrics_dir), cycle_name="2015-16", district_code="A")
 
 

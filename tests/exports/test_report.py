@@ -15,7 +15,8 @@ from tests.exports.conftest import HOSTILE
 SPECS = SpecCatalogue(PROJECT_ROOT / "index_specs")
 
 
-def test_build_report_sections_exact(rated, rubrics_dir):
+def test_build_report_sections_exact(released, rubrics_dir):
+    rated = released
     with rated.db.session() as s:
         report = build_report(s, Catalogue(rubrics_dir), cycle_name="2015-16", district_code="A")
     assert (report.district_code, report.district_name, report.phase) == (
@@ -27,9 +28,11 @@ def test_build_report_sections_exact(rated, rubrics_dir):
     engage, pdsa, extra = report.items
     assert (engage.self_level, engage.self_narrative) == (4, HOSTILE)
     assert engage.peers == (
-        PeerEntry(reviewer="B", level=2, rationale="-Only agendas", suggestions="+Add sign-ins B"),
         PeerEntry(
-            reviewer="C", level=4, rationale="@Strong records", suggestions="+Add sign-ins C"
+            reviewer="Peer 1", level=2, rationale="-Only agendas", suggestions="+Add sign-ins B"
+        ),
+        PeerEntry(
+            reviewer="Peer 2", level=4, rationale="@Strong records", suggestions="+Add sign-ins C"
         ),
     )
     assert engage.flags == ("peer disagreement: Peers rated 2 and 4 (spread 2)",)

@@ -133,6 +133,30 @@ def test_add_evidence_over_size_limit_is_refused(world):
         )
 
 
+def test_add_evidence_description_over_the_limit_is_refused(world):
+    def add(s, description):
+        return evidence.add_evidence(
+            s,
+            world.settings,
+            world.leads["A"],
+            world.cycle(s),
+            world.rubric,
+            district_id=world.district_id("A"),
+            file_name="agenda.pdf",
+            data=PDF,
+            description=description,
+        )
+
+    with world.db.session() as s:
+        with pytest.raises(InvalidInput) as err:
+            add(s, "d" * 2_001)
+        assert str(err.value) == (
+            "agenda.pdf: the description has 2,001 characters; at most 2,000 fit"
+        )
+        # Surrounding spaces are not counted: the limit is on what is stored.
+        assert add(s, " " + "d" * 2_000 + "\n").description == "d" * 2_000
+
+
 def test_add_evidence_empty_and_unknown_item_refused(world):
     with world.db.session() as s:
         with pytest.raises(InvalidInput, match="agenda.pdf: the file is empty"):

@@ -170,7 +170,11 @@ def render() -> None:
         upload = st.file_uploader(
             "Upload a file (PDF, PNG, JPEG, DOCX, XLSX, PPTX, CSV or TXT)", key=f"upload_{item.id}"
         )
-        description = st.text_input("What the file shows", key=f"upload_description_{item.id}")
+        description = st.text_input(
+            "What the file shows",
+            key=f"upload_description_{item.id}",
+            max_chars=evidence.MAX_DESCRIPTION,
+        )
         if st.button("Upload and link", key=f"upload_button_{item.id}", disabled=upload is None):
             assert upload is not None
             act(
