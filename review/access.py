@@ -105,7 +105,8 @@ def may(
         case Action.RECONCILE:
             return coordinator or reviewer
         case Action.READ_PEER_RATINGS:
-            return coordinator or reviewer or (editor and released)
+            # A final review is the district's record: its peer ratings are part of it.
+            return coordinator or reviewer or (editor and (released or final))
         case Action.MANAGE_CYCLE | Action.READ_NETWORK:
             return coordinator
         case Action.READ_INDEX:

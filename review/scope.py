@@ -19,7 +19,7 @@ def allowed(
 ) -> bool:
     """Whether `actor` may do `action` on a district of `cycle`, as things stand now."""
     final = False
-    if action is Action.READ_FINAL and district_id is not None:
+    if action in (Action.READ_FINAL, Action.READ_PEER_RATINGS) and district_id is not None:
         phase = session.scalar(
             select(Participation.phase).where(
                 Participation.cycle_id == cycle.id, Participation.district_id == district_id

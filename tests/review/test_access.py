@@ -60,8 +60,10 @@ def test_role_action_matrix(who, action, district):
     )
 
 
-def test_editor_reads_peer_ratings_once_released():
+def test_editor_reads_peer_ratings_once_released_or_final():
     assert may(EDITOR, Action.READ_PEER_RATINGS, district_id=OWN, released=True)
+    assert may(EDITOR, Action.READ_PEER_RATINGS, district_id=OWN, final=True)
+    assert not may(EDITOR, Action.READ_PEER_RATINGS, district_id=OTHER, final=True)
     assert not may(EDITOR, Action.READ_PEER_RATINGS, district_id=OTHER, released=True)
 
 
