@@ -39,6 +39,15 @@ def _narratives(server: DemoServer) -> dict[str, str]:
         return {r.item_id: r.narrative for r in rows}
 
 
+def _open(page: Page, server: DemoServer, email: str, title: str) -> None:
+    page.set_viewport_size({"width": 1400, "height": 900})
+    page.goto(server.url)
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
+
+
 def _rating_events(server: DemoServer) -> int:
     with server.db.reading() as s:
         return len(audit.events(s, entity="rating"))
@@ -47,12 +56,7 @@ def _rating_events(server: DemoServer) -> int:
 def test_text_typed_before_a_reload_is_offered_back_and_saved_once(
     page: Page, server: DemoServer, tmp_path: Path
 ) -> None:
-    page.set_viewport_size({"width": 1400, "height": 900})
-    page.goto(server.url)
-    page.get_by_label("E-mail").fill("lead@alv.example")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Self-evaluation").click()
+    _open(page, server, "lead@alv.example", "Self-evaluation")
     field = page.get_by_label(NARRATIVE)
     expect(field).to_be_visible()
     before, events = _narratives(server), _rating_events(server)
@@ -84,12 +88,7 @@ def test_text_typed_before_a_reload_is_offered_back_and_saved_once(
 def test_a_rationale_typed_in_the_rating_form_is_offered_back_after_a_reload(
     page: Page, server: DemoServer
 ) -> None:
-    page.set_viewport_size({"width": 1400, "height": 900})
-    page.goto(server.url)
-    page.get_by_label("E-mail").fill("lead@bhu.example")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Rate a district").click()
+    _open(page, server, "lead@bhu.example", "Rate a district")
     field = page.get_by_label("Rationale: why this level, citing the evidence")
     expect(field).to_be_visible()
     field.fill("")

@@ -104,6 +104,18 @@ def _outcome(world, call: Callable[..., object], actor, district_id: int) -> str
         return "allowed"
 
 
+def _reach(world, people, call: Callable[..., object]) -> dict[str, str]:
+    """Who `call` lets through, and on which of A, B, D."""
+    return {
+        who: "".join(
+            code
+            for code in TARGETS
+            if _outcome(world, call, people[who], world.district_id(code)) == "allowed"
+        )
+        for who in WHO
+    }
+
+
 def _reads(rubric) -> dict[str, Callable[..., object]]:
     return {
         "ratings": lambda s, a, c, d: ratings.read_ratings(s, a, c, d),
@@ -132,16 +144,9 @@ EXPECTED_READS = {
 
 @pytest.mark.parametrize("read", list(EXPECTED_READS))
 def test_each_district_read_lets_through_exactly_whom_the_rules_allow(world, people, read):
-    found = {
-        who: "".join(
-            code
-            for code in TARGETS
-            if _outcome(world, _reads(world.rubric)[read], people[who], world.district_id(code))
-            == "allowed"
-        )
-        for who in WHO
+    assert _reach(world, people, _reads(world.rubric)[read]) == {
+        who: EXPECTED_READS[read].get(who, "") for who in WHO
     }
-    assert found == {who: EXPECTED_READS[read].get(who, "") for who in WHO}
 
 
 _ITEM = "ENGAGE"
@@ -180,16 +185,9 @@ EXPECTED_WRITES = {
 
 @pytest.mark.parametrize("write", list(EXPECTED_WRITES))
 def test_each_write_lets_through_exactly_whom_the_rules_allow(world, people, write):
-    found = {
-        who: "".join(
-            code
-            for code in TARGETS
-            if _outcome(world, _writes(world.rubric)[write], people[who], world.district_id(code))
-            == "allowed"
-        )
-        for who in WHO
+    assert _reach(world, people, _writes(world.rubric)[write]) == {
+        who: EXPECTED_WRITES[write].get(who, "") for who in WHO
     }
-    assert found == {who: EXPECTED_WRITES[write].get(who, "") for who in WHO}
 
 
 def test_allowed_writes_really_happen(world, people):
