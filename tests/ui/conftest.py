@@ -60,3 +60,11 @@ def app_as(demo_db: Database) -> Callable[..., AppTest]:
         return at
 
     return make
+
+
+def overview_rows(at: AppTest) -> list[list[str]]:
+    """The page's item overview as rows of cells: item, level, status, evidence, questions
+    (its heading row is left out)."""
+    box = next(e for e in at.expander if e.label.startswith("All ") and e.label.endswith(" items"))
+    cells = [t.value for t in box.text]
+    return [cells[i : i + 5] for i in range(0, len(cells), 5)]

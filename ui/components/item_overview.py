@@ -1,0 +1,101 @@
+"""Every item of a district in one table, each row opening its item in the page's picker."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import streamlit as st
+
+from review.overview import ItemLine
+from review.rubrics import Rubric
+from ui.components import item_picker
+from ui.components.descriptors import short_level
+
+_WIDTHS = (4, 1, 2, 1, 1, 1)
+
+
+def self_status(line: ItemLine) -> str:
+    """A self-evaluation item's status in words: what it still needs, or that it is complete."""
+    if line.needs == ("has no level", "needs evidence"):
+        return "Needs a level and evidence"
+    if line.needs == ("has no level",):
+        return "Needs a level"
+    if line.needs == ("needs evidence",):
+        return "Needs evidence"
+    return "Complete" if line.rated else "Not rated (optional)"
+
+
+def peer_status(line: ItemLine) -> str:
+    return "Rated" if line.rated else "Not rated"
+
+
+def show(
+    rubric: Rubric,
+    lines: Sequence[ItemLine],
+    *,
+    picker: str,
+    status: Callable[[ItemLine], str],
+    level: str = "Level",
+) -> None:
+    """The overview, in an expander the reader can fold; opening an item folds it away.
+
+    `picker` is the key of the item picker an Open button sets; `level` heads the level column.
+    """
+    fold = f"{picker}_overview"
+    box = st.expander(f"All {len(lines)} items", key=fold, expanded=True, on_change="rerun")
+    if not box.open:
+        return
+    with box:
+        _row("**Item**", f"**{level}**", "**Status**", "**Evidence**", "**Questions**")
+        for line in lines:
+            item = rubric.item(line.item_id)
+            open_button = _row(
+                f"{item.id} · {item.title}",
+                short_level(line.level, line.not_applicable),
+                status(line),
+                _count(line.evidence, "file"),
+                f"{line.questions_waiting} waiting" if line.questions_waiting else "–",
+            )
+            open_button.button(
+                "Open",
+                key=f"{picker}_open_{item.id}",
+                help=f"Open {item.id}",
+                on_click=_open,
+                args=(picker, fold, item.id),
+            )
+
+
+def missing(rubric: Rubric, lines: Sequence[ItemLine], *, picker: str) -> None:
+    """What stops a submission, item by item, each with a button that opens the item."""
+    for line in (x for x in lines if x.needs):
+        item = rubric.item(line.item_id)
+        text, button = st.columns((5, 1), vertical_alignment="center")
+        text.text(f"{item.id} ({item.title}): {', '.join(line.needs)}")
+        button.button(
+            "Open",
+            key=f"{picker}_missing_{item.id}",
+            help=f"Open {item.id}",
+            on_click=_open,
+            args=(picker, f"{picker}_overview", item.id),
+        )
+
+
+def _row(*cells: str) -> st.delta_generator.DeltaGenerator:
+    """One row of the table; returns the last column, where the row's button goes."""
+    columns = st.columns(_WIDTHS, vertical_alignment="center")
+    for column, cell in zip(columns, cells, strict=False):
+        if cell.startswith("**"):  # a heading cell: the project's own words
+            column.markdown(cell)
+        else:
+            column.text(cell)
+    return columns[-1]
+
+
+def _count(n: int, noun: str) -> str:
+    return "–" if n == 0 else f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _open(picker: str, fold: str, item_id: str) -> None:
+    item_picker.open_item(picker, item_id)
+    # Folded, the overview no longer pushes the item just opened below the fold.
+    st.session_state[fold] = False
