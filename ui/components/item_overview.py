@@ -11,7 +11,7 @@ from review.rubrics import Rubric
 from ui.components import item_picker
 from ui.components.descriptors import short_level
 
-_WIDTHS = (4, 1, 2, 1, 1, 1)
+_WIDTHS = (2, 4, 1, 2, 1, 1)
 
 
 def self_status(line: ItemLine) -> str:
@@ -39,30 +39,33 @@ def show(
 ) -> None:
     """The overview, in an expander the reader can fold; opening an item folds it away.
 
-    `picker` is the key of the item picker an Open button sets; `level` heads the level column.
+    `picker` is the key of the item picker a row's button sets; `level` heads the level column.
     """
     fold = f"{picker}_overview"
     box = st.expander(f"All {len(lines)} items", key=fold, expanded=True, on_change="rerun")
     if not box.open:
         return
     with box:
-        _row("**Item**", f"**{level}**", "**Status**", "**Evidence**", "**Questions**")
+        heading = st.columns(_WIDTHS)
+        titles = ("Item", "Title", level, "Status", "Evidence", "Questions")
+        for column, title in zip(heading, titles, strict=True):
+            column.markdown(f"**{title}**")
         for line in lines:
             item = rubric.item(line.item_id)
-            open_button = _row(
-                f"{item.id} · {item.title}",
-                short_level(line.level, line.not_applicable),
-                status(line),
-                _count(line.evidence, "file"),
-                f"{line.questions_waiting} waiting" if line.questions_waiting else "–",
-            )
-            open_button.button(
-                "Open",
+            cells = st.columns(_WIDTHS, vertical_alignment="center")
+            # The item's id is the button that opens it: a name a screen reader reads out too.
+            cells[0].button(
+                item.id,
                 key=f"{picker}_open_{item.id}",
-                help=f"Open {item.id}",
+                type="tertiary",
                 on_click=_open,
                 args=(picker, fold, item.id),
             )
+            cells[1].text(item.title)
+            cells[2].text(short_level(line.level, line.not_applicable))
+            cells[3].text(status(line))
+            cells[4].text(_count(line.evidence, "file"))
+            cells[5].text(f"{line.questions_waiting} waiting" if line.questions_waiting else "–")
 
 
 def missing(rubric: Rubric, lines: Sequence[ItemLine], *, picker: str) -> None:
@@ -72,23 +75,11 @@ def missing(rubric: Rubric, lines: Sequence[ItemLine], *, picker: str) -> None:
         text, button = st.columns((5, 1), vertical_alignment="center")
         text.text(f"{item.id} ({item.title}): {', '.join(line.needs)}")
         button.button(
-            "Open",
+            f"Open {item.id}",
             key=f"{picker}_missing_{item.id}",
-            help=f"Open {item.id}",
             on_click=_open,
             args=(picker, f"{picker}_overview", item.id),
         )
-
-
-def _row(*cells: str) -> st.delta_generator.DeltaGenerator:
-    """One row of the table; returns the last column, where the row's button goes."""
-    columns = st.columns(_WIDTHS, vertical_alignment="center")
-    for column, cell in zip(columns, cells, strict=False):
-        if cell.startswith("**"):  # a heading cell: the project's own words
-            column.markdown(cell)
-        else:
-            column.text(cell)
-    return columns[-1]
 
 
 def _count(n: int, noun: str) -> str:
