@@ -11,7 +11,7 @@ from review.rubrics import Rubric
 from ui.components import item_picker
 from ui.components.descriptors import short_level
 
-_WIDTHS = (2, 4, 1, 2, 1, 1)
+_WIDTHS = (2, 3.3, 1, 1.7, 1.3, 1.4)
 
 
 def self_status(line: ItemLine) -> str:
