@@ -15,6 +15,7 @@ import re
 
 import pytest
 from playwright.sync_api import FilePayload, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select
 
 from review.db import Evidence, EvidenceLink
@@ -32,9 +33,25 @@ UPLOAD = "collaboration_log.txt"
 NARRATIVE = "Narrative: what the district did, and what the evidence shows"
 
 
+def _idle(page: Page) -> None:
+    """Wait until the app's script is not running (a rerun redraws an open option list)."""
+    expect(page.get_by_test_id("stApp")).to_have_attribute(
+        "data-test-script-state", re.compile("^(notRunning|initial)$")
+    )
+
+
 def _choose(page: Page, picker: str, option: str) -> None:
-    page.get_by_role("combobox", name=picker).click()
-    page.get_by_role("option", name=re.compile(f"^{re.escape(option)} · ")).click()
+    for _ in range(3):  # a rerun that starts while the list is open closes it: try again
+        _idle(page)
+        page.get_by_role("combobox", name=picker).click()
+        try:
+            page.get_by_role("option", name=re.compile(f"^{re.escape(option)} · ")).click(
+                timeout=5_000
+            )
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    _expect_chosen(page, picker, option)
 
 
 def _expect_chosen(page: Page, picker: str, option: str) -> None:
@@ -55,6 +72,7 @@ def test_levels_narrative_and_upload_land_on_the_chosen_item(
     _choose(page, "Item", ITEM)
     expect(page.get_by_text("Status: Needs a level")).to_be_visible()
 
+    _idle(page)
     radio = page.get_by_test_id("stRadio")
     radio.get_by_text("2 Beginning", exact=True).click()
     expect(page.get_by_text(f"Saved {ITEM} (version 1)")).to_be_visible()
@@ -112,6 +130,7 @@ def test_peer_ratings_land_on_the_item_opened_from_the_overview(
     _expect_chosen(page, "Item", item)
     expect(page.get_by_text("Status: Not rated")).to_be_visible()
 
+    _idle(page)
     form = page.get_by_test_id("stForm")
     form.get_by_test_id("stRadio").get_by_text("2 Beginning", exact=True).click()
     form.get_by_label("Rationale: why this level, citing the evidence").fill("Plan, no owners.")
