@@ -130,3 +130,14 @@ def messages_of(
         )
         for c, name in session.execute(query).all()
     ]
+
+
+def waiting_by_item(session: Session, cycle: Cycle, district_id: int) -> dict[str, int]:
+    """Item id -> questions to a district that have no answer yet (unchecked: domain reads)."""
+    messages = messages_of(session, cycle, district_id)
+    answered = {m.parent_id for m in messages if m.kind == "answer"}
+    waiting: dict[str, int] = {}
+    for m in messages:
+        if m.kind == "question" and m.id not in answered:
+            waiting[m.item_id] = waiting.get(m.item_id, 0) + 1
+    return waiting

@@ -15,7 +15,7 @@ from review.access import Action, Actor, Phase, require
 from review.cycles import assigned_to, participation, set_phase
 from review.db import Cycle, Evidence, EvidenceLink, Rating
 from review.errors import ConflictError, IncompleteSubmission, InvalidInput
-from review.rubrics import Rubric
+from review.rubrics import Item, Rubric
 
 SELF, PEER = "self", "peer"
 MAX_TEXT = 20_000
@@ -398,16 +398,30 @@ def _missing(session: Session, cycle: Cycle, rubric: Rubric, district_id: int) -
         if r.rater_district_id == district_id
     }
     evidence = linked_items(session, cycle, district_id)
-    missing = []
-    for item in rubric.items:
-        row = own.get(item.id)
-        rated = is_rated(row)
-        if item.required and not rated:
-            missing.append(f"{item.id} ({item.title}) has no level")
-        applicable = not (row is not None and row.not_applicable)
-        if item.evidence_required and applicable and not evidence.get(item.id):
-            missing.append(f"{item.id} ({item.title}) needs evidence")
-    return missing
+    return [
+        f"{item.id} ({item.title}) {need}"
+        for item in rubric.items
+        for need in needs(item, own.get(item.id), evidence.get(item.id, 0))
+    ]
+
+
+def needs(item: Item, row: _Rated | None, files: int) -> tuple[str, ...]:
+    """What one item still needs before its self-evaluation can be submitted.
+
+    Args:
+        row: the district's own rating of the item, None when there is none.
+        files: how many evidence files are linked to the item.
+
+    Returns:
+        "has no level" and/or "needs evidence"; empty when the item is complete.
+    """
+    found = []
+    if item.required and not is_rated(row):
+        found.append("has no level")
+    applicable = not (row is not None and row.not_applicable)
+    if item.evidence_required and applicable and not files:
+        found.append("needs evidence")
+    return tuple(found)
 
 
 def submit_self_evaluation(

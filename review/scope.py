@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from review.access import Action, Actor, Phase, may, refusal
 from review.cycles import assigned_to, participants
 from review.db import Cycle, District, Participation
+from review.errors import NotFound
 
 
 def allowed(
@@ -61,3 +62,23 @@ def districts(
             final=p.phase == Phase.FINAL,
         )
     ]
+
+
+def district(
+    session: Session, actor: Actor, cycle: Cycle, action: Action, district_id: int
+) -> tuple[District, Participation]:
+    """One district of `cycle` with its phase, when `actor` may do `action` on it.
+
+    Raises:
+        PermissionDenied: `actor` may not do `action` on the district.
+        NotFound: the district takes no part in the cycle.
+    """
+    check(session, actor, cycle, action, district_id)
+    row = session.execute(
+        select(District, Participation)
+        .join(Participation, Participation.district_id == District.id)
+        .where(Participation.cycle_id == cycle.id, District.id == district_id)
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"the district is not part of cycle {cycle.name}")
+    return row[0], row[1]

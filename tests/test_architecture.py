@@ -142,3 +142,27 @@ def test_the_unchecked_call_guard_catches_a_raw_read(tmp_path):
         "review.ratings.ratings_of",
         "review.evidence.files_of",
     }
+
+
+# Views whose `render` is a table of contents of sections in ui/components (issue 13 item 10);
+# the others join this list as they are split.
+THIN_VIEWS = ("self_evaluation", "peer_review")
+
+
+@pytest.mark.parametrize("name", THIN_VIEWS)
+def test_a_thin_view_renders_in_at_most_40_lines_and_runs_no_sql(name):
+    tree = ast.parse((ROOT / "ui" / "views" / f"{name}.py").read_text(encoding="utf-8"))
+    render = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "render")
+    assert (render.end_lineno or 0) - render.lineno + 1 <= 40
+    sql = [
+        ast.unparse(n)
+        for n in ast.walk(tree)
+        if isinstance(n, ast.ImportFrom)
+        and n.module == "sqlalchemy"
+        or isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Attribute)
+        and n.func.attr in {"get", "execute", "scalar", "scalars"}
+        and isinstance(n.func.value, ast.Name)
+        and n.func.value.id in {"s", "session"}
+    ]
+    assert sql == []

@@ -11,7 +11,7 @@ from datetime import date
 
 import pytest
 
-from review import accounts, comments, cycles, evidence, ratings, reconcile, scope
+from review import accounts, comments, cycles, evidence, overview, ratings, reconcile, scope
 from review.access import Action, Role
 from review.errors import PermissionDenied, ReviewError
 from review.progress import cycle_progress
@@ -123,6 +123,9 @@ def _reads(rubric) -> dict[str, Callable[..., object]]:
         "thread": lambda s, a, c, d: comments.thread(s, a, c, d),
         "missing": lambda s, a, c, d: ratings.missing_for_submission(s, a, c, rubric, d),
         "rated items": lambda s, a, c, d: ratings.rated_items(s, a, c, d),
+        "self overview": lambda s, a, c, d: overview.self_overview(s, a, c, rubric, d),
+        "peer overview": lambda s, a, c, d: overview.peer_overview(s, a, c, rubric, d),
+        "district": lambda s, a, c, d: scope.district(s, a, c, Action.READ_DISTRICT, d),
         "queue": lambda s, a, c, d: reconcile.queue(s, a, c, rubric, d),
         "blockers": lambda s, a, c, d: reconcile.finalization_blockers(s, a, c, rubric, d),
     }
@@ -137,6 +140,9 @@ EXPECTED_READS = {
     "thread": _SEEN,
     "missing": _SEEN,
     "rated items": {"reviewer": "B", "lead": "B"},  # what one's own district has rated
+    "self overview": _SEEN,
+    "peer overview": {"reviewer": "B", "lead": "B"},
+    "district": _SEEN,
     "queue": _PEER,
     "blockers": _PEER,
 }

@@ -60,3 +60,12 @@ def app_as(demo_db: Database) -> Callable[..., AppTest]:
         return at
 
     return make
+
+
+def overview_rows(at: AppTest) -> list[list[str]]:
+    """The page's item overview as rows of cells: item id (its button), title, level, status,
+    evidence, questions (the heading row left out)."""
+    box = next(e for e in at.expander if e.label.startswith("All ") and e.label.endswith(" items"))
+    ids = [b.label for b in box.button]
+    cells = [t.value for t in box.text]
+    return [[item, *cells[5 * n : 5 * n + 5]] for n, item in enumerate(ids)]

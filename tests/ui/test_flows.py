@@ -13,7 +13,7 @@ from review.db import RETRIES, Database, District, Evidence, Rating, SignInSessi
 from review.demo import PASSWORD
 from review.errors import Busy
 from review.ratings import MAX_TEXT, RatingInput
-from tests.ui.conftest import APP, TIMEOUT
+from tests.ui.conftest import APP, TIMEOUT, overview_rows
 from ui.guard import inert
 
 PDF = b"%PDF-1.4\n%synthetic upload\n"
@@ -157,13 +157,17 @@ def test_submit_refused_lists_missing_items(app_as, demo_db):
     at = app_as("lead@bhu.example", "self_evaluation")
     at.button(key="submit_self").click().run()
     assert at.error[0].value == "The self-evaluation cannot be submitted yet. Still missing:"
-    lines = at.markdown[-1].value.replace("\\", "").splitlines()
-    assert lines[:3] == [
-        "- P2-INDEX-DATA (Collection of School Quality Improvement Index data) has no level",
-        "- P2-INDEX-DATA (Collection of School Quality Improvement Index data) needs evidence",
-        "- P2-STAKEHOLDER (Stakeholder engagement on Principle 2) has no level",
+    missing = [t.value for t in at.text if ": has no level" in t.value]
+    assert missing[:2] == [
+        "P2-INDEX-DATA (Collection of School Quality Improvement Index data): "
+        "has no level, needs evidence",
+        "P2-STAKEHOLDER (Stakeholder engagement on Principle 2): has no level, needs evidence",
     ]
-    assert len(lines) == 30  # 15 required items without level, 15 without evidence
+    assert len(missing) == 15  # 15 required items without level, each without evidence too
+    # Each missing item opens from the refusal.
+    at.button(key="self_item_missing_P2-STAKEHOLDER").click().run()
+    assert at.selectbox(key="self_item").value == "P2-STAKEHOLDER"
+    assert not at.error
     with demo_db.session() as s:
         part = cycles.participation(s, cycles.get_cycle(s, "2015-16"), _district_id(demo_db, "BHU"))
         assert part.phase == "draft"
@@ -187,7 +191,7 @@ def test_peer_rating_saved_from_the_review_page(app_as, demo_db):
     at.radio(key=f"peer_level_ECU_{item}").set_value("2 Beginning")
     at.text_area(key=f"peer_rationale_ECU_{item}").input("Agendas but no sign-in sheets.")
     at.text_area(key=f"peer_suggestions_ECU_{item}").input("Collect sign-ins by school.")
-    at.button[0].click().run()
+    at.button(key=f"peer_save_ECU_{item}").click().run()
     assert not at.error, [e.value for e in at.error]
     with demo_db.session() as s:
         row = s.scalar(
@@ -211,10 +215,10 @@ def test_rated_items_are_ticked_and_counted_for_the_reviewer(app_as):
     item = at.selectbox(key="peer_item_DCU").value
     at.radio(key=f"peer_level_DCU_{item}").set_value("3 Implementing")
     at.text_area(key=f"peer_rationale_DCU_{item}").input("Agendas and sign-in sheets.")
-    at.button[0].click().run()
+    at.button(key=f"peer_save_DCU_{item}").click().run()
     assert at.caption[0].value == "Peer review · you have rated 1 of 16 items"
-    ticked = [o for o in at.selectbox(key="peer_item_DCU").options if o.startswith("✓ ")]
-    assert [o.split(" ")[1] for o in ticked] == [item]
+    rated = [row[0] for row in overview_rows(at) if row[3] == "Rated"]
+    assert rated == [item]
 
 
 def test_a_change_made_elsewhere_shows_at_the_next_rerun(app_as, demo_db):
@@ -234,7 +238,7 @@ def test_a_rating_saved_in_another_browser_shows_at_the_next_rerun(app_as):
     other = app_as("lead@ecu.example", "peer_review")
     other.selectbox(key="peer_district").set_value("DCU").run()
     other.radio(key=f"peer_level_DCU_{item}").set_value("3 Implementing")
-    other.button[0].click().run()
+    other.button(key=f"peer_save_DCU_{item}").click().run()
     at.run()
     assert at.caption[0].value == "Peer review · you have rated 1 of 16 items"
 
@@ -242,8 +246,7 @@ def test_a_rating_saved_in_another_browser_shows_at_the_next_rerun(app_as):
 def test_the_self_evaluation_page_shows_a_save_at_once(app_as):
     at = app_as("lead@alv.example", "self_evaluation")
     rated = int(at.get("progress")[0].proto.text.split(" of ")[0])
-    unrated = next(o for o in at.selectbox(key="self_item").options if o.startswith("○ "))
-    item = unrated.split(" ")[1]
+    item = next(row[0] for row in overview_rows(at) if row[2] == "–")
     at.selectbox(key="self_item").set_value(item).run()
     at.radio(key=f"self_level_{item}").set_value("4 Fully implemented").run()  # autosaved
     assert not at.error

@@ -35,7 +35,7 @@ def _rate(tab, item: int, text: str) -> None:
     its own item, so neither meets the other's save as a conflict)."""
     tab.selectbox(key="peer_district").set_value("CPU").run()
     chosen = tab.selectbox(key="peer_item_CPU")
-    chosen.set_value(chosen.options[item].split(" · ")[0].split(" ", 1)[1]).run()
+    chosen.set_value(chosen.options[item].split(" · ")[0]).run()
     rationale = next(t for t in tab.text_area if t.key and t.key.startswith("peer_rationale_"))
     rationale.input(text)
 
