@@ -92,7 +92,7 @@ def _editor(
         tasks.append(
             Task(
                 kind=TaskKind.SUBMIT,
-                text=_self_evaluation_text(missing, len(rubric.items)),
+                text=_self_evaluation_text(missing),
                 page="self_evaluation",
                 district=district.code,
                 **_due(cycle, Phase.DRAFT, today),
@@ -113,16 +113,20 @@ def _editor(
     return tasks
 
 
-def _self_evaluation_text(missing: Sequence[str], items: int) -> str:
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _self_evaluation_text(missing: Sequence[str]) -> str:
     unrated = sum(1 for m in missing if m.endswith("has no level"))
     evidence = sum(1 for m in missing if m.endswith("needs evidence"))
     if not missing:
         return "Submit your self-evaluation: every item is ready"
     parts = []
     if unrated:
-        parts.append(f"{unrated} of {items} items have no level")
+        parts.append(f"{_count(unrated, 'item')} without a level")
     if evidence:
-        parts.append(f"{evidence} need evidence")
+        parts.append(f"{_count(evidence, 'item')} without the evidence it needs")
     return "Complete your self-evaluation: " + " and ".join(parts)
 
 
@@ -158,7 +162,7 @@ def _ratings_to_give(
     return [
         Task(
             kind=TaskKind.RATE,
-            text=f"Rate {district.name}: {len(left)} of {len(rubric.items)} items still to rate",
+            text=f"Rate {district.name}: {len(left)} of {len(rubric.items)} items not rated yet",
             page="peer_review",
             district=district.code,
             item=left[0],
@@ -194,8 +198,8 @@ def _decisions(
     return [
         Task(
             kind=TaskKind.DECIDE,
-            text=f"Reconcile {district.name}: {len(waiting)} items wait for your decision "
-            f"({', '.join(waiting)})",
+            text=f"Reconcile {district.name}: {_count(len(waiting), 'item')} "
+            "waiting for your decision",
             page="reconciliation",
             district=district.code,
             item=waiting[0],
@@ -221,7 +225,7 @@ def _coordinator(progress: Sequence[DistrictProgress], cycle: Cycle, today: date
             tasks.append(
                 Task(
                     kind=TaskKind.DECIDE,
-                    text=f"Reconciliation of {row.name}: {flags} open flags"
+                    text=f"Reconciliation of {row.name}: {_count(flags, 'open flag')}"
                     if flags
                     else f"Reconciliation of {row.name}: no open flags, finalize once every "
                     "item is decided",

@@ -23,7 +23,7 @@ def shown_errors() -> Iterator[None]:
         yield
     except IncompleteSubmission as exc:
         st.error("The self-evaluation cannot be submitted yet. Still missing:")
-        st.markdown("\n".join(f"- {_inert(m)}" for m in exc.missing))
+        st.markdown("\n".join(f"- {inert(m)}" for m in exc.missing))
     except ConflictError as exc:
         st.error(str(exc))
         if exc.current:
@@ -49,7 +49,7 @@ def page(render: Callable[[], None]) -> None:
         render()
 
 
-def _inert(text: str) -> str:
+def inert(text: str) -> str:
     """Markdown-escape user-derived text so it renders as written."""
     return "".join("\\" + c if c in "\\`*_{}[]()#+-.!<>|~" else c for c in text)
 
