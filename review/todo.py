@@ -235,15 +235,28 @@ def _coordinator(progress: Sequence[DistrictProgress], cycle: Cycle, today: date
                 )
             )
         if row.overdue:
+            first = min(_passed(cycle, row.overdue))
             tasks.append(
                 Task(
                     kind=TaskKind.OVERDUE,
-                    text=f"{row.name}: {'; '.join(row.overdue)}",
+                    text=f"{row.name} is late: {'; '.join(row.overdue)}",
                     page="progress",
                     district=row.code,
+                    due=first,
+                    days_left=(first - today).days,
                 )
             )
     return tasks
+
+
+def _passed(cycle: Cycle, overdue: Sequence[str]) -> list[date]:
+    """The deadlines named in a progress row's overdue phases (`progress.overdue` wording)."""
+    named = " ".join(overdue)
+    return [
+        date.fromisoformat(due)
+        for phase, due in (cycle.deadlines or {}).items()
+        if phase in PHASE_LABELS and f"{PHASE_LABELS[Phase(phase)]} was due {due}" in named
+    ]
 
 
 def _packets(final: Iterable[tuple[District, Participation]]) -> list[Task]:

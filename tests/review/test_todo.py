@@ -236,6 +236,6 @@ def test_packets_of_final_districts_are_ready_for_observer_editor_and_coordinato
 
 def test_coordinator_sees_every_overdue_phase(demo):
     assert _texts(demo, "coordinator@core.example", date(2016, 3, 1)) == [
-        "Alder Valley Unified: Self-evaluation in draft was due 2016-02-15",
-        "Birch Harbor Unified: Self-evaluation in draft was due 2016-02-15",
+        "Alder Valley Unified is late: Self-evaluation in draft was due 2016-02-15",
+        "Birch Harbor Unified is late: Self-evaluation in draft was due 2016-02-15",
     ]
