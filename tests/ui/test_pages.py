@@ -168,3 +168,40 @@ def test_the_rubrics_page_sees_a_new_version_and_an_edited_published_one(
     at.run()
     assert not at.exception
     assert "core-p2@2015-16 is published and its content has changed" in at.error[0].value
+
+
+@pytest.mark.parametrize(
+    ("email", "page", "title"),
+    [
+        ("lead@alv.example", "setup", "Cycle setup"),
+        ("lead@alv.example", "progress", "Progress"),
+        ("board@core.example", "self_evaluation", "Self-evaluation"),
+        ("board@core.example", "reconciliation", "Reconcile ratings"),
+        ("coordinator@core.example", "peer_review", "Rate a district"),
+    ],
+)
+def test_a_page_the_role_lacks_says_so(app_as, email, page, title):
+    at = app_as(email, page)
+    assert [t.value for t in at.title] == [title]
+    assert [e.value for e in at.error] == ["You do not have access to this page."]
+    assert not at.main.get("dataframe") and not at.main.get("text_input")
+    assert not at.main.get("button")
+
+
+def _sidebar_titles(at) -> list[str]:
+    from ui.shell import specs_for
+
+    return [s.title for s in specs_for(at.session_state["actor"].roles)]
+
+
+@pytest.mark.parametrize(
+    ("email", "first"),
+    [
+        ("lead@alv.example", ["Self-evaluation", "Rate a district", "My work"]),
+        ("coordinator@core.example", ["Progress", "My work"]),
+        ("board@core.example", ["Review packets", "My work"]),
+    ],
+)
+def test_each_role_finds_its_main_task_first_in_the_sidebar(app_as, email, first):
+    at = app_as(email)
+    assert _sidebar_titles(at)[: len(first)] == first
