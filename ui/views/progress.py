@@ -4,6 +4,7 @@ from datetime import date
 
 import streamlit as st
 
+from review.access import DEADLINE_LABELS
 from review.progress import cycle_progress
 from ui import context, state
 from ui.components import cycle as cycle_picker
@@ -17,7 +18,7 @@ def render() -> None:
         rows = cycle_progress(s, actor, cycle, rubric, date.today())
     st.caption(
         f"Cycle {cycle.name} · {len(rubric.items)} items · deadlines: "
-        + (", ".join(f"{k} {v}" for k, v in sorted(cycle.deadlines.items())) or "none set")
+        + (", ".join(_deadlines(cycle.deadlines)) or "none set")
     )
     if not rows:
         st.info("No districts in this cycle yet: define triads under Cycle setup.")
@@ -43,3 +44,7 @@ def render() -> None:
             )
         },
     )
+
+
+def _deadlines(deadlines: dict[str, str]) -> list[str]:
+    return [f"{label} {deadlines[p]}" for p, label in DEADLINE_LABELS.items() if p in deadlines]
