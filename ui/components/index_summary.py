@@ -25,7 +25,7 @@ def show(summary: DistrictSummary, *, key: str) -> None:
     The school drill-down appears when the summary was built with details (the default of
     `summarise_district`).
     """
-    st.subheader("Index summary")
+    st.header("Index summary")
     st.text(
         f"District {summary.district_id} · {summary.year} · {summary.school_count} schools · "
         f"{summary.spec_title} ({summary.spec_key})"
@@ -46,7 +46,7 @@ def show(summary: DistrictSummary, *, key: str) -> None:
 
 
 def _bands(summary: DistrictSummary) -> None:
-    st.markdown("#### Schools in each band, by metric (all students)")
+    st.markdown("### Schools in each band, by metric (all students)")
     rows = [
         {"metric": m.name, "band": f"{b.name} ({b.low}-{b.high})", "order": i, "schools": b.schools}
         for m in summary.metrics
@@ -70,7 +70,7 @@ def _bands(summary: DistrictSummary) -> None:
 
 
 def _medians(summary: DistrictSummary) -> None:
-    st.markdown("#### Median level by metric")
+    st.markdown("### Median level by metric")
     table = pd.DataFrame(
         {
             "Metric": [m.name for m in summary.metrics],
@@ -87,7 +87,7 @@ def _medians(summary: DistrictSummary) -> None:
 def _gaps(summary: DistrictSummary) -> None:
     if not summary.group_gaps:
         return
-    st.markdown("#### Group gaps")
+    st.markdown("### Group gaps")
     st.caption("Median of the all-students level minus the group's level, where both are reported.")
     names = {m.metric_id: m.name for m in summary.metrics}
     rows = [
@@ -101,7 +101,7 @@ def _gaps(summary: DistrictSummary) -> None:
 
 
 def _trends(summary: DistrictSummary) -> None:
-    st.markdown("#### Trends: median level")
+    st.markdown("### Trends: median level")
     names = {m.metric_id: m.name for m in summary.metrics}
     rows = [
         {"metric": names[t.metric_id], "year": t.year, "median level": _number(t.median_level)}
@@ -135,7 +135,7 @@ def _field(name: str, kind: str, **options: Any) -> dict[str, Any]:
 
 
 def _lagging(summary: DistrictSummary) -> None:
-    st.markdown("#### Schools that lag dramatically")
+    st.markdown("### Schools that lag dramatically")
     if not summary.lagging:
         st.text("None this year.")
         return
@@ -152,7 +152,7 @@ def _lagging(summary: DistrictSummary) -> None:
 
 
 def _schools(summary: DistrictSummary, key: str) -> None:
-    st.markdown("#### Schools")
+    st.markdown("### Schools")
     st.caption("Listed by name. The overall score is context, not a ranking.")
     names = {m.metric_id: m.name for m in summary.metrics}
     table = pd.DataFrame(

@@ -35,17 +35,17 @@ def when(task: Task) -> str:
 
 
 def show(tasks: Sequence[Task]) -> None:
-    st.subheader("To do")
+    st.header("To do")
     if not tasks:
         st.info("Nothing waits for you in this cycle.")
         return
     for task in tasks:
         with st.container(border=True):
-            params = {"district": task.district} if task.page in _DISTRICT_PAGES else None
+            opens = task.district if task.page in _DISTRICT_PAGES else None
             st.page_link(
                 f"ui/pages/{task.page}.py",
                 label=inert(task.text),
                 icon=_ICONS[task.kind],
-                query_params=params if params and task.district else None,
+                query_params={"district": opens} if opens else None,
             )
             st.caption(when(task))

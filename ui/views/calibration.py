@@ -93,7 +93,7 @@ def render() -> None:
             st.markdown(f"**{rubric.label(level)}**")
             st.write(text)
 
-    st.subheader(f"Agreement on {view.item}")
+    st.header(f"Agreement on {view.item}")
     _agreement(view.agreement, "calibration_item")
     with st.expander("Agreement across the network (every item)"):
         with db.reading() as s:
@@ -117,7 +117,7 @@ def render() -> None:
             key="calibration_items",
         )
 
-    st.subheader("Calibration review")
+    st.header("Calibration review")
     open_requests = [r for r in requests if r.open]
     if open_requests:
         st.dataframe(
