@@ -2,7 +2,6 @@
 
 import hashlib
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from streamlit.testing.v1 import AppTest
