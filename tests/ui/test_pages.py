@@ -115,7 +115,7 @@ def test_the_progress_dashboard_shows_a_rating_saved_elsewhere(app_as, demo_db):
 
     def alv_percent(at) -> int:
         table = at.dataframe[0].value
-        return int(table[table["District"].str.startswith("ALV")]["Self-evaluation %"].iloc[0])
+        return int(table[table["District"].str.startswith("ALV")]["Self-evaluation"].iloc[0])
 
     at = app_as("coordinator@core.example", "progress")
     before = alv_percent(at)

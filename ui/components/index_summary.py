@@ -8,6 +8,7 @@ to import it and a fifth more per rerun to validate them.
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from typing import Any
 
@@ -81,7 +82,7 @@ def _medians(summary: DistrictSummary) -> None:
             "Network median": [_number(m.network_median_level) for m in summary.metrics],
         }
     )
-    st.dataframe(table, hide_index=True, width="stretch")
+    _dataframe(table)
 
 
 def _gaps(summary: DistrictSummary) -> None:
@@ -97,7 +98,7 @@ def _gaps(summary: DistrictSummary) -> None:
     table = pd.DataFrame(rows).pivot(index="Metric", columns="Group", values="gap")
     order = list(dict.fromkeys(g.group_name for g in summary.group_gaps))
     metrics = [names[m] for m in dict.fromkeys(g.metric_id for g in summary.group_gaps)]
-    st.dataframe(table.reindex(index=metrics, columns=order), width="stretch")
+    _dataframe(table.reindex(index=metrics, columns=order), hide_index=False)
 
 
 def _trends(summary: DistrictSummary) -> None:
@@ -148,7 +149,7 @@ def _lagging(summary: DistrictSummary) -> None:
             "Why": ["; ".join(f.reasons) for f in summary.lagging],
         }
     )
-    st.dataframe(table, hide_index=True, width="stretch")
+    _dataframe(table, {"School": _PINNED, "Why": st.column_config.TextColumn(width="large")})
 
 
 def _schools(summary: DistrictSummary, key: str) -> None:
@@ -168,7 +169,7 @@ def _schools(summary: DistrictSummary, key: str) -> None:
             for s in summary.schools
         ]
     )
-    st.dataframe(table, hide_index=True, width="stretch")
+    _dataframe(table, {"School": _PINNED})
     if summary.details:
         _drill_down(summary, key)
 
@@ -202,7 +203,7 @@ def _detail(detail: SchoolDetail) -> None:
             "Note": [m.note or "" for m in detail.metrics],
         }
     )
-    st.dataframe(metrics, hide_index=True, width="stretch")
+    _dataframe(metrics, _DETAIL_COLUMNS)
     domains = ", ".join(
         f"{d.name} {_number(d.points)} of {_number(d.possible)}" for d in detail.domains
     )
@@ -225,7 +226,43 @@ def _detail(detail: SchoolDetail) -> None:
             for g in m.groups
         ]
     )
-    st.dataframe(groups, hide_index=True, width="stretch")
+    _dataframe(groups, _DETAIL_COLUMNS)
+
+
+_PINNED = st.column_config.TextColumn(width="medium", pinned=True)
+# The school detail tables fit 1400 px beside the sidebar, their notes included.
+_DETAIL_COLUMNS: dict[str, Any] = {
+    "Metric": _PINNED,
+    "Level (all students)": st.column_config.TextColumn("Level", width=60),
+    "Score": st.column_config.TextColumn(width=60),
+    "Points": st.column_config.TextColumn(width=60),
+    "Of": st.column_config.TextColumn(width=45),
+    "Trend": st.column_config.TextColumn(width=110),
+    "Group": st.column_config.TextColumn(width=150),
+    "n": st.column_config.TextColumn(width=50),
+    "Value": st.column_config.TextColumn(width=70),
+    "Level": st.column_config.TextColumn(width=60),
+    "Counted": st.column_config.TextColumn(width=70),
+    "Note": st.column_config.TextColumn(width="large"),
+}
+
+
+def _dataframe(
+    table: pd.DataFrame, columns: dict[str, Any] | None = None, *, hide_index: bool = True
+) -> None:
+    """A table with "–" where there is no value (Streamlit would show a grey "None"); a column
+    with a gap is shown as text, one without keeps its type."""
+    shown = table.copy()
+    for name in shown.columns:
+        if shown[name].isna().any():
+            shown[name] = [_cell(v) for v in shown[name]]
+    st.dataframe(shown, hide_index=hide_index, width="stretch", column_config=columns)
+
+
+def _cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _number(value: Decimal | None) -> float | None:

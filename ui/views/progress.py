@@ -10,6 +10,26 @@ from ui import context, state
 from ui.components import cycle as cycle_picker
 
 
+# Fits 1400 px beside the sidebar: district, phase and what is overdue come first and stay.
+COLUMNS = {
+    "District": st.column_config.TextColumn(width=190, pinned=True),
+    "Phase": st.column_config.TextColumn(width=160),
+    "Overdue": st.column_config.TextColumn(
+        width=250, help="Phases whose deadline passed while the district was still in them"
+    ),
+    "Self-evaluation": st.column_config.ProgressColumn(
+        "Self-evaluation", min_value=0, max_value=100, format="%d%%", width=110
+    ),
+    "Need evidence": st.column_config.NumberColumn(
+        width=70, help="Items that need evidence and have none linked"
+    ),
+    "Open flags": st.column_config.TextColumn(width=60),
+    "Peer ratings": st.column_config.TextColumn(
+        width=130, help="How much of the district each reviewing district has rated"
+    ),
+}
+
+
 def render() -> None:
     actor = state.signed_in()
     st.title("Progress")
@@ -28,23 +48,18 @@ def render() -> None:
             {
                 "District": f"{r.code} · {r.name}",
                 "Phase": r.phase,
-                "Self-evaluation %": r.self_percent,
-                "Items needing evidence": r.evidence_missing,
+                "Overdue": "; ".join(r.overdue) or "–",
+                "Self-evaluation": r.self_percent,
+                "Need evidence": r.evidence_missing,
                 "Open flags": "–" if r.open_flags is None else r.open_flags,
-                "Peer review %": ", ".join(f"{k} {v}%" for k, v in r.reviewer_percent.items()),
-                "Overdue": "; ".join(r.overdue),
+                "Peer ratings": ", ".join(f"{k} {v}%" for k, v in r.reviewer_percent.items()),
             }
             for r in rows
         ],
         hide_index=True,
         width="stretch",
-        column_config={
-            "Self-evaluation %": st.column_config.ProgressColumn(
-                "Self-evaluation %", min_value=0, max_value=100, format="%d%%"
-            )
-        },
+        column_config=COLUMNS,
     )
-
 
 def _deadlines(deadlines: dict[str, str]) -> list[str]:
     return [f"{label} {deadlines[p]}" for p, label in DEADLINE_LABELS.items() if p in deadlines]
