@@ -115,6 +115,19 @@ def render() -> None:
             hide_index=True,
             width="stretch",
             key="calibration_items",
+            column_config={
+                "Item": st.column_config.TextColumn(pinned=True),
+                "Exact": st.column_config.TextColumn(
+                    "Exact agreement", help="Pairs of peers who gave the same level"
+                ),
+                "Adjacent": st.column_config.TextColumn(
+                    "Adjacent agreement", help="Pairs of peers within one level of each other"
+                ),
+                "Alpha": st.column_config.TextColumn(
+                    "Krippendorff's alpha", help="Agreement beyond chance over every rater"
+                ),
+                "Alpha n": st.column_config.TextColumn("Levels (n)"),
+            },
         )
 
     st.header("Calibration review")
