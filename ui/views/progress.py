@@ -9,23 +9,22 @@ from review.progress import cycle_progress
 from ui import context, state
 from ui.components import cycle as cycle_picker
 
-
 # Fits 1400 px beside the sidebar: district, phase and what is overdue come first and stay.
 COLUMNS = {
-    "District": st.column_config.TextColumn(width=190, pinned=True),
-    "Phase": st.column_config.TextColumn(width=160),
+    "District": st.column_config.TextColumn(width=175, pinned=True),
     "Overdue": st.column_config.TextColumn(
-        width=250, help="Phases whose deadline passed while the district was still in them"
+        width=300, help="Phases whose deadline passed while the district was still in them"
     ),
+    "Phase": st.column_config.TextColumn(width=165),
     "Self-evaluation": st.column_config.ProgressColumn(
-        "Self-evaluation", min_value=0, max_value=100, format="%d%%", width=110
+        "Self-evaluation", min_value=0, max_value=100, format="%d%%", width=100
     ),
     "Need evidence": st.column_config.NumberColumn(
-        width=70, help="Items that need evidence and have none linked"
+        "Evidence", width=65, help="Items that need evidence and have none linked"
     ),
-    "Open flags": st.column_config.TextColumn(width=60),
+    "Open flags": st.column_config.TextColumn("Flags", width=50, help="Open flags"),
     "Peer ratings": st.column_config.TextColumn(
-        width=130, help="How much of the district each reviewing district has rated"
+        width=140, help="How much of the district each reviewing district has rated"
     ),
 }
 
@@ -47,8 +46,8 @@ def render() -> None:
         [
             {
                 "District": f"{r.code} · {r.name}",
-                "Phase": r.phase,
                 "Overdue": "; ".join(r.overdue) or "–",
+                "Phase": r.phase,
                 "Self-evaluation": r.self_percent,
                 "Need evidence": r.evidence_missing,
                 "Open flags": "–" if r.open_flags is None else r.open_flags,
@@ -60,6 +59,7 @@ def render() -> None:
         width="stretch",
         column_config=COLUMNS,
     )
+
 
 def _deadlines(deadlines: dict[str, str]) -> list[str]:
     return [f"{label} {deadlines[p]}" for p, label in DEADLINE_LABELS.items() if p in deadlines]
