@@ -77,7 +77,8 @@ def test_deadlines_set_in_another_session_show_at_the_next_rerun_of_progress(app
         "self-evaluation submitted 2099-02-15, peer ratings given 2099-04-15, "
         "reconciliation decided 2099-05-15"
     )
-    assert {_overdue(progress, code) for code in ("ALV", "BHU", "CPU", "DCU", "ECU", "FHU")} == {"–"}
+    codes = ("ALV", "BHU", "CPU", "DCU", "ECU", "FHU")
+    assert {_overdue(progress, code) for code in codes} == {"–"}
 
 
 def test_an_index_re_import_with_corrected_values_shows_at_the_next_rerun(app_as, demo_db):
