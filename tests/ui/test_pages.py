@@ -205,3 +205,26 @@ def _sidebar_titles(at) -> list[str]:
 def test_each_role_finds_its_main_task_first_in_the_sidebar(app_as, email, first):
     at = app_as(email)
     assert _sidebar_titles(at)[: len(first)] == first
+
+
+def test_cycle_setup_lists_the_triads_and_who_reviews_whom(app_as):
+    at = app_as("coordinator@core.example", "setup")
+    table = next(d.value for d in at.dataframe if "Reviewed by" in d.value.columns)
+    assert table.values.tolist() == [
+        ["Triad North", "ALV · Alder Valley Unified", "CPU, FHU"],
+        ["Triad North", "CPU · Cedar Plains Unified", "ALV, FHU"],
+        ["Triad North", "FHU · Fairhaven Unified", "ALV, CPU"],
+        ["Triad South", "BHU · Birch Harbor Unified", "DCU, ECU"],
+        ["Triad South", "DCU · Dunmore City Unified", "BHU, ECU"],
+        ["Triad South", "ECU · Elm Creek Unified", "BHU, DCU"],
+    ]
+
+
+def test_cycle_setup_shows_roles_in_words(app_as):
+    at = app_as("coordinator@core.example", "setup")
+    assert at.multiselect(key="user_roles").options == [
+        "District editor",
+        "Peer reviewer",
+        "Coordinator",
+        "Observer",
+    ]
