@@ -45,20 +45,20 @@ PAGES = {
     LEAD: [
         "Self-evaluation",
         "Rate a district",
-        "Reconcile ratings",
         "Practice library",
         "Index summary",
         "Review packets",
+        "Reconcile ratings",
     ],
     COORDINATOR: [
-        "Reconcile ratings",
-        "Practice library",
         "Progress",
-        "Calibration",
+        "Practice library",
         "Index summary",
+        "Review packets",
+        "Reconcile ratings",
+        "Calibration",
         "Cycle setup",
         "Rubrics",
-        "Review packets",
     ],
 }
 TITLES = {"Progress": "Progress", "Cycle setup": "Cycle setup"}  # link text -> title, if other

@@ -41,6 +41,14 @@ PHASE_LABELS = {
 }
 
 
+# What a phase's deadline is for, in words (a cycle's deadlines are keyed by phase).
+DEADLINE_LABELS = {
+    Phase.DRAFT: "self-evaluation submitted",
+    Phase.PEER_REVIEW: "peer ratings given",
+    Phase.RECONCILIATION: "reconciliation decided",
+}
+
+
 class Actor(BaseModel):
     """The signed-in person, as the rules need them."""
 

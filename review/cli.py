@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from review import accounts, audit
 from review.access import Action, Actor
 from review.db import Database
-from review.demo import load_demo
+from review.demo import PASSWORD, DemoReport, load_demo
 from review.errors import InvalidInput, ReviewError
 from review.problems import FileProblems, escaped, problems_csv, problems_path
 from review.rubrics import Catalogue, diff
@@ -138,10 +138,29 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
         print(f"Demo network already in {where}; nothing changed")
     for table in ("districts", "cycles", "users", "ratings", "evidence", "index_results"):
         print(f"  {table:14} {report.counts.get(table, 0)}")
-    print("Demo accounts (synthetic; password for all shown):")
-    for email, roles, password in report.accounts:
-        print(f"  {email:30} {roles:32} {password}")
+    print(*demo_plan(report), sep="\n")
     return 0
+
+
+def demo_plan(report: DemoReport) -> list[str]:
+    """The demo accounts, each lead with the districts it rates, then the triads."""
+    rates = {
+        code: [other for other in triad.districts if code in triad.reviewers[other]]
+        for triad in report.triads
+        for code in triad.districts
+    }
+    lines = [f"Demo accounts (synthetic; password for all: {PASSWORD}):"]
+    for email, roles, code in report.accounts:
+        if code in rates:
+            roles = f"district editor of {code}, peer reviewer of {', '.join(rates[code])}"
+        lines.append(f"  {email:26} {roles}")
+    lines.append(
+        f"Who reviews whom in cycle {report.cycle} (each district rates the others of its triad):"
+    )
+    for triad in report.triads:
+        members = ", ".join(f"{code} {name}" for code, name in triad.districts.items())
+        lines.append(f"  {triad.name}: {members}")
+    return lines
 
 
 def _safe_url(url: str) -> str:

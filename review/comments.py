@@ -26,6 +26,7 @@ class Message:
     body: str
     at: datetime
     parent_id: int | None
+    author_id: int | None = None  # who asked: a reviewer's to-do list shows answers to theirs
 
 
 def ask_question(
@@ -127,6 +128,7 @@ def messages_of(
             body=c.body,
             at=c.created_at,
             parent_id=c.parent_id,
+            author_id=c.author_id,
         )
         for c, name in session.execute(query).all()
     ]

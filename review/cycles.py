@@ -7,6 +7,7 @@ from datetime import date
 from itertools import permutations
 from typing import Literal, TypeVar
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
@@ -225,6 +226,50 @@ def _check_triads(triads: Mapping[str, Sequence[str]]) -> None:
             if code in seen:
                 raise InvalidInput(f"district {code} is in triads {seen[code]} and {name}")
             seen[code] = name
+
+
+class TriadMembers(BaseModel):
+    """One triad of a cycle: its districts (code -> name, by code) and, for each, the
+    districts that review it (calibration reviewers included)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    districts: dict[str, str]
+    reviewers: dict[str, tuple[str, ...]]
+
+
+def triads(session: Session, actor: Actor, cycle: Cycle) -> list[TriadMembers]:
+    """The cycle's triads by name, with who reviews whom (coordinators: Cycle setup)."""
+    require(actor, Action.MANAGE_CYCLE)
+    return triads_of(session, cycle)
+
+
+def triads_of(session: Session, cycle: Cycle) -> list[TriadMembers]:
+    """`triads` unchecked, for the operator's command line (`python -m review demo`). Three
+    queries, whatever the number of districts."""
+    members = session.execute(
+        select(Triad.name, District.code, District.name)
+        .join(Participation, Participation.triad_id == Triad.id)
+        .join(District, District.id == Participation.district_id)
+        .where(Triad.cycle_id == cycle.id)
+        .order_by(Triad.name, District.code)
+    )
+    found: dict[str, dict[str, str]] = {}
+    for triad, code, name in members:
+        found.setdefault(triad, {})[code] = name
+    codes = {d.id: d.code for d, _ in participants(session, cycle)}
+    reviewers: dict[str, list[str]] = {}
+    for reviewed, by in reviewers_by_district(session, cycle).items():
+        reviewers[codes[reviewed]] = [d.code for d in by]
+    return [
+        TriadMembers(
+            name=name,
+            districts=districts,
+            reviewers={code: tuple(reviewers.get(code, ())) for code in districts},
+        )
+        for name, districts in found.items()
+    ]
 
 
 def list_districts(session: Session, actor: Actor) -> list[District]:

@@ -59,7 +59,9 @@ DISAGREEMENTS = {("FHU", 0): (4, 2), ("CPU", 1): (1, 3), ("ECU", 2): (4, 1)}
 class DemoReport:
     created: bool
     counts: dict[str, int]
-    accounts: list[tuple[str, str, str]]  # email, roles, password
+    accounts: list[tuple[str, str, str | None]]  # email, roles, district code
+    cycle: str  # the cycle in progress, whose triads these are
+    triads: list[cycles.TriadMembers]
 
 
 def load_demo(db: Database, settings: Settings) -> DemoReport:
@@ -70,7 +72,13 @@ def load_demo(db: Database, settings: Settings) -> DemoReport:
         if created:
             _load(session, settings, catalogue)
     with db.session() as session:
-        return DemoReport(created=created, counts=count_rows(session), accounts=demo_accounts())
+        return DemoReport(
+            created=created,
+            counts=count_rows(session),
+            accounts=demo_accounts(),
+            cycle=CYCLE,
+            triads=cycles.triads_of(session, cycles.get_cycle(session, CYCLE)),
+        )
 
 
 def count_rows(session: Session) -> dict[str, int]:
@@ -82,10 +90,11 @@ def count_rows(session: Session) -> dict[str, int]:
     }
 
 
-def demo_accounts() -> list[tuple[str, str, str]]:
-    rows = [(COORDINATOR_EMAIL, "coordinator", PASSWORD)]
-    rows += [(_email(d), "district editor + peer reviewer", PASSWORD) for d in DISTRICTS]
-    rows.append((OBSERVER_EMAIL, "observer", PASSWORD))
+def demo_accounts() -> list[tuple[str, str, str | None]]:
+    """(e-mail, roles, district code) of every demo account; all have the password PASSWORD."""
+    rows: list[tuple[str, str, str | None]] = [(COORDINATOR_EMAIL, "coordinator", None)]
+    rows += [(_email(d), "district editor + peer reviewer", d.code) for d in DISTRICTS]
+    rows.append((OBSERVER_EMAIL, "observer", None))
     return rows
 
 

@@ -14,17 +14,30 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
+say() { printf '==> %s\n' "$*"; }
+
 ensure_venv() {
   local extra="$1"
   if [ ! -x "$VENV/bin/python" ]; then
-    python3 -m venv "$VENV" 2>/dev/null || { apt_install python3-venv && python3 -m venv "$VENV"; }
+    say "Creating a Python virtual environment in .venv"
+    python3 -m venv "$VENV" 2>/dev/null || {
+      say "Installing python3-venv (a system package)"
+      apt_install python3-venv && python3 -m venv "$VENV"
+    }
   fi
   local stamp="$VENV/.installed-$extra"
   if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+    say "Installing the app and its dependencies into .venv (about 3 minutes the first time)"
     "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null 2>&1 || true
-    "$VENV/bin/python" -m pip install -q -e ".[$extra]" 2>&1 | grep -v "^WARNING: Location" || true
+    # One line per package as pip fetches it, so a long install shows it is moving.
+    "$VENV/bin/python" -m pip install -e ".[$extra]" 2>&1 \
+      | grep --line-buffered -E "^(Collecting|Installing collected|Successfully installed|ERROR)" \
+      | sed -u -e 's/^/    /' || true
     "$VENV/bin/python" -c "import review, streamlit" || { echo "error: install failed" >&2; exit 1; }
     touch "$stamp"
+    say "Installed"
+  else
+    say "Using the installed environment in .venv"
   fi
   export PATH="$VENV/bin:$PATH"
 }

@@ -73,22 +73,38 @@ PAGES = (
 SIGN_IN = PageSpec("sign_in", "Sign in", ":material/key:", "", _for())
 
 
+# Each role's main task, first in its sidebar (a person with several roles gets each in turn).
+MAIN_TASKS = {
+    Role.DISTRICT_EDITOR: "self_evaluation",
+    Role.PEER_REVIEWER: "peer_review",
+    Role.COORDINATOR: "progress",
+    Role.OBSERVER: "packets",
+}
+NO_ACCESS = "You do not have access to this page."
+
+
 def specs_for(roles: frozenset[Role]) -> list[PageSpec]:
-    return [p for p in PAGES if not p.roles or p.roles & roles]
+    """The pages a person with `roles` sees, in sidebar order: their main tasks, then the rest."""
+    shown = [p for p in PAGES if not p.roles or p.roles & roles]
+    main = [MAIN_TASKS[r] for r in Role if r in roles]
+    return sorted(shown, key=lambda p: main.index(p.name) if p.name in main else len(main))
 
 
-def _page(spec: PageSpec, *, default: bool = False) -> st.Page:
+def _page(spec: PageSpec, *, default: bool = False, hidden: bool = False) -> st.Page:
     return st.Page(
         f"{PAGE_DIR}/{spec.name}.py",
         title=spec.title,
         icon=spec.icon,
         default=default,
         url_path=spec.name,
+        visibility="hidden" if hidden else "visible",
     )
 
 
 def pages_for(roles: frozenset[Role]) -> dict[str, list[st.Page]]:
-    """The navigation a user sees: each role its own pages.
+    """The navigation a user sees: each role its own pages, main tasks first, in one unnamed
+    section before the others; every other page is there too, hidden, so that its address
+    answers "no access" rather than "page not found".
 
     Made once per session (and set of roles) rather than on every rerun: that was a twentieth
     of a rerun. Page objects carry run state, so they are never shared between sessions.
@@ -96,10 +112,15 @@ def pages_for(roles: frozenset[Role]) -> dict[str, list[st.Page]]:
     made = st.session_state.get(_NAVIGATION)
     if isinstance(made, _Navigation) and made.roles == roles:
         return made.pages
-    pages: dict[str, list[st.Page]] = {}
-    for spec in specs_for(roles):
-        pages.setdefault(spec.section, []).append(_page(spec, default=spec is PAGES[0]))
-    st.session_state[_NAVIGATION] = _Navigation(roles, pages)
+    shown = specs_for(roles)
+    main = {MAIN_TASKS[r] for r in roles}
+    pages: dict[str, list[st.Page]] = {"": []}
+    for spec in shown:
+        section = "" if spec.name in main else spec.section
+        pages.setdefault(section, []).append(_page(spec, default=spec is PAGES[0]))
+    lacking = tuple(_page(spec, hidden=True) for spec in PAGES if spec not in shown)
+    pages[""].extend(lacking)
+    st.session_state[_NAVIGATION] = _Navigation(roles, pages, lacking)
     return pages
 
 
@@ -107,6 +128,13 @@ def pages_for(roles: frozenset[Role]) -> dict[str, list[st.Page]]:
 class _Navigation:
     roles: frozenset[Role]
     pages: dict[str, list[st.Page]]
+    lacking: tuple[st.Page, ...]  # registered but hidden: their pages say "no access"
+
+
+def _no_access(page: st.Page) -> None:
+    st.title(page.title)
+    st.error(NO_ACCESS)
+    st.page_link(f"{PAGE_DIR}/{PAGES[0].name}.py", label="Back to My work", icon=PAGES[0].icon)
 
 
 _frozen = threading.Event()
@@ -134,7 +162,11 @@ def run() -> None:
         st.navigation([_page(SIGN_IN, default=True)], position="hidden").run()
         return
     _sidebar(actor.name, actor.email)
-    st.navigation(pages_for(actor.roles)).run()
+    page = st.navigation(pages_for(actor.roles))
+    if any(page is p for p in st.session_state[_NAVIGATION].lacking):
+        _no_access(page)
+    else:
+        page.run()
 
 
 def _sidebar(name: str, email: str) -> None:

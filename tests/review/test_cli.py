@@ -126,6 +126,59 @@ def test_demo_twice_leaves_the_same_counts(env, capsys):
     assert first.splitlines()[1:] == second.splitlines()[1:]
 
 
+def test_demo_prints_each_account_with_whom_it_rates_and_the_triads(env, capsys):
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    start = out.index("Demo accounts (synthetic; password for all: demo-review-2015):")
+    assert out[start:] == [
+        "Demo accounts (synthetic; password for all: demo-review-2015):",
+        "  coordinator@core.example   coordinator",
+        "  lead@alv.example           district editor of ALV, peer reviewer of CPU, FHU",
+        "  lead@bhu.example           district editor of BHU, peer reviewer of DCU, ECU",
+        "  lead@cpu.example           district editor of CPU, peer reviewer of ALV, FHU",
+        "  lead@dcu.example           district editor of DCU, peer reviewer of BHU, ECU",
+        "  lead@ecu.example           district editor of ECU, peer reviewer of BHU, DCU",
+        "  lead@fhu.example           district editor of FHU, peer reviewer of ALV, CPU",
+        "  board@core.example         observer",
+        "Who reviews whom in cycle 2015-16 (each district rates the others of its triad):",
+        "  Triad North: ALV Alder Valley Unified, CPU Cedar Plains Unified, FHU Fairhaven Unified",
+        "  Triad South: BHU Birch Harbor Unified, DCU Dunmore City Unified, ECU Elm Creek Unified",
+    ]
+
+
+def _run_script(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", str(PROJECT_ROOT / "scripts" / "run"), *args],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+
+
+def test_run_script_says_its_plan_and_serves_on_this_machine_by_default():
+    result = _run_script("--print")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.splitlines() == [
+        "==> 1. Set up Python in .venv with the app and its tools (first run only: a few minutes)",
+        "==> 2. Load the demo network into the database (once; it prints the accounts and triads)",
+        "==> 3. Serve the app on http://127.0.0.1:8501 until Ctrl+C",
+    ]
+
+
+def test_run_script_serves_on_the_address_given():
+    result = _run_script("--address", "0.0.0.0", "--port", "9000", "--print")
+    assert (
+        result.stdout.splitlines()[-1] == "==> 3. Serve the app on http://0.0.0.0:9000 until Ctrl+C"
+    )
+
+
+def test_run_script_refuses_an_unknown_argument():
+    result = _run_script("--adress", "0.0.0.0")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == "error: unknown argument --adress (see scripts/run --help)\n"
+
+
 def test_bad_setting_is_one_line_error(env, capsys, monkeypatch):
     monkeypatch.setenv("REVIEW_MAX_EVIDENCE_MB", "lots")
     assert main(["rubric", "list"]) == 2

@@ -47,7 +47,8 @@ def test_a_deadline_the_coordinator_moves_shows_at_the_next_rerun_of_progress(ap
 
     progress.run()
     assert progress.caption[0].value == (
-        "Cycle 2015-16 · 16 items · deadlines: draft 2099-02-15, peer_review 2016-04-15"
+        "Cycle 2015-16 · 16 items · deadlines: self-evaluation submitted 2099-02-15, "
+        "peer ratings given 2016-04-15"
     )
     assert _overdue(progress, "ALV") == "Peer review was due 2016-04-15"
 
@@ -73,9 +74,11 @@ def test_deadlines_set_in_another_session_show_at_the_next_rerun_of_progress(app
     progress.run()
     assert progress.caption[0].value == (
         "Cycle 2015-16 · 16 items · deadlines: "
-        "draft 2099-02-15, peer_review 2099-04-15, reconciliation 2099-05-15"
+        "self-evaluation submitted 2099-02-15, peer ratings given 2099-04-15, "
+        "reconciliation decided 2099-05-15"
     )
-    assert {_overdue(progress, code) for code in ("ALV", "BHU", "CPU", "DCU", "ECU", "FHU")} == {""}
+    codes = ("ALV", "BHU", "CPU", "DCU", "ECU", "FHU")
+    assert {_overdue(progress, code) for code in codes} == {"–"}
 
 
 def test_an_index_re_import_with_corrected_values_shows_at_the_next_rerun(app_as, demo_db):

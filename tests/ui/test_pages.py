@@ -115,7 +115,7 @@ def test_the_progress_dashboard_shows_a_rating_saved_elsewhere(app_as, demo_db):
 
     def alv_percent(at) -> int:
         table = at.dataframe[0].value
-        return int(table[table["District"].str.startswith("ALV")]["Self-evaluation %"].iloc[0])
+        return int(table[table["District"].str.startswith("ALV")]["Self-evaluation"].iloc[0])
 
     at = app_as("coordinator@core.example", "progress")
     before = alv_percent(at)
@@ -168,3 +168,63 @@ def test_the_rubrics_page_sees_a_new_version_and_an_edited_published_one(
     at.run()
     assert not at.exception
     assert "core-p2@2015-16 is published and its content has changed" in at.error[0].value
+
+
+@pytest.mark.parametrize(
+    ("email", "page", "title"),
+    [
+        ("lead@alv.example", "setup", "Cycle setup"),
+        ("lead@alv.example", "progress", "Progress"),
+        ("board@core.example", "self_evaluation", "Self-evaluation"),
+        ("board@core.example", "reconciliation", "Reconcile ratings"),
+        ("coordinator@core.example", "peer_review", "Rate a district"),
+    ],
+)
+def test_a_page_the_role_lacks_says_so(app_as, email, page, title):
+    at = app_as(email, page)
+    assert [t.value for t in at.title] == [title]
+    assert [e.value for e in at.error] == ["You do not have access to this page."]
+    assert not at.main.get("dataframe") and not at.main.get("text_input")
+    assert not at.main.get("button")
+
+
+def _sidebar_titles(at) -> list[str]:
+    from ui.shell import specs_for
+
+    return [s.title for s in specs_for(at.session_state["actor"].roles)]
+
+
+@pytest.mark.parametrize(
+    ("email", "first"),
+    [
+        ("lead@alv.example", ["Self-evaluation", "Rate a district", "My work"]),
+        ("coordinator@core.example", ["Progress", "My work"]),
+        ("board@core.example", ["Review packets", "My work"]),
+    ],
+)
+def test_each_role_finds_its_main_task_first_in_the_sidebar(app_as, email, first):
+    at = app_as(email)
+    assert _sidebar_titles(at)[: len(first)] == first
+
+
+def test_cycle_setup_lists_the_triads_and_who_reviews_whom(app_as):
+    at = app_as("coordinator@core.example", "setup")
+    table = next(d.value for d in at.dataframe if "Reviewed by" in d.value.columns)
+    assert table.values.tolist() == [
+        ["Triad North", "ALV · Alder Valley Unified", "CPU, FHU"],
+        ["Triad North", "CPU · Cedar Plains Unified", "ALV, FHU"],
+        ["Triad North", "FHU · Fairhaven Unified", "ALV, CPU"],
+        ["Triad South", "BHU · Birch Harbor Unified", "DCU, ECU"],
+        ["Triad South", "DCU · Dunmore City Unified", "BHU, ECU"],
+        ["Triad South", "ECU · Elm Creek Unified", "BHU, DCU"],
+    ]
+
+
+def test_cycle_setup_shows_roles_in_words(app_as):
+    at = app_as("coordinator@core.example", "setup")
+    assert at.multiselect(key="user_roles").options == [
+        "District editor",
+        "Peer reviewer",
+        "Coordinator",
+        "Observer",
+    ]

@@ -71,7 +71,8 @@ def test_a_removed_role_is_gone_at_the_next_click_in_another_tab(app_as, demo_db
     _save(two)  # its next click
 
     assert _events(demo_db, "save peer rating") == before + 1
-    assert [t.value for t in two.title] == ["My work"]
+    assert [t.value for t in two.title] == ["Rate a district"]
+    assert [e.value for e in two.error] == ["You do not have access to this page."]
     assert not two.exception
 
 

@@ -8,6 +8,7 @@ to import it and a fifth more per rerun to validate them.
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from typing import Any
 
@@ -25,7 +26,7 @@ def show(summary: DistrictSummary, *, key: str) -> None:
     The school drill-down appears when the summary was built with details (the default of
     `summarise_district`).
     """
-    st.subheader("Index summary")
+    st.header("Index summary")
     st.text(
         f"District {summary.district_id} · {summary.year} · {summary.school_count} schools · "
         f"{summary.spec_title} ({summary.spec_key})"
@@ -46,7 +47,7 @@ def show(summary: DistrictSummary, *, key: str) -> None:
 
 
 def _bands(summary: DistrictSummary) -> None:
-    st.markdown("#### Schools in each band, by metric (all students)")
+    st.markdown("### Schools in each band, by metric (all students)")
     rows = [
         {"metric": m.name, "band": f"{b.name} ({b.low}-{b.high})", "order": i, "schools": b.schools}
         for m in summary.metrics
@@ -70,7 +71,7 @@ def _bands(summary: DistrictSummary) -> None:
 
 
 def _medians(summary: DistrictSummary) -> None:
-    st.markdown("#### Median level by metric")
+    st.markdown("### Median level by metric")
     table = pd.DataFrame(
         {
             "Metric": [m.name for m in summary.metrics],
@@ -81,13 +82,13 @@ def _medians(summary: DistrictSummary) -> None:
             "Network median": [_number(m.network_median_level) for m in summary.metrics],
         }
     )
-    st.dataframe(table, hide_index=True, width="stretch")
+    _dataframe(table)
 
 
 def _gaps(summary: DistrictSummary) -> None:
     if not summary.group_gaps:
         return
-    st.markdown("#### Group gaps")
+    st.markdown("### Group gaps")
     st.caption("Median of the all-students level minus the group's level, where both are reported.")
     names = {m.metric_id: m.name for m in summary.metrics}
     rows = [
@@ -97,11 +98,11 @@ def _gaps(summary: DistrictSummary) -> None:
     table = pd.DataFrame(rows).pivot(index="Metric", columns="Group", values="gap")
     order = list(dict.fromkeys(g.group_name for g in summary.group_gaps))
     metrics = [names[m] for m in dict.fromkeys(g.metric_id for g in summary.group_gaps)]
-    st.dataframe(table.reindex(index=metrics, columns=order), width="stretch")
+    _dataframe(table.reindex(index=metrics, columns=order), hide_index=False)
 
 
 def _trends(summary: DistrictSummary) -> None:
-    st.markdown("#### Trends: median level")
+    st.markdown("### Trends: median level")
     names = {m.metric_id: m.name for m in summary.metrics}
     rows = [
         {"metric": names[t.metric_id], "year": t.year, "median level": _number(t.median_level)}
@@ -135,7 +136,7 @@ def _field(name: str, kind: str, **options: Any) -> dict[str, Any]:
 
 
 def _lagging(summary: DistrictSummary) -> None:
-    st.markdown("#### Schools that lag dramatically")
+    st.markdown("### Schools that lag dramatically")
     if not summary.lagging:
         st.text("None this year.")
         return
@@ -148,11 +149,11 @@ def _lagging(summary: DistrictSummary) -> None:
             "Why": ["; ".join(f.reasons) for f in summary.lagging],
         }
     )
-    st.dataframe(table, hide_index=True, width="stretch")
+    _dataframe(table, {"School": _PINNED, "Why": st.column_config.TextColumn(width="large")})
 
 
 def _schools(summary: DistrictSummary, key: str) -> None:
-    st.markdown("#### Schools")
+    st.markdown("### Schools")
     st.caption("Listed by name. The overall score is context, not a ranking.")
     names = {m.metric_id: m.name for m in summary.metrics}
     table = pd.DataFrame(
@@ -168,7 +169,7 @@ def _schools(summary: DistrictSummary, key: str) -> None:
             for s in summary.schools
         ]
     )
-    st.dataframe(table, hide_index=True, width="stretch")
+    _dataframe(table, {"School": _PINNED})
     if summary.details:
         _drill_down(summary, key)
 
@@ -202,7 +203,7 @@ def _detail(detail: SchoolDetail) -> None:
             "Note": [m.note or "" for m in detail.metrics],
         }
     )
-    st.dataframe(metrics, hide_index=True, width="stretch")
+    _dataframe(metrics, _DETAIL_COLUMNS)
     domains = ", ".join(
         f"{d.name} {_number(d.points)} of {_number(d.possible)}" for d in detail.domains
     )
@@ -225,7 +226,43 @@ def _detail(detail: SchoolDetail) -> None:
             for g in m.groups
         ]
     )
-    st.dataframe(groups, hide_index=True, width="stretch")
+    _dataframe(groups, _DETAIL_COLUMNS)
+
+
+_PINNED = st.column_config.TextColumn(width="medium", pinned=True)
+# The school detail tables fit 1400 px beside the sidebar, their notes included.
+_DETAIL_COLUMNS: dict[str, Any] = {
+    "Metric": _PINNED,
+    "Level (all students)": st.column_config.TextColumn("Level", width=60),
+    "Score": st.column_config.TextColumn(width=60),
+    "Points": st.column_config.TextColumn(width=60),
+    "Of": st.column_config.TextColumn(width=45),
+    "Trend": st.column_config.TextColumn(width=110),
+    "Group": st.column_config.TextColumn(width=150),
+    "n": st.column_config.TextColumn(width=50),
+    "Value": st.column_config.TextColumn(width=70),
+    "Level": st.column_config.TextColumn(width=60),
+    "Counted": st.column_config.TextColumn(width=70),
+    "Note": st.column_config.TextColumn(width="large"),
+}
+
+
+def _dataframe(
+    table: pd.DataFrame, columns: dict[str, Any] | None = None, *, hide_index: bool = True
+) -> None:
+    """A table with "–" where there is no value (Streamlit would show a grey "None"); a column
+    with a gap is shown as text, one without keeps its type."""
+    shown = table.copy()
+    for name in shown.columns:
+        if shown[name].isna().any():
+            shown[name] = [_cell(v) for v in shown[name]]
+    st.dataframe(shown, hide_index=hide_index, width="stretch", column_config=columns)
+
+
+def _cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _number(value: Decimal | None) -> float | None:

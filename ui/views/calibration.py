@@ -93,7 +93,7 @@ def render() -> None:
             st.markdown(f"**{rubric.label(level)}**")
             st.write(text)
 
-    st.subheader(f"Agreement on {view.item}")
+    st.header(f"Agreement on {view.item}")
     _agreement(view.agreement, "calibration_item")
     with st.expander("Agreement across the network (every item)"):
         with db.reading() as s:
@@ -115,9 +115,22 @@ def render() -> None:
             hide_index=True,
             width="stretch",
             key="calibration_items",
+            column_config={
+                "Item": st.column_config.TextColumn(pinned=True),
+                "Exact": st.column_config.TextColumn(
+                    "Exact agreement", help="Pairs of peers who gave the same level"
+                ),
+                "Adjacent": st.column_config.TextColumn(
+                    "Adjacent agreement", help="Pairs of peers within one level of each other"
+                ),
+                "Alpha": st.column_config.TextColumn(
+                    "Krippendorff's alpha", help="Agreement beyond chance over every rater"
+                ),
+                "Alpha n": st.column_config.TextColumn("Levels (n)"),
+            },
         )
 
-    st.subheader("Calibration review")
+    st.header("Calibration review")
     open_requests = [r for r in requests if r.open]
     if open_requests:
         st.dataframe(

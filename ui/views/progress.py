@@ -4,9 +4,29 @@ from datetime import date
 
 import streamlit as st
 
+from review.access import DEADLINE_LABELS
 from review.progress import cycle_progress
 from ui import context, state
 from ui.components import cycle as cycle_picker
+
+# Fits 1400 px beside the sidebar: district, phase and what is overdue come first and stay.
+COLUMNS = {
+    "District": st.column_config.TextColumn(width=175, pinned=True),
+    "Overdue": st.column_config.TextColumn(
+        width=300, help="Phases whose deadline passed while the district was still in them"
+    ),
+    "Phase": st.column_config.TextColumn(width=165),
+    "Self-evaluation": st.column_config.ProgressColumn(
+        "Self-evaluation", min_value=0, max_value=100, format="%d%%", width=100
+    ),
+    "Need evidence": st.column_config.NumberColumn(
+        "Evidence", width=65, help="Items that need evidence and have none linked"
+    ),
+    "Open flags": st.column_config.TextColumn("Flags", width=50, help="Open flags"),
+    "Peer ratings": st.column_config.TextColumn(
+        width=140, help="How much of the district each reviewing district has rated"
+    ),
+}
 
 
 def render() -> None:
@@ -17,7 +37,7 @@ def render() -> None:
         rows = cycle_progress(s, actor, cycle, rubric, date.today())
     st.caption(
         f"Cycle {cycle.name} · {len(rubric.items)} items · deadlines: "
-        + (", ".join(f"{k} {v}" for k, v in sorted(cycle.deadlines.items())) or "none set")
+        + (", ".join(_deadlines(cycle.deadlines)) or "none set")
     )
     if not rows:
         st.info("No districts in this cycle yet: define triads under Cycle setup.")
@@ -26,20 +46,20 @@ def render() -> None:
         [
             {
                 "District": f"{r.code} · {r.name}",
+                "Overdue": "; ".join(r.overdue) or "–",
                 "Phase": r.phase,
-                "Self-evaluation %": r.self_percent,
-                "Items needing evidence": r.evidence_missing,
+                "Self-evaluation": r.self_percent,
+                "Need evidence": r.evidence_missing,
                 "Open flags": "–" if r.open_flags is None else r.open_flags,
-                "Peer review %": ", ".join(f"{k} {v}%" for k, v in r.reviewer_percent.items()),
-                "Overdue": "; ".join(r.overdue),
+                "Peer ratings": ", ".join(f"{k} {v}%" for k, v in r.reviewer_percent.items()),
             }
             for r in rows
         ],
         hide_index=True,
         width="stretch",
-        column_config={
-            "Self-evaluation %": st.column_config.ProgressColumn(
-                "Self-evaluation %", min_value=0, max_value=100, format="%d%%"
-            )
-        },
+        column_config=COLUMNS,
     )
+
+
+def _deadlines(deadlines: dict[str, str]) -> list[str]:
+    return [f"{label} {deadlines[p]}" for p, label in DEADLINE_LABELS.items() if p in deadlines]

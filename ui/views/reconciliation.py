@@ -154,6 +154,17 @@ def render() -> None:
         hide_index=True,
         width="stretch",
         key=f"recon_queue_{code}",
+        # Fits 1400 px beside the sidebar: the item stays, the title gives way to the status.
+        column_config={
+            "Item": st.column_config.TextColumn(width=135, pinned=True),
+            "Title": st.column_config.TextColumn(width=190),
+            "Flags": st.column_config.TextColumn(width=130),
+            "Self": st.column_config.TextColumn(width=45),
+            "Peers": st.column_config.TextColumn(width=105),
+            "Spread": st.column_config.NumberColumn(width=55),
+            "Status": st.column_config.TextColumn(width=140),
+            "Final": st.column_config.TextColumn(width=110),
+        },
     )
 
     by_item = {e.item: e for e in entries}

@@ -4,11 +4,12 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from review import accounts, cycles, roster
-from review.access import ROLE_LABELS, Actor, Phase, Role
+from review.access import DEADLINE_LABELS, ROLE_LABELS, Actor, Phase, Role
 from review.db import Cycle
 from review.index.counts import district_figures, shown
 from ui import context, state
 from ui.components import index_import
+from ui.components import triads as triad_table
 from ui.guard import act, inert, shown_errors
 
 DISTRICTS_PREVIEW = "districts_preview"
@@ -71,7 +72,7 @@ def render() -> None:
             with st.form("deadlines"):
                 dates = {
                     p.value: st.text_input(
-                        f"Deadline: {p.value.replace('_', ' ')}",
+                        f"Deadline: {DEADLINE_LABELS[p]}",
                         value=current.deadlines.get(p.value, ""),
                         placeholder="YYYY-MM-DD",
                         key=f"deadline_{p.value}",
@@ -121,8 +122,12 @@ def render() -> None:
         if current is None:
             st.info("Create or choose a cycle first.")
         else:
+            with db.reading() as s:
+                members = cycles.triads(s, actor, current)
+            triad_table.show(members, current.name)
             st.markdown(
-                f"**Triads of cycle {current.name}**: one per line, `Name: CODE, CODE, CODE`"
+                f"**Change the triads of cycle {current.name}**: one per line, "
+                "`Name: CODE, CODE, CODE`"
             )
             text = st.text_area("Triads", key="triads_text", placeholder="North: ALV, CPU, FHU")
             upload = st.file_uploader(
@@ -180,7 +185,12 @@ def render() -> None:
             email = st.text_input("E-mail", key="user_email")
             person = st.text_input("Name", key="user_name")
             district_code = st.selectbox("District", [""] + codes, key="user_district")
-            roles = st.multiselect("Roles", [r.value for r in Role], key="user_roles")
+            roles = st.multiselect(
+                "Roles",
+                [r.value for r in Role],
+                key="user_roles",
+                format_func=lambda r: ROLE_LABELS[Role(r)],
+            )
             password = st.text_input(
                 "Password (leave empty to keep it, or for single sign-on)",
                 type="password",
