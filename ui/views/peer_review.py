@@ -8,7 +8,7 @@ from review.index.counts import district_figures, shown
 from review.index.models import SchoolCounts
 from ui import context, state
 from ui.components import cycle as cycle_picker
-from ui.components import descriptors, evidence_view
+from ui.components import descriptors, evidence_view, peer_submission
 from ui.guard import act
 
 
@@ -167,6 +167,8 @@ def render() -> None:
                 for message in comments.thread(s, actor, cycle, district.id, item.id):
                     st.markdown(f"**{message.author}** ({message.kind}):")
                     st.text(message.body)
+
+    peer_submission.show(actor, cycle, rubric, district, phase)
 
 
 def _context(enrollment: int, counts: SchoolCounts | None) -> None:
