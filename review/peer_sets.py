@@ -158,24 +158,29 @@ def submit_peer_ratings(
     if expected is not None and dict(expected) != seen:
         raise _changed(found, seen, dict(expected))
     for row in rows:
-        # Compare-and-set per rating: a save that slipped in is never submitted unseen.
+        # Compare-and-set per rating: a save that slipped in is never submitted unseen. The
+        # status is not the rating's text, so its version stays: after a withdrawal the
+        # reviewer's open form saves on from the version it shows.
         changed = session.execute(
             update(Rating)
-            .where(Rating.id == row.id, Rating.row_version == seen[row.item_id])
-            .values(status=SUBMITTED, row_version=Rating.row_version + 1)
+            .where(
+                Rating.id == row.id,
+                Rating.row_version == seen[row.item_id],
+                Rating.status != SUBMITTED,
+            )
+            .values(status=SUBMITTED)
             .execution_options(synchronize_session=False)
         )
         if changed.rowcount != 1:  # type: ignore[attr-defined]
             now = {r.item_id: r.row_version for r in _rows(session, cycle, district_id, rater)}
             raise _changed(found, now, seen)
-    now = {r.item_id: r.row_version for r in _rows(session, cycle, district_id, rater)}
     audit.record(
         session,
         actor,
         "submit peer ratings",
         "participation",
         part.id,
-        after={"rater_district_id": rater, "ratings": now},
+        after={"rater_district_id": rater, "ratings": seen},
     )
     return _set(session, cycle, rubric, found, rater)
 
@@ -209,7 +214,7 @@ def withdraw_peer_ratings(
             Rating.source == PEER,
             Rating.status == SUBMITTED,
         )
-        .values(status=WITHDRAWN, row_version=Rating.row_version + 1)
+        .values(status=WITHDRAWN)
         .execution_options(synchronize_session=False)
     )
     if changed.rowcount == 0:  # type: ignore[attr-defined]

@@ -151,7 +151,7 @@ def test_rating_sets_tell_coordinators_how_many_drafts_and_reviewers_only_the_st
             status="submitted",
             rated=2,
             missing=(),
-            versions={"ENGAGE": 2, "PDSA": 2},
+            versions={"ENGAGE": 1, "PDSA": 1},
         ),
         RatingSet(
             district="A",
@@ -175,9 +175,9 @@ def test_a_submitted_set_is_locked_until_withdrawn_and_submitted_again(world):
     _rate(world, "B", "ENGAGE", 3)
     _rate(world, "B", "PDSA", 3)
     done = _act(world, peer_sets.submit_peer_ratings, "B", expected={"ENGAGE": 1, "PDSA": 1})
-    assert (done.status, done.versions) == ("submitted", {"ENGAGE": 2, "PDSA": 2})
+    assert (done.status, done.versions) == ("submitted", {"ENGAGE": 1, "PDSA": 1})
     with pytest.raises(InvalidInput) as err:
-        _rate(world, "B", "PDSA", 2, expected=2)
+        _rate(world, "B", "PDSA", 2, expected=1)
     assert str(err.value) == (
         "item PDSA: your district's ratings of this district are submitted; withdraw them to "
         "change a rating (possible until reconciliation starts)."
@@ -186,11 +186,11 @@ def test_a_submitted_set_is_locked_until_withdrawn_and_submitted_again(world):
         _act(world, peer_sets.submit_peer_ratings, "B")
 
     back = _act(world, peer_sets.withdraw_peer_ratings, "B")
-    assert (back.status, back.versions) == ("withdrawn", {"ENGAGE": 3, "PDSA": 3})
+    assert (back.status, back.versions) == ("withdrawn", {"ENGAGE": 1, "PDSA": 1})
     assert [r[1] for r in _read(world, world.leads["C"])] == [world.district_id("A")] * 2
-    assert _rate(world, "B", "PDSA", 2, expected=3) == 4
+    assert _rate(world, "B", "PDSA", 2, expected=1) == 2  # the version the open form shows
     again = _act(world, peer_sets.submit_peer_ratings, "B")
-    assert (again.status, again.versions) == ("submitted", {"ENGAGE": 4, "PDSA": 5})
+    assert (again.status, again.versions) == ("submitted", {"ENGAGE": 1, "PDSA": 2})
     with world.db.session() as s:
         events = [(e.action, e.before, e.after) for e in audit.events(s, entity="participation")][
             -3:
@@ -200,17 +200,17 @@ def test_a_submitted_set_is_locked_until_withdrawn_and_submitted_again(world):
         (
             "submit peer ratings",
             None,
-            {"rater_district_id": b, "ratings": {"ENGAGE": 2, "PDSA": 2}},
+            {"rater_district_id": b, "ratings": {"ENGAGE": 1, "PDSA": 1}},
         ),
         (
             "withdraw peer ratings",
-            {"rater_district_id": b, "ratings": {"ENGAGE": 2, "PDSA": 2}},
+            {"rater_district_id": b, "ratings": {"ENGAGE": 1, "PDSA": 1}},
             None,
         ),
         (
             "submit peer ratings",
             None,
-            {"rater_district_id": b, "ratings": {"ENGAGE": 4, "PDSA": 5}},
+            {"rater_district_id": b, "ratings": {"ENGAGE": 1, "PDSA": 2}},
         ),
     ]
 

@@ -145,6 +145,8 @@ def render() -> None:
             state.flash(f"Saved your rating of {item.id} (version {result.row_version}).")
             st.rerun()
 
+    peer_submission.show(actor, cycle, rubric, district, phase)
+
     # Lazy: the thread is read only when the reviewer opens it.
     questions = st.expander(
         "Ask the district a question about this item",
@@ -167,8 +169,6 @@ def render() -> None:
                 for message in comments.thread(s, actor, cycle, district.id, item.id):
                     st.markdown(f"**{message.author}** ({message.kind}):")
                     st.text(message.body)
-
-    peer_submission.show(actor, cycle, rubric, district, phase)
 
 
 def _context(enrollment: int, counts: SchoolCounts | None) -> None:
