@@ -185,7 +185,8 @@ def generated_network(
                                 "context_values": {"parents_reached": 120}
                                 if own and item.context_measures
                                 else {},
-                                "status": "submitted" if own else "draft",
+                                # Peer sets submitted: drafts would count in no flag.
+                                "status": "submitted",
                                 "row_version": 1,
                                 "updated_by": leads[rater].user_id,
                                 "updated_at": now,

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from review import accounts, cycles, evidence, ratings
+from review import accounts, cycles, evidence, peer_sets, ratings
 from review.access import Actor, Phase, Role
 from review.db import Cycle, Database, User
 from review.rubrics import Catalogue, Item, Rubric
@@ -333,6 +333,9 @@ def _peer_ratings(
                 data=data,
                 expected_version=None,
             )
+    # Every reviewer submits its set; starting reconciliation stays an explicit step to try.
+    for reviewer in reviewers:
+        peer_sets.submit_peer_ratings(session, reviewer, cycle, rubric, district_id=district_id)
 
 
 def _triad_of(code: str) -> tuple[str, ...]:

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import ColumnElement, Select, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,7 @@ from review.errors import ConflictError, IncompleteSubmission, InvalidInput
 from review.rubrics import Item, Rubric
 
 SELF, PEER = "self", "peer"
+DRAFT, SUBMITTED, WITHDRAWN = "draft", "submitted", "withdrawn"
 MAX_TEXT = 20_000
 
 
@@ -108,9 +109,16 @@ def save_peer_rating(
     data: RatingInput,
     expected_version: int | None,
 ) -> Rating:
-    """Save a peer rating (level, rationale in `narrative`, suggestions) of an assigned district.
+    """Save a draft peer rating (level, rationale in `narrative`, suggestions) of an assigned
+    district. No one else sees it until the reviewer's district submits its set
+    (`review.peer_sets`).
 
     The district moves to the peer-review phase with its first peer rating.
+
+    Raises:
+        ConflictError: someone saved this item since; `current` holds their text.
+        InvalidInput: a level not on the scale, a district not open for peer rating, or a set
+            that is already submitted (withdraw it first).
     """
     require(
         actor,
@@ -133,6 +141,11 @@ def save_peer_rating(
         )
     _validate(rubric, item_id, data)
     assert actor.district_id is not None
+    if is_submitted(session, cycle, district_id, actor.district_id):
+        raise InvalidInput(
+            f"item {item_id}: your district's ratings of this district are submitted; "
+            "withdraw them to change a rating (possible until reconciliation starts)."
+        )
     row = _save(
         session, actor, cycle, district_id, item_id, actor.district_id, PEER, data, expected_version
     )
@@ -182,7 +195,7 @@ def _save(
         "narrative": data.narrative,
         "suggestions": data.suggestions,
         "context_values": dict(data.context_values),
-        "status": "draft",
+        "status": DRAFT,
         "updated_by": actor.user_id,
         "updated_at": audit.now(),
     }
@@ -303,16 +316,17 @@ def read_ratings(
 ) -> list[Rating]:
     """The ratings of a district that `actor` may see, by item then rater (see `ratings_of`).
 
-    The district's self-ratings go to whoever may read the district; a rater's own ratings go to
-    that rater; other peers' ratings only to whoever may read the district's peer ratings (for
-    the district itself, once the cycle releases them).
+    The district's self-ratings go to whoever may read the district; a rater's own ratings,
+    drafts included, go to that rater; other peers' submitted ratings only to whoever may read
+    the district's peer ratings (for the district itself, once the cycle releases them).
     """
     scope.check(session, actor, cycle, Action.READ_DISTRICT, district_id)
     peers = scope.allowed(session, actor, cycle, Action.READ_PEER_RATINGS, district_id)
+    rows = ratings_of(
+        session, cycle, district_id, raters=raters, item_id=item_id, drafts_of=actor.district_id
+    )
     return [
-        row
-        for row in ratings_of(session, cycle, district_id, raters=raters, item_id=item_id)
-        if peers or row.rater_district_id in (district_id, actor.district_id)
+        row for row in rows if peers or row.rater_district_id in (district_id, actor.district_id)
     ]
 
 
@@ -323,18 +337,48 @@ def ratings_of(
     *,
     raters: Collection[int] | None = None,
     item_id: str | None = None,
+    drafts_of: int | None = None,
 ) -> list[Rating]:
-    """Every rating of a district in a cycle (self and peers), by item then rater.
+    """The shared ratings of a district in a cycle (see `shared`), by item then rater.
 
     `raters` keeps only those raters' rows (the district's own id selects its self-ratings);
-    `item_id` keeps one item's.
+    `item_id` keeps one item's; `drafts_of` adds that rater district's unsubmitted peer ratings.
     """
-    query = select(Rating).where(Rating.cycle_id == cycle.id, Rating.district_id == district_id)
+    query = select(Rating).where(
+        Rating.cycle_id == cycle.id, Rating.district_id == district_id, shared(drafts_of)
+    )
     if raters is not None:
         query = query.where(Rating.rater_district_id.in_(raters))
     if item_id is not None:
         query = query.where(Rating.item_id == item_id)
     return list(session.scalars(query.order_by(Rating.item_id, Rating.rater_district_id)))
+
+
+def shared(drafts_of: int | None = None) -> ColumnElement[bool]:
+    """The ratings anyone but their rater may see or count: self-ratings and submitted peer
+    ratings. A peer rating is its rater's draft until the rater's district submits the set
+    (`review.peer_sets`); `drafts_of` names a rater district whose drafts count too (its own
+    view). Every read of ratings for other people goes through here."""
+    rule = or_(Rating.source == SELF, Rating.status == SUBMITTED)
+    if drafts_of is not None:
+        rule = or_(rule, Rating.rater_district_id == drafts_of)
+    return rule
+
+
+def is_submitted(session: Session, cycle: Cycle, district_id: int, rater_district_id: int) -> bool:
+    """Whether a rater district's peer ratings of a district are submitted (all go together)."""
+    found = session.scalar(
+        select(Rating.id)
+        .where(
+            Rating.cycle_id == cycle.id,
+            Rating.district_id == district_id,
+            Rating.rater_district_id == rater_district_id,
+            Rating.source == PEER,
+            Rating.status == SUBMITTED,
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 def linked_items(session: Session, cycle: Cycle, district_id: int) -> dict[str, int]:
@@ -439,6 +483,6 @@ def submit_self_evaluation(
         raise IncompleteSubmission(missing)
     for row in ratings_of(session, cycle, district_id):
         if row.source == SELF:
-            row.status = "submitted"
+            row.status = SUBMITTED
     set_phase(session, actor, part, Phase.SELF_SUBMITTED)
     audit.record(session, actor, "submit self-evaluation", "participation", part.id)

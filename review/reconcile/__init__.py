@@ -6,13 +6,15 @@ is decided (`decisions.decide`, one `Method` of four); a choice or a consensus i
 proposal that every reviewing district confirms (`proposals`). Raw ratings are never changed
 and nothing is ever averaged.
 
-Phases (`phases`): the first decision or proposal on a district that is still in peer review
-starts its reconciliation (a coordinator can also start it explicitly). Starting needs every
-peer rating of every required item, and from then on peer ratings are locked
-(`review.ratings` accepts them only during peer review), so a decision can never rest on a
-rating that later changes. A coordinator finalizes a district once every rated item is
-decided and no item of it is under calibration review (`calibration`), and can reopen a
-final district with a reason. `practice` is the library of top-level practice.
+Only submitted peer ratings count (`review.peer_sets`): a reviewer's drafts are in no flag,
+queue or statistic. Phases (`phases`): a peer reviewer of the district or a coordinator starts
+its reconciliation explicitly, once every reviewing district has submitted its ratings; a
+decision or proposal on a district still in peer review is refused. From then on peer ratings
+and their sets are locked (`review.ratings` accepts them only during peer review), so a
+decision can never rest on a rating that later changes. A coordinator finalizes a district
+once every rated item is decided and no item of it is under calibration review
+(`calibration`), and can reopen a final district with a reason. `practice` is the library of
+practice decided at the top level.
 
 The reads a page calls (`queue`, `finalization_blockers`, `calibration_view`,
 `agreement_overview`, `practice_library`) take the actor and check it (`review.scope`);
@@ -48,6 +50,7 @@ from review.reconcile.phases import (
     finalize_district,
     reopen_district,
     start_reconciliation,
+    what_it_locks,
 )
 from review.reconcile.practice import SIZE_BANDS, PeerNote, Practice, practice_library, size_band
 from review.reconcile.proposals import STATUS_LABELS, Proposal, ProposalStatus
@@ -106,4 +109,5 @@ __all__ = [
     "size_band",
     "start_reconciliation",
     "thresholds",
+    "what_it_locks",
 ]

@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from review import audit
-from review.access import Actor, Phase, Role
+from review.access import Actor, Role
 from review.db import (
     Assignment,
     Base,
@@ -36,9 +36,8 @@ from review.db import Decision as DecisionRow
 from review.db import DecisionRating as DecisionRatingRow
 from review.errors import NotFound, PermissionDenied
 from review.flags import Flag
-from review.ratings import PEER, SELF
+from review.ratings import PEER, SELF, shared
 
-OPEN_PHASES = (Phase.PEER_REVIEW, Phase.RECONCILIATION)
 NA = "not applicable"
 
 
@@ -83,7 +82,10 @@ class Score:
 
 @dataclass(frozen=True)
 class Network:
-    """One read of everything reconciliation needs about a cycle (a handful of queries)."""
+    """One read of everything reconciliation needs about a cycle (a handful of queries).
+
+    `ratings` holds the shared ratings only (`review.ratings.shared`): a reviewer's draft
+    counts in no flag, queue, statistic or library until its set is submitted."""
 
     cycle: Cycle
     districts: dict[int, District]
@@ -170,7 +172,7 @@ def _ratings(session: Session, cycle: Cycle) -> dict[tuple[int, str], tuple[Scor
             Rating.not_applicable,
             Rating.row_version,
         )
-        .where(Rating.cycle_id == cycle.id)
+        .where(Rating.cycle_id == cycle.id, shared())
         .order_by(Rating.rater_district_id)
     )
     found: dict[tuple[int, str], list[Score]] = defaultdict(list)

@@ -44,7 +44,6 @@ from review.ratings import is_rated
 from review.reconcile import proposals
 from review.reconcile._network import (
     NA,
-    OPEN_PHASES,
     Frozen,
     Network,
     decision_ratings,
@@ -55,7 +54,6 @@ from review.reconcile._network import (
     names,
 )
 from review.reconcile.flags import RULE_LABELS, district_flags
-from review.reconcile.phases import start
 from review.reconcile.proposals import Proposal, ProposalStatus
 from review.reconcile.status import (
     DECIDED,
@@ -130,8 +128,8 @@ def decide(
 ) -> Decision | Proposal:
     """Decide an item, or propose its level: see the module's description of each `Method`.
 
-    The first decision or proposal on a district still in peer review starts its
-    reconciliation (which needs every peer rating of every required item).
+    The district must be in reconciliation: it is started explicitly
+    (`phases.start_reconciliation`), never as a side effect of deciding one item.
 
     Returns:
         The decision; for a choice or consensus the proposal, unless the proposer's district
@@ -142,7 +140,8 @@ def decide(
             (`current` holds what is there now).
         InvalidInput: the method does not fit the peers' ratings (with what to do instead),
             a blank rationale, a level not on the scale, ratings missing, a proposal after
-            the reconciliation deadline, or the district not in peer review or reconciliation.
+            the reconciliation deadline, or the district not in reconciliation (still in
+            peer review: "start reconciliation first").
         PermissionDenied: agreement: the actor neither reviews the district nor coordinates;
             choice and consensus: the actor is not a peer reviewer of the district;
             adjudication: the actor is not a coordinator.
@@ -342,15 +341,20 @@ def _check_level(rubric: Rubric, item: Item, level: int | None, not_applicable: 
 def _open_target(
     session: Session, cycle: Cycle, rubric: Rubric, found: District, item: Item
 ) -> _Target:
-    """The item to decide; refused outside peer review and reconciliation, and when its
-    ratings are incomplete or absent."""
+    """The item to decide; refused outside reconciliation (it is started explicitly, see
+    `phases.start_reconciliation`), and when its ratings are incomplete or absent."""
     part = participation(session, cycle, found.id, lock="update")
     phase = Phase(part.phase)
     if phase == Phase.FINAL:
         raise InvalidInput(
             f"{found.name} is final; a coordinator must reopen it before a decision changes."
         )
-    if phase not in OPEN_PHASES:
+    if phase == Phase.PEER_REVIEW:
+        raise InvalidInput(
+            f"{found.name} is still in peer review: start reconciliation first (it locks the "
+            "peer ratings and the self-evaluation), then decide or propose."
+        )
+    if phase != Phase.RECONCILIATION:
         raise InvalidInput(
             f"{found.name} is not in peer review yet ({PHASE_LABELS[phase]}); there is "
             "nothing to reconcile."
@@ -471,8 +475,6 @@ def _propose(
         _refuse_closed(target, row)
     if (row.row_version if row else None) != request.expected_version:
         raise _proposal_conflict(session, target)
-    if target.part.phase == Phase.PEER_REVIEW:
-        start(session, actor, target.network, target.rubric, target.part, target.district)
     assert actor.district_id is not None  # require_decider: a peer reviewer has a district
     values: dict[str, Any] = {
         "method": request.method.value,
@@ -609,8 +611,6 @@ def _write(
 ) -> Decision:
     """Write (or, for an adjudication, replace) the decision; raw ratings stay as they are."""
     network, found, item = target.network, target.district, target.item
-    if target.part.phase == Phase.PEER_REVIEW:
-        start(session, actor, network, target.rubric, target.part, found)
     current = network.decisions.get(target.key)
     before = _decision_dict(current, network) if current else None
     values: dict[str, Any] = {

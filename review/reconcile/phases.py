@@ -10,6 +10,7 @@ from review.access import PHASE_LABELS, Action, Actor, Phase
 from review.cycles import participation, set_phase
 from review.db import Cycle, District, Participation
 from review.errors import InvalidInput
+from review.peer_sets import waiting_for
 from review.reconcile._network import (
     Network,
     district,
@@ -32,25 +33,41 @@ class NotReady(InvalidInput):
         super().__init__(f"{district_name} cannot be finalized yet: " + "; ".join(blockers) + ".")
 
 
+def what_it_locks(district_name: str) -> str:
+    """What starting a district's reconciliation locks, in words for the confirmation."""
+    return (
+        f"the peer ratings of {district_name} (no reviewer can change or withdraw them any "
+        f"more) and {district_name}'s self-evaluation"
+    )
+
+
 def start_reconciliation(
     session: Session, actor: Actor, cycle: Cycle, rubric: Rubric, *, district_id: int
 ) -> None:
-    """Move a district from peer review to reconciliation (coordinators; the first decision or
-    proposal on a district does the same). Peer ratings are locked from then on.
+    """Move a district from peer review to reconciliation: an explicit step, taken by one of
+    its peer reviewers or a coordinator once every reviewing district has submitted its
+    ratings. It locks what `what_it_locks` says; decisions and proposals are refused before it.
 
     Raises:
-        InvalidInput: the district is not in peer review, or a peer rating is missing.
-        PermissionDenied: the actor is not a coordinator.
+        InvalidInput: the district is not in peer review, a reviewing district has not
+            submitted its ratings, or a peer rating is missing.
+        PermissionDenied: the actor neither reviews the district nor coordinates.
     """
     found = district(session, district_id)
-    require_coordinator(actor, "start reconciliation")
+    scope.check(session, actor, cycle, Action.RECONCILE, found.id)
     part = _locked_in(
         session, cycle, found, Phase.PEER_REVIEW, "reconciliation starts from peer review."
     )
-    start(session, actor, load(session, cycle), rubric, part, found)
+    waiting = waiting_for(session, cycle, found.id)
+    if waiting:
+        raise InvalidInput(
+            f"Reconciliation of {found.name} needs every reviewing district's submitted "
+            f"ratings first: waiting for {', '.join(waiting)} to submit."
+        )
+    _start(session, actor, load(session, cycle), rubric, part, found)
 
 
-def start(
+def _start(
     session: Session,
     actor: Actor,
     network: Network,
@@ -58,7 +75,6 @@ def start(
     part: Participation,
     found: District,
 ) -> None:
-    """Start reconciliation of a district in peer review, once every peer rating is in."""
     missing = [
         f"{item.id} (waiting for {', '.join(raters)})"
         for item in rubric.items

@@ -1,4 +1,9 @@
-"""The practice library: items districts did at the rubric's top level, to learn from."""
+"""The practice library: items decided at the rubric's top level, to learn from.
+
+It shows only what is released and decided: an item enters with a decision at the top level
+(never on peer ratings alone), and the peers' notes come with it only once the cycle has
+released peer ratings to the districts; draft peer ratings never (`review.ratings.shared`).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,14 @@ from review.access import Action, Actor, require
 from review.cycles import cycle_rubric
 from review.db import Cycle
 from review.errors import InvalidInput
-from review.ratings import is_rated
-from review.reconcile._network import EvidenceSummary, Frozen, Network, evidence_summaries, load
+from review.reconcile._network import (
+    EvidenceSummary,
+    Frozen,
+    Network,
+    Score,
+    evidence_summaries,
+    load,
+)
 from review.reconcile._network import texts as rating_texts
 from review.rubrics import Catalogue, Item, Rubric
 
@@ -32,11 +43,8 @@ class PeerNote(Frozen):
 
 
 class Practice(Frozen):
-    """An item a district did at the top level, to learn from.
-
-    `basis` is 'final' when a decision set the top level, 'peer' when no decision exists yet
-    and every peer who rated the item gave the top level.
-    """
+    """An item decided at the top level for a district, to learn from; `peer_notes` is empty
+    until the cycle releases peer ratings."""
 
     cycle: str
     district: str
@@ -46,7 +54,6 @@ class Practice(Frozen):
     item: str
     item_title: str
     level: int
-    basis: str
     narrative: str
     decision_rationale: str
     peer_notes: tuple[PeerNote, ...]
@@ -71,7 +78,8 @@ def practice_library(
     keyword: str | None = None,
     size_band: str | None = None,
 ) -> list[Practice]:
-    """Items districts did at the rubric's top level, with narrative, peer notes and evidence.
+    """Items decided at the rubric's top level, with narrative, decision rationale, evidence
+    and (once the cycle releases peer ratings) the peers' notes.
 
     Args:
         catalogue: where each cycle's pinned rubric is read from (for its top level).
@@ -110,27 +118,30 @@ def _practices(
     network = load(session, cycle)
     items = [i for i in rubric.items if item_id is None or i.id == item_id]
     found = [
-        (item, district_id, basis)
+        (item, district_id)
         for item in items
         for district_id in sorted(network.districts, key=network.code)
-        if (basis := _top_level_basis(network, rubric, item, district_id)) is not None
+        if _decided_at_top(network, rubric, item, district_id)
     ]
-    ids = [r.id for item, d, _ in found for r in network.ratings.get((d, item.id), ())]
+    ids = [r.id for item, d in found for r in _shown_ratings(network, d, item)]
     shown = rating_texts(session, ids)
     evidence = evidence_summaries(session, cycle, item_id=item_id)
     return [
-        _practice(network, rubric, item, district_id, basis, shown, evidence)
-        for item, district_id, basis in found
+        _practice(network, rubric, item, district_id, shown, evidence)
+        for item, district_id in found
     ]
 
 
-def _top_level_basis(network: Network, rubric: Rubric, item: Item, district_id: int) -> str | None:
-    """'final' or 'peer' when the item counts as done at the top level, else `None`."""
+def _decided_at_top(network: Network, rubric: Rubric, item: Item, district_id: int) -> bool:
     decision = network.decisions.get((district_id, item.id))
-    if decision is not None:
-        return "final" if decision.level == rubric.top_level else None
-    levels = [r.level for r in network.peer_ratings(district_id, item.id) if is_rated(r)]
-    return "peer" if levels and set(levels) == {rubric.top_level} else None
+    return decision is not None and decision.level == rubric.top_level
+
+
+def _shown_ratings(network: Network, district_id: int, item: Item) -> list[Score]:
+    """The self-rating, and the peer ratings once the cycle has released them."""
+    own = network.self_rating(district_id, item.id)
+    peers = list(network.peer_ratings(district_id, item.id)) if network.cycle.released else []
+    return ([own] if own else []) + peers
 
 
 def _practice(
@@ -138,11 +149,10 @@ def _practice(
     rubric: Rubric,
     item: Item,
     district_id: int,
-    basis: str,
     shown: dict[int, tuple[str, str]],
     evidence: dict[tuple[int, str], tuple[EvidenceSummary, ...]],
 ) -> Practice:
-    decision = network.decisions.get((district_id, item.id))
+    decision = network.decisions[district_id, item.id]
     district = network.districts[district_id]
     own = network.self_rating(district_id, item.id)
     return Practice(
@@ -154,9 +164,8 @@ def _practice(
         item=item.id,
         item_title=item.title,
         level=rubric.top_level,
-        basis=basis,
         narrative=shown[own.id][0] if own else "",
-        decision_rationale=decision.rationale if decision else "",
+        decision_rationale=decision.rationale,
         peer_notes=tuple(
             PeerNote(
                 rater=network.code(r.rater_district_id),
@@ -164,7 +173,8 @@ def _practice(
                 rationale=shown[r.id][0],
                 suggestions=shown[r.id][1],
             )
-            for r in network.peer_ratings(district_id, item.id)
+            for r in _shown_ratings(network, district_id, item)
+            if r is not own
         ),
         evidence=evidence.get((district_id, item.id), ()),
     )

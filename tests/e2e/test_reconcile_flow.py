@@ -1,9 +1,12 @@
-"""Reconciliation in a real browser: a flagged disagreement is discussed, adjudicated, finalized.
+"""Reconciliation in a real browser: a flagged disagreement is discussed, adjudicated, finalized;
+and a consensus one peer proposes waits for the other reviewing district to confirm it.
 
 This module runs its own server on its own demo database, because it finalizes FHU and the
-other e2e modules share the session server. Every FHU item but the flagged one is decided
-through the domain API first, so the browser handles only the disagreement:
+other e2e modules share the session server. The demo's reviewers have submitted their peer
+ratings; the coordinator starts FHU's reconciliation and every FHU item but the flagged one is
+decided through the domain API first, so the browser handles only the disagreement:
 CPU (peer reviewer of FHU) posts to the discussion; the coordinator adjudicates and finalizes.
+CPU's reconciliation is started in the browser, by its reviewer ALV, after the confirmation.
 """
 
 from __future__ import annotations
@@ -49,6 +52,8 @@ def _decide_all_but_flagged(db: Database, settings: Settings) -> None:
         reviewer, other = _actor(s, REVIEWER), _actor(s, OTHER_REVIEWER)
         district_id = cycles.get_district(s, CODE).id
         assert "reconciliation" not in cycle.deadlines  # these peers still have time
+        coordinator = _actor(s, COORDINATOR)
+        reconcile.start_reconciliation(s, coordinator, cycle, rubric, district_id=district_id)
         for entry in reconcile.queue(s, reviewer, cycle, rubric, district_id):
             if entry.item == FLAGGED:
                 continue
@@ -175,3 +180,84 @@ def test_flagged_disagreement_is_discussed_adjudicated_and_finalized(
             coordinator_id,
         )
     assert message in bodies
+
+
+def _open(page: Page, code: str, name: str) -> None:
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Reconcile ratings").click()
+    expect(page.get_by_role("heading", name="Reconcile ratings")).to_be_visible()
+    page.get_by_role("combobox", name="District").click()
+    page.get_by_role("option", name=f"{code} · {name}").click()
+    expect(page.get_by_text(f"Cycle 2015-16 · {name}")).to_be_visible()
+
+
+def _choose_item(page: Page, item: str, title: str) -> None:
+    page.get_by_role("combobox", name="Item").click()
+    page.keyboard.type(item)  # the list shows only the first options until filtered
+    page.get_by_role("option", name=f"{item} · {title}").click()
+
+
+def test_a_consensus_waits_for_the_second_peer(
+    page: Page, recon_server: DemoServer, shot: Shot
+) -> None:
+    code, name = "CPU", "Cedar Plains Unified"
+    item, title = "P2-STAKEHOLDER", "Stakeholder engagement on Principle 2"  # ALV 1, FHU 3
+    rationale = "Forums were held, but only in half the regions."
+
+    _sign_in(page, recon_server.url, OTHER_REVIEWER)
+    _open(page, code, name)
+    start = page.get_by_role("button", name="Start reconciliation")
+    expect(start).to_be_disabled()
+    expect(
+        page.get_by_text("Starting reconciliation locks the peer ratings of Cedar")
+    ).to_be_visible()
+    page.get_by_text("I understand: this locks the peer ratings of Cedar Plains Unified").click()
+    shot("1-confirm-start")
+    start.click()
+    expect(
+        page.get_by_text(f"{name} is now in reconciliation; its peer ratings are")
+    ).to_be_visible()
+
+    _choose_item(page, item, title)
+    form = page.get_by_test_id("stForm").filter(
+        has=page.get_by_role("button", name="Propose consensus")
+    )
+    form.get_by_test_id("stRadio").get_by_text("2 Beginning", exact=True).click()
+    form.get_by_label("Rationale: what the peers agreed and why").fill(rationale)
+    form.get_by_role("button", name="Propose consensus").click()
+    expect(
+        page.get_by_text(f"{code} {item}: level 2 proposed; waiting for FHU to confirm.")
+    ).to_be_visible()
+    expect(
+        page.get_by_text("Waiting for FHU to confirm; until then it is not a decision.")
+    ).to_be_visible()
+    expect(page.get_by_role("button", name="Confirm this proposal")).to_have_count(0)
+    shot("2-waiting")
+    with recon_server.db.reading() as s:
+        district_id = s.scalar(select(District.id).where(District.code == code))
+        decided = s.scalars(select(Decision).where(Decision.district_id == district_id)).all()
+    assert decided == []
+
+    page.get_by_test_id("stSidebar").get_by_role("button", name="Sign out").click()
+    expect(page.get_by_label("E-mail")).to_be_visible()
+    _sign_in(page, recon_server.url, "lead@fhu.example")
+    _open(page, code, name)
+    _choose_item(page, item, title)
+    expect(
+        page.get_by_text("Waiting for FHU to confirm; until then it is not a decision.")
+    ).to_be_visible()
+    page.get_by_role("button", name="Confirm this proposal").click()
+    expect(page.get_by_text(f"{code} {item}: final level 2 (peer consensus).")).to_be_visible()
+    shot("3-confirmed")
+
+    with recon_server.db.reading() as s:
+        alv = _actor(s, OTHER_REVIEWER).user_id
+        decision = s.scalar(
+            select(Decision).where(Decision.district_id == district_id, Decision.item_id == item)
+        )
+        assert decision is not None
+        assert (decision.level, decision.method, decision.rationale, decision.decided_by) == (
+            2,
+            "consensus",
+            rationale,
+            alv,
+        )

@@ -1,9 +1,11 @@
 """A small finished-looking district to export: district A of the test world, rated by B and C."""
 
 import pytest
+from sqlalchemy import update
 
 from review import cycles, evidence, ratings
 from review.access import Phase
+from review.db import Rating
 from review.ratings import RatingInput
 
 PDF = b"%PDF-1.4\n%synthetic evidence\n"
@@ -75,6 +77,14 @@ def rated(world):
                 expected_version=None,
                 data=RatingInput(level=level, narrative=text, suggestions=f"+Add sign-ins {code}"),
             )
+        # Exports show submitted peer ratings only. B and C rate ENGAGE alone, which
+        # `peer_sets.submit_peer_ratings` refuses (PDSA is required), so their sets are marked
+        # submitted here; a test that rates more withdraws them first.
+        s.execute(
+            update(Rating)
+            .where(Rating.district_id == a, Rating.source == ratings.PEER)
+            .values(status=ratings.SUBMITTED)
+        )
     return world
 
 

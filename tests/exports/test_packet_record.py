@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from exports.excel import render_xlsx
 from exports.pdf import _drawable, render_pdf
 from exports.report import Decision, build_report
-from review import evidence, ratings
+from review import evidence, peer_sets, ratings
 from review.cli import main
 from review.comments import MAX_COMMENT
 from review.demo import INDEX_YEARS
@@ -69,7 +69,12 @@ def _prose(marker: str, length: int) -> str:
 
 
 def _rate_pdsa(world, code, rationale, suggestions):
+    """Reviewer `code` completes its set with PDSA (the fixture submitted ENGAGE alone)."""
+    a = world.district_id("A")
     with world.db.session() as s:
+        peer_sets.withdraw_peer_ratings(
+            s, world.leads[code], world.cycle(s), world.rubric, district_id=a
+        )
         ratings.save_peer_rating(
             s,
             world.leads[code],
@@ -79,6 +84,9 @@ def _rate_pdsa(world, code, rationale, suggestions):
             item_id="PDSA",
             expected_version=None,
             data=RatingInput(level=3, narrative=rationale, suggestions=suggestions),
+        )
+        peer_sets.submit_peer_ratings(
+            s, world.leads[code], world.cycle(s), world.rubric, district_id=a
         )
 
 
@@ -350,6 +358,13 @@ def test_data_as_of_counts_decisions_and_dates_the_pdf_and_the_workbook(released
     for code in "BC":  # reconciliation needs every peer rating
         _rate_pdsa(released, code, "Seen", "")
     with released.db.session() as s:
+        reconcile.start_reconciliation(
+            s,
+            released.coordinator,
+            released.cycle(s),
+            released.rubric,
+            district_id=released.district_id("A"),
+        )
         reconcile.decide(
             s,
             released.coordinator,

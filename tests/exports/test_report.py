@@ -50,16 +50,18 @@ def test_build_report_sections_exact(released, rubrics_dir):
 
 
 def test_report_carries_reconciliation_decisions(rated, rubrics_dir):
-    from review import ratings, reconcile
+    from review import peer_sets, ratings, reconcile
     from review.ratings import RatingInput
 
     a = rated.district_id("A")
     with rated.db.session() as s:
         cycle = rated.cycle(s)
         for code in "BC":
+            lead = rated.leads[code]
+            peer_sets.withdraw_peer_ratings(s, lead, cycle, rated.rubric, district_id=a)
             ratings.save_peer_rating(
                 s,
-                rated.leads[code],
+                lead,
                 cycle,
                 rated.rubric,
                 district_id=a,
@@ -67,6 +69,8 @@ def test_report_carries_reconciliation_decisions(rated, rubrics_dir):
                 data=RatingInput(not_applicable=True),
                 expected_version=None,
             )
+            peer_sets.submit_peer_ratings(s, lead, cycle, rated.rubric, district_id=a)
+        reconcile.start_reconciliation(s, rated.coordinator, cycle, rated.rubric, district_id=a)
         reconcile.decide(
             s,
             rated.coordinator,

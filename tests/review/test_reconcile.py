@@ -4,7 +4,7 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from review import audit, comments, cycles, evidence, ratings, reconcile
+from review import audit, comments, cycles, evidence, peer_sets, ratings, reconcile
 from review.access import Phase
 from review.agreement import Stat
 from review.db import ConsensusProposal, DecisionRating, Rating
@@ -78,14 +78,35 @@ def _rate(world, reviewer, code, item, level, suggestions=""):
 
 
 def _rate_all(world, code, peer_levels):
-    """peer_levels: item -> {reviewer: level}."""
+    """peer_levels: item -> {reviewer: level}. Each reviewer who rated every required item
+    submits its set (the others' ratings stay drafts)."""
     for item, by_reviewer in peer_levels.items():
         for reviewer, level in by_reviewer.items():
             _rate(world, reviewer, code, item, level)
+    required = {i.id for i in world.rubric.items if i.required}
+    for reviewer in sorted({r for by_reviewer in peer_levels.values() for r in by_reviewer}):
+        if required <= {i for i, by_reviewer in peer_levels.items() if reviewer in by_reviewer}:
+            _submit_ratings(world, reviewer, code)
 
 
-def _district_a(world):
-    """A: ENGAGE far apart (1 and 3), PDSA adjacent (2 and 3), EXTRA in agreement (2 and 2)."""
+def _submit_ratings(world, reviewer, code):
+    with world.db.session() as s:
+        return peer_sets.submit_peer_ratings(
+            s,
+            world.leads[reviewer],
+            world.cycle(s),
+            world.rubric,
+            district_id=world.district_id(code),
+        )
+
+
+def _start(world, code="A", actor=None):
+    _decide(world, reconcile.start_reconciliation, actor or world.coordinator, code)
+
+
+def _district_a(world, *, start=True):
+    """A: ENGAGE far apart (1 and 3), PDSA adjacent (2 and 3), EXTRA in agreement (2 and 2);
+    both sets submitted and (with `start`) reconciliation started."""
     _submit(world, "A", {"ENGAGE": 3, "PDSA": 3})
     _rate_all(
         world,
@@ -96,6 +117,8 @@ def _district_a(world):
             "EXTRA": {"B": 2, "C": 2},
         },
     )
+    if start:
+        _start(world)
 
 
 def _act(world, action, actor, **kwargs):
@@ -253,9 +276,9 @@ def test_network_outlier_compares_with_every_district_of_the_cycle(world):
     _submit(world, "A", {"ENGAGE": 1, "PDSA": 1})
     _submit(world, "B", {"ENGAGE": 3, "PDSA": 1})
     _submit(world, "D", {"ENGAGE": 3, "PDSA": 1})
-    _rate_all(world, "A", {"ENGAGE": {"B": 1, "C": 1}})
-    _rate_all(world, "B", {"ENGAGE": {"A": 3, "C": 3}})
-    _rate_all(world, "D", {"ENGAGE": {"E": 3}})
+    _rate_all(world, "A", {"ENGAGE": {"B": 1, "C": 1}, "PDSA": {"B": 1, "C": 1}})
+    _rate_all(world, "B", {"ENGAGE": {"A": 3, "C": 3}, "PDSA": {"A": 1, "C": 1}})
+    _rate_all(world, "D", {"ENGAGE": {"E": 3}, "PDSA": {"E": 1}})
     assert _flags(world) == [
         Flag(
             district="A",
@@ -270,7 +293,8 @@ def test_network_outlier_compares_with_every_district_of_the_cycle(world):
 
 def test_flags_follow_the_cycle_thresholds(world):
     _submit(world, "A", {"ENGAGE": 3, "PDSA": 2})
-    _rate_all(world, "A", {"ENGAGE": {"B": 2, "C": 4}})
+    _rate_all(world, "A", {"ENGAGE": {"B": 2, "C": 4}, "PDSA": {"B": 2, "C": 2}})
+    assert [f.rule for f in _flags(world)] == ["peer_disagreement"]
     with world.db.session() as s:
         cycle = world.cycle(s)
         cycle.settings = {**cycle.settings, "peer_spread": 3, "unsupported_below_top": 0}
@@ -299,6 +323,7 @@ def test_open_flags_leave_out_decided_items(world):
         ("ENGAGE", "peer_disagreement"),
         ("PDSA", "peer_disagreement"),
     ]
+    _start(world)
     proposal = _decide(
         world,
         _consensus,
@@ -426,10 +451,23 @@ def test_confirm_agreement_writes_a_decision_and_never_touches_ratings(world):
     ]
 
 
-def test_first_decision_starts_reconciliation_and_locks_peer_ratings(world):
-    _district_a(world)
-    assert _phase(world, "A") == Phase.PEER_REVIEW
-    _decide(world, _agreement, world.coordinator, item_id="EXTRA")
+@pytest.mark.parametrize("method", [_agreement, _choice, _consensus, _adjudication])
+def test_deciding_in_peer_review_is_refused_until_reconciliation_starts(world, method):
+    _district_a(world, start=False)
+    who = world.coordinator if method is _adjudication else world.leads["B"]
+    fields = {} if method is _agreement else {"level": 2, "rationale": "x"}
+    with pytest.raises(InvalidInput) as err:
+        _decide(world, method, who, item_id="PDSA", **fields)
+    assert str(err.value) == (
+        "District A is still in peer review: start reconciliation first (it locks the peer "
+        "ratings and the self-evaluation), then decide or propose."
+    )
+    assert (_phase(world, "A"), _events(world, "decision")) == (Phase.PEER_REVIEW, [])
+
+
+def test_a_reviewer_starts_reconciliation_and_it_locks_peer_ratings(world):
+    _district_a(world, start=False)
+    _start(world, actor=world.leads["B"])
     assert _phase(world, "A") == Phase.RECONCILIATION
     assert [a for a, _, _ in _events(world, "participation")][-2:] == [
         "change phase",
@@ -437,6 +475,14 @@ def test_first_decision_starts_reconciliation_and_locks_peer_ratings(world):
     ]
     with pytest.raises(InvalidInput, match="before reconciliation"):
         _rate(world, "B", "A", "ENGAGE", 4)
+    with world.db.session() as s, pytest.raises(InvalidInput) as err:
+        peer_sets.withdraw_peer_ratings(
+            s, world.leads["C"], world.cycle(s), world.rubric, district_id=world.district_id("A")
+        )
+    assert str(err.value) == (
+        "Your ratings of District A can no longer be withdrawn: its reconciliation has "
+        "started, and the peer ratings are locked."
+    )
 
 
 def test_decisions_of_lists_every_decision_by_item(world):
@@ -455,6 +501,7 @@ def test_decisions_of_lists_every_decision_by_item(world):
 def test_confirm_all_not_applicable_decides_not_applicable(world):
     _submit(world, "A", {"ENGAGE": 3, "PDSA": NA})
     _rate_all(world, "A", {"ENGAGE": {"B": 3, "C": 3}, "PDSA": {"B": NA, "C": NA}})
+    _start(world)
     decision = _decide(world, _agreement, world.leads["C"], item_id="PDSA")
     assert (decision.level, decision.not_applicable, decision.method) == (None, True, "agreement")
 
@@ -484,6 +531,7 @@ def test_confirm_is_refused_unless_peers_agree_without_flags(world, item, messag
 def test_confirm_is_refused_when_exact_agreement_carries_a_flag(world):
     _submit(world, "A", {"ENGAGE": 4, "PDSA": 1})
     _rate_all(world, "A", {"ENGAGE": {"B": 2, "C": 2}, "PDSA": {"B": 1, "C": 1}})
+    _start(world)
     with pytest.raises(InvalidInput) as err:
         _decide(world, _agreement, world.leads["B"], item_id="ENGAGE")
     assert str(err.value) == (
@@ -709,30 +757,22 @@ def test_adjudicate_replaces_a_decision_only_from_its_current_version(world):
     )
 
 
-def test_deciding_an_item_with_missing_ratings_is_refused(world):
+def test_starting_reconciliation_waits_for_every_submitted_set(world):
     _submit(world, "A", {"ENGAGE": 3, "PDSA": 3})
-    _rate(world, "B", "A", "ENGAGE", 3)
+    _rate_all(world, "A", {"ENGAGE": {"B": 3, "C": 3}, "PDSA": {"B": 3}})  # C: a draft only
     with pytest.raises(InvalidInput) as err:
-        _decide(world, _agreement, world.leads["B"], item_id="ENGAGE")
+        _start(world, actor=world.leads["B"])
     assert str(err.value) == (
-        "District A, item ENGAGE: not every reviewer has rated it yet (waiting for C)."
+        "Reconciliation of District A needs every reviewing district's submitted ratings "
+        "first: waiting for C to submit."
     )
-
-
-def test_deciding_is_refused_until_every_item_is_rated(world):
-    _submit(world, "A", {"ENGAGE": 3, "PDSA": 3})
-    _rate_all(world, "A", {"ENGAGE": {"B": 3, "C": 3}, "PDSA": {"B": 3}})
-    with pytest.raises(InvalidInput) as err:
-        _decide(world, _agreement, world.leads["B"], item_id="ENGAGE")
-    assert str(err.value) == (
-        "Reconciliation of District A needs every peer rating first: PDSA (waiting for C)."
-    )
-    assert (_phase(world, "A"), _events(world, "decision")) == (Phase.PEER_REVIEW, [])
+    assert _phase(world, "A") == Phase.PEER_REVIEW
 
 
 def test_deciding_an_optional_item_nobody_rated_is_refused(world):
     _submit(world, "A", {"ENGAGE": 3, "PDSA": 3})
     _rate_all(world, "A", {"ENGAGE": {"B": 3, "C": 3}, "PDSA": {"B": 3, "C": 3}})
+    _start(world)
     with pytest.raises(InvalidInput) as err:
         _decide(world, _adjudication, world.coordinator, item_id="EXTRA", level=2, rationale="x")
     assert str(err.value) == (
@@ -849,7 +889,7 @@ def test_no_message_is_added_to_a_final_district(world):
 
 
 def test_start_reconciliation_by_coordinator(world):
-    _district_a(world)
+    _district_a(world, start=False)
     _decide(world, reconcile.start_reconciliation, world.coordinator)
     assert _phase(world, "A") == Phase.RECONCILIATION
 
@@ -857,12 +897,13 @@ def test_start_reconciliation_by_coordinator(world):
 @pytest.mark.parametrize(
     ("who", "error", "message"),
     [
-        ("B", PermissionDenied, "Lead B may not start reconciliation: only a coordinator may."),
+        ("A", PermissionDenied, "Lead A may not reconcile this district's ratings."),
+        ("D", PermissionDenied, "Lead D may not reconcile this district's ratings."),
         (
             "coordinator",
             InvalidInput,
-            "Reconciliation of District A needs every peer rating first: ENGAGE (waiting for C); "
-            "PDSA (waiting for B, C).",
+            "Reconciliation of District A needs every reviewing district's submitted ratings "
+            "first: waiting for B, C to submit.",
         ),
     ],
 )
@@ -873,6 +914,7 @@ def test_start_reconciliation_refusals(world, who, error, message):
     with pytest.raises(error) as err:
         _decide(world, reconcile.start_reconciliation, actor)
     assert str(err.value) == message
+    assert _phase(world, "A") == Phase.PEER_REVIEW
 
 
 def test_start_reconciliation_outside_peer_review_is_refused(world):
@@ -887,7 +929,6 @@ def test_start_reconciliation_outside_peer_review_is_refused(world):
 
 def test_finalize_is_refused_while_a_flag_is_open(world):
     _district_a(world)
-    _decide(world, reconcile.start_reconciliation, world.coordinator)
     with pytest.raises(reconcile.NotReady) as err:
         _decide(world, reconcile.finalize_district, world.coordinator)
     assert err.value.blockers == [
@@ -926,9 +967,9 @@ def test_finalize_is_allowed_after_adjudication(world):
 
 def test_finalize_lists_missing_ratings(world):
     _submit(world, "A", {"ENGAGE": 3, "PDSA": 3})
-    _rate(world, "B", "A", "ENGAGE", 3)
+    _rate(world, "B", "A", "ENGAGE", 3)  # a draft: it counts for no one but B
     assert _blockers(world) == [
-        "ENGAGE is not rated by every reviewer (waiting for C)",
+        "ENGAGE is not rated by every reviewer (waiting for B, C)",
         "PDSA is not rated by every reviewer (waiting for B, C)",
     ]
 
@@ -946,7 +987,7 @@ def test_finalize_lists_missing_ratings(world):
     ],
 )
 def test_finalize_refusals(world, who, error, message):
-    _district_a(world)
+    _district_a(world, start=False)
     actor = world.coordinator if who == "coordinator" else world.leads[who]
     with pytest.raises(error) as err:
         _decide(world, reconcile.finalize_district, actor)
@@ -1061,9 +1102,9 @@ def test_calibration_view_shows_every_district_and_agreement(world):
     _submit(world, "A", {"ENGAGE": 3, "PDSA": 3})
     _submit(world, "B", {"ENGAGE": 4, "PDSA": 2})
     _submit(world, "D", {"ENGAGE": 2, "PDSA": 2}, linked=("ENGAGE",))
-    _rate_all(world, "A", {"ENGAGE": {"B": 2, "C": 3}})
-    _rate_all(world, "B", {"ENGAGE": {"A": 4, "C": 4}})
-    _rate_all(world, "D", {"ENGAGE": {"E": 2}})
+    _rate_all(world, "A", {"ENGAGE": {"B": 2, "C": 3}, "PDSA": {"B": 2, "C": 2}})
+    _rate_all(world, "B", {"ENGAGE": {"A": 4, "C": 4}, "PDSA": {"A": 2, "C": 2}})
+    _rate_all(world, "D", {"ENGAGE": {"E": 2}, "PDSA": {"E": 2}})
     with world.db.session() as s:
         ratings.save_self_rating(  # C's draft: not shown until submitted
             s,
@@ -1191,17 +1232,20 @@ def _practices(world, **filters):
 
 
 def _practice_network(world):
-    """A: ENGAGE decided at 4 by consensus. B: ENGAGE rated 4 by both peers, undecided;
-    PDSA rated 4 and 3 (not top for everyone). D (South): PDSA rated 4 by its one peer."""
+    """A: ENGAGE decided at 4 by consensus. B: ENGAGE rated 4 by both peers but undecided (not
+    in the library). D (South): PDSA rated 4 by its one peer and confirmed. C: a draft peer
+    rating of B's PDSA at 4 that C never submitted."""
     _submit(world, "A", {"ENGAGE": 4, "PDSA": 2})
     _submit(world, "B", {"ENGAGE": 4, "PDSA": 4})
     _submit(world, "D", {"ENGAGE": 2, "PDSA": 4})
     _rate_all(world, "A", {"ENGAGE": {"B": 3, "C": 4}, "PDSA": {"B": 2, "C": 2}})
     _rate(world, "A", "B", "ENGAGE", 4, suggestions="Publish the forum minutes")
     _rate(world, "C", "B", "ENGAGE", 4)
-    _rate_all(world, "B", {"PDSA": {"A": 4, "C": 3}})
+    _rate_all(world, "B", {"PDSA": {"A": 4, "C": 4}})
     _rate(world, "E", "D", "PDSA", 4, suggestions="Share the PDSA templates")
     _rate(world, "E", "D", "ENGAGE", 2)
+    _submit_ratings(world, "E", "D")
+    _start(world, "A")
     _agreed(
         world,
         _consensus,
@@ -1211,21 +1255,43 @@ def _practice_network(world):
         level=4,
         rationale="Bilingual town halls in every region",
     )
+    _start(world, "D")
+    _decide(world, _agreement, world.leads["E"], "D", item_id="PDSA")
 
 
-def test_practice_library_lists_top_level_items(world):
+def _release(world, released=True):
+    with world.db.session() as s:
+        cycle = world.cycle(s)
+        cycles.update_cycle(
+            s, world.coordinator, cycle, expected_version=cycle.row_version, released=released
+        )
+
+
+def test_practice_library_lists_only_items_decided_at_the_top_level(world):
     _practice_network(world)
     assert [
-        (p.cycle, p.district, p.size_band, p.item, p.level, p.basis, p.decision_rationale)
+        (p.cycle, p.district, p.size_band, p.item, p.level, p.decision_rationale)
         for p in _practices(world)
     ] == [
-        ("2015-16", "A", "small", "ENGAGE", 4, "final", "Bilingual town halls in every region"),
-        ("2015-16", "B", "medium", "ENGAGE", 4, "peer", ""),
-        ("2015-16", "D", "medium", "PDSA", 4, "peer", ""),
+        ("2015-16", "A", "small", "ENGAGE", 4, "Bilingual town halls in every region"),
+        ("2015-16", "D", "medium", "PDSA", 4, ""),
     ]
     practice = _practices(world, item_id="PDSA")[0]
     assert (practice.narrative, practice.peer_notes, [e.file_name for e in practice.evidence]) == (
         "D did pdsa work",
+        (),  # peer ratings are not released yet
+        ["d-parent-forums.pdf"],
+    )
+
+
+def test_practice_library_shows_peer_notes_once_the_cycle_releases_them(world):
+    _practice_network(world)
+    assert _practices(world, keyword="pdsa templates") == []
+    _release(world)
+    [practice] = _practices(world, keyword="pdsa templates")
+    assert (practice.district, practice.item, practice.peer_notes) == (
+        "D",
+        "PDSA",
         (
             reconcile.PeerNote(
                 rater="E",
@@ -1234,22 +1300,25 @@ def test_practice_library_lists_top_level_items(world):
                 suggestions="Share the PDSA templates",
             ),
         ),
-        ["d-parent-forums.pdf"],
     )
+    assert [n.rater for n in _practices(world, item_id="ENGAGE")[0].peer_notes] == ["B", "C"]
+    # B's ENGAGE (4 from both peers) is undecided, and C's draft of B's PDSA is never shown.
+    assert _practices(world, keyword="forum minutes") == []
+    assert [(p.district, p.item) for p in _practices(world)] == [("A", "ENGAGE"), ("D", "PDSA")]
 
 
 @pytest.mark.parametrize(
     ("filters", "expected"),
     [
-        ({"item_id": "ENGAGE"}, [("A", "ENGAGE"), ("B", "ENGAGE")]),
-        ({"size_band": "medium"}, [("B", "ENGAGE"), ("D", "PDSA")]),
+        ({"item_id": "ENGAGE"}, [("A", "ENGAGE")]),
+        ({"size_band": "medium"}, [("D", "PDSA")]),
         ({"size_band": "large"}, []),
         ({"keyword": "TOWN HALL"}, [("A", "ENGAGE")]),
-        ({"keyword": "forum minutes"}, [("B", "ENGAGE")]),
-        ({"keyword": "pdsa templates"}, [("D", "PDSA")]),
-        ({"keyword": "b-parent-forums"}, [("B", "ENGAGE")]),
+        ({"keyword": "did pdsa work"}, [("D", "PDSA")]),
+        ({"keyword": "d-parent-forums"}, [("D", "PDSA")]),
+        ({"keyword": "b-parent-forums"}, []),
         ({"keyword": "sign-in sheets", "size_band": "small"}, [("A", "ENGAGE")]),
-        ({"keyword": "  "}, [("A", "ENGAGE"), ("B", "ENGAGE"), ("D", "PDSA")]),
+        ({"keyword": "  "}, [("A", "ENGAGE"), ("D", "PDSA")]),
     ],
 )
 def test_practice_library_filters(world, filters, expected):
@@ -1264,7 +1333,7 @@ def test_practice_library_over_all_cycles_and_unknown_band(world):
         everything = reconcile.practice_library(s, world.coordinator, catalogue)
         with pytest.raises(InvalidInput) as err:
             reconcile.practice_library(s, world.coordinator, catalogue, size_band="huge")
-    assert len(everything) == 3
+    assert len(everything) == 2
     assert str(err.value) == "unknown size band 'huge' (choose from small, medium, large)"
 
 
@@ -1425,8 +1494,9 @@ def _add_reviewer(world, reviewer, code):
 
 def test_every_reviewing_district_confirms_before_a_proposal_takes_effect(world):
     _add_reviewer(world, "D", "A")
-    _district_a(world)
+    _district_a(world, start=False)
     _rate_all(world, "A", {"ENGAGE": {"D": 2}, "PDSA": {"D": 2}, "EXTRA": {"D": 2}})
+    _start(world)
     proposal = _decide(
         world, _consensus, world.leads["B"], item_id="ENGAGE", level=2, rationale="Occasional"
     )
@@ -1539,7 +1609,6 @@ def _race(world, actors, request_for):
 @pytest.mark.postgres
 def test_two_first_decisions_of_one_item_one_wins_the_other_sees_it(world, monkeypatch):
     _district_a(world)
-    _decide(world, reconcile.start_reconciliation, world.coordinator)
     levels = iter([2, 3])
 
     def request(world):

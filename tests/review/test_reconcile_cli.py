@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from review import cycles, evidence, ratings, reconcile
+from review import cycles, evidence, peer_sets, ratings, reconcile
 from review.cli import main
 from review.ratings import RatingInput
 
@@ -72,6 +72,15 @@ def _network(world):
         _rate(world, reviewer, "A", "PDSA", 2)
     _rate(world, "E", "D", "ENGAGE", 2)
     _rate(world, "E", "D", "PDSA", 4)
+    for reviewer, code in (("B", "A"), ("C", "A"), ("E", "D")):
+        with world.db.session() as s:
+            peer_sets.submit_peer_ratings(
+                s,
+                world.leads[reviewer],
+                world.cycle(s),
+                world.rubric,
+                district_id=world.district_id(code),
+            )
 
 
 def test_discrepancies_prints_an_aligned_table(cli, capsys):
@@ -120,6 +129,9 @@ def test_discrepancies_json_for_one_district(cli, capsys):
 def test_discrepancies_leaves_out_decided_items(cli, capsys):
     _network(cli)
     with cli.db.session() as s:
+        reconcile.start_reconciliation(
+            s, cli.coordinator, cli.cycle(s), cli.rubric, district_id=cli.district_id("A")
+        )
         proposal = reconcile.decide(
             s,
             cli.leads["B"],

@@ -11,7 +11,17 @@ from datetime import date
 
 import pytest
 
-from review import accounts, comments, cycles, evidence, overview, ratings, reconcile, scope
+from review import (
+    accounts,
+    comments,
+    cycles,
+    evidence,
+    overview,
+    peer_sets,
+    ratings,
+    reconcile,
+    scope,
+)
 from review.access import Action, Role
 from review.errors import PermissionDenied, ReviewError
 from review.progress import cycle_progress
@@ -282,6 +292,22 @@ def test_an_editor_sees_peer_ratings_of_its_district_only_once_released(world, p
         cycles.update_cycle(
             s, world.coordinator, cycle, expected_version=cycle.row_version, released=True
         )
+    with world.db.reading() as s:
+        assert sources(s) == [(ratings.SELF, 2)]  # released, but B's rating is still a draft
+    with world.db.session() as s:
+        cycle = world.cycle(s)
+        for item in (i.id for i in world.rubric.items if i.required and i.id != _ITEM):
+            ratings.save_peer_rating(
+                s,
+                world.leads["B"],
+                cycle,
+                world.rubric,
+                district_id=a,
+                item_id=item,
+                data=RatingInput(level=3),
+                expected_version=None,
+            )
+        peer_sets.submit_peer_ratings(s, world.leads["B"], cycle, world.rubric, district_id=a)
     with world.db.reading() as s:
         assert sources(s) == [(ratings.SELF, 2), (ratings.PEER, 4)]
 

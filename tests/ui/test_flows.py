@@ -186,6 +186,7 @@ def test_reviewer_opening_an_unassigned_district_is_refused(app_as):
 def test_peer_rating_saved_from_the_review_page(app_as, demo_db):
     at = app_as("lead@dcu.example", "peer_review")
     at.selectbox(key="peer_district").set_value("ECU").run()
+    at.button(key="peer_set_ECU_withdraw").click().run()  # the demo's set is submitted
     item = at.selectbox(key="peer_item_ECU").value
     at.radio(key=f"peer_level_ECU_{item}").set_value("2 Beginning")
     at.text_area(key=f"peer_rationale_ECU_{item}").input("Agendas but no sign-in sheets.")

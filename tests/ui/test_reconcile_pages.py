@@ -2,9 +2,11 @@
 
 from sqlalchemy import select
 
-from review import cycles
+from review import accounts, cycles, reconcile
 from review.access import Phase
 from review.db import Comment, Decision, District, User
+from review.rubrics import Catalogue
+from review.settings import Settings
 
 FLAGGED = "P2-INDEX-DATA"  # FHU's item rated 4 by ALV and 2 by CPU in the demo
 
@@ -30,6 +32,26 @@ def _decisions(db):
         return [(r.item_id, r.level, r.method, r.rationale, r.decided_by) for r in rows]
 
 
+def _actor(session, email):
+    return accounts.actor_for(session.scalar(select(User).where(User.email == email)))
+
+
+def _started(db, code="FHU"):
+    """Start the district's reconciliation as the coordinator (the demo leaves it in peer
+    review, every reviewer's ratings submitted)."""
+    with db.session() as s:
+        cycle = cycles.get_cycle(s, "2015-16")
+        rubric = cycles.cycle_rubric(Catalogue(Settings.from_env({}).rubrics_dir), cycle)
+        reconcile.start_reconciliation(
+            s,
+            _actor(s, "coordinator@core.example"),
+            cycle,
+            rubric,
+            district_id=_id(db, District, code=code),
+        )
+        return cycle, rubric
+
+
 def _on_fhu(app_as, email):
     at = app_as(email, "reconciliation")
     at.selectbox(key="recon_district").set_value("FHU").run()
@@ -37,7 +59,8 @@ def _on_fhu(app_as, email):
     return at
 
 
-def test_reviewer_sees_the_flagged_item_first(app_as):
+def test_reviewer_sees_the_flagged_item_first(app_as, demo_db):
+    _started(demo_db)
     at = _on_fhu(app_as, "lead@cpu.example")
     assert at.selectbox(key="recon_item_FHU").value == FLAGGED
     assert at.dataframe[0].value.iloc[0].to_dict() == {
@@ -60,12 +83,12 @@ def test_reviewer_sees_the_flagged_item_first(app_as):
 
 
 def test_peer_consensus_without_rationale_is_refused(app_as, demo_db):
+    _started(demo_db)
     at = _on_fhu(app_as, "lead@cpu.example")
     at.radio(key=f"recon_consensus_level_FHU_{FLAGGED}").set_value("3 Implementing")
     at.button(key=f"recon_consensus_FHU_{FLAGGED}").click().run()
     assert [e.value for e in at.error] == ["Write a rationale: what the peers agreed and why."]
     assert _decisions(demo_db) == []
-    assert _phase(demo_db, "FHU") == "peer_review"
 
 
 def test_reviewer_posts_to_the_discussion(app_as, demo_db):
@@ -81,6 +104,7 @@ def test_reviewer_posts_to_the_discussion(app_as, demo_db):
 
 def test_coordinator_adjudicates_the_disagreement_with_a_rationale(app_as, demo_db):
     rationale = "The index data were complete for every school; the survey lagged in two."
+    _started(demo_db)
     at = _on_fhu(app_as, "coordinator@core.example")
     at.radio(key=f"recon_adjudicate_level_FHU_{FLAGGED}").set_value("3 Implementing")
     at.text_area(key=f"recon_adjudicate_rationale_FHU_{FLAGGED}").input(rationale)
@@ -96,11 +120,8 @@ def test_coordinator_adjudicates_the_disagreement_with_a_rationale(app_as, demo_
 
 
 def test_finalize_is_refused_while_items_are_undecided(app_as, demo_db):
+    _started(demo_db)
     at = _on_fhu(app_as, "coordinator@core.example")
-    at.button(key="recon_start_FHU").click().run()
-    assert [s.value for s in at.success][0] == (
-        "Fairhaven Unified is now in reconciliation; peer ratings are locked."
-    )
     at.button(key="recon_finalize_FHU").click().run()
     undecided = [
         "P2-STAKEHOLDER",
@@ -178,21 +199,42 @@ def test_calibration_review_blocks_and_then_resolves(app_as):
     assert [s.value for s in at.success] == [f"The calibration review of {FLAGGED} is resolved."]
 
 
-def test_practice_library_filters_by_keyword(app_as):
+def _decided_at_the_top(db):
+    """FHU's items every peer rated 4, confirmed by CPU; the demo decides nothing itself."""
+    cycle, rubric = _started(db)
+    with db.session() as s:
+        cpu = _actor(s, "lead@cpu.example")
+        fhu = _id(db, District, code="FHU")
+        for entry in reconcile.queue(s, cpu, cycle, rubric, fhu):
+            levels = {r.level for r in entry.peer_ratings}
+            if entry.needs == reconcile.NEEDS_CONFIRM and levels == {rubric.top_level}:
+                request = reconcile.DecisionRequest(
+                    district_id=fhu, item_id=entry.item, method=reconcile.Method.AGREEMENT
+                )
+                reconcile.decide(s, cpu, cycle, rubric, request)
+
+
+def test_practice_library_shows_only_decided_items(app_as, demo_db):
     at = app_as("lead@alv.example", "practice")
-    assert at.caption[1].value == "6 practice(s) found."
+    assert at.caption[1].value == "0 practice(s) found."  # every peer rated 4, none decided
+    _decided_at_the_top(demo_db)
+    at.run()
+    assert at.caption[1].value == "2 practice(s) found."
     at.text_input(key="practice_keyword").input("PROBLEM_OF_PRACTICE").run()
     assert at.caption[1].value == "1 practice(s) found."
     assert at.markdown[0].value == "**P2-PROBLEMS · Problems of practice** — level 4"
     assert at.text[0].value == (
-        "FHU · Fairhaven Unified · large (over 100,000 students) · cycle 2015-16 · "
-        "every peer rated it top; not decided yet"
+        "FHU · Fairhaven Unified · large (over 100,000 students) · cycle 2015-16 · decided"
     )
+    assert not [c.value for c in at.caption if c.value.startswith("Peer ")]  # not released
     assert at.text[-1].value == "problem_of_practice.txt"
 
 
-def test_practice_library_filters_by_size_band(app_as):
+def test_practice_library_filters_by_size_band(app_as, demo_db):
+    _decided_at_the_top(demo_db)
     at = app_as("lead@alv.example", "practice")
+    at.selectbox(key="practice_size").set_value("medium").run()
+    assert at.caption[1].value == "0 practice(s) found."
     at.selectbox(key="practice_size").set_value("large").run()
     assert at.caption[1].value == "2 practice(s) found."
 
@@ -237,7 +279,8 @@ def test_coordinator_reopens_a_final_district_with_a_reason(app_as, demo_db):
     assert _phase(demo_db, "FHU") == "reconciliation"
 
 
-def test_a_decision_made_in_another_browser_shows_at_the_next_rerun(app_as):
+def test_a_decision_made_in_another_browser_shows_at_the_next_rerun(app_as, demo_db):
+    _started(demo_db)
     reviewer = _on_fhu(app_as, "lead@cpu.example")
     assert reviewer.dataframe[0].value.iloc[0]["Final"] == ""
     coordinator = _on_fhu(app_as, "coordinator@core.example")

@@ -51,6 +51,8 @@ def _signed_out_because(tab) -> list[str]:
 
 def test_a_removed_role_is_gone_at_the_next_click_in_another_tab(app_as, demo_db):
     one, two = app_as(LEAD, "peer_review"), app_as(LEAD, "peer_review")
+    one.selectbox(key="peer_district").set_value("CPU").run()
+    one.button(key="peer_set_CPU_withdraw").click().run()  # the demo's set is submitted
     before = _events(demo_db, "save peer rating")
     _rate(two, 1, "Saved from a tab whose role was taken away.")
     _rate(one, 0, "Graduation data cited in the evidence binder.")

@@ -15,6 +15,7 @@ from ui.components import (
     item_evidence,
     item_overview,
     item_picker,
+    peer_submission,
     questions,
     rating_form,
 )
@@ -52,6 +53,7 @@ def render() -> None:
     rating_form.show(
         rubric, item, row, _form(actor, cycle, rubric, district, item, open_for_rating)
     )
+    peer_submission.show(actor, cycle, rubric, district, phase)
     questions.ask(actor, cycle, district.id, item, scope=f"{code}_{item.id}")
 
 

@@ -11,7 +11,6 @@ from ui.components import cycle as cycle_picker
 from ui.guard import shown_errors
 
 BANDS = {name: f"{name} ({label})" for name, label, *_ in reconcile.SIZE_BANDS}
-BASIS = {"final": "final decision", "peer": "every peer rated it top; not decided yet"}
 
 
 def render() -> None:
@@ -21,8 +20,8 @@ def render() -> None:
     db = context.database()
     st.title("Practice library")
     st.caption(
-        "Items districts did at the top level of the rubric, with their narrative, the peers' "
-        "notes and the evidence they linked."
+        "Items decided at the top level of the rubric, with the district's narrative, why the "
+        "level was decided, the evidence, and the peers' notes once the cycle releases them."
     )
     cycle, rubric = cycle_picker.current()
 
@@ -59,7 +58,7 @@ def render() -> None:
             st.markdown(f"**{p.item} · {p.item_title}** — level {p.level}")
             st.text(
                 f"{p.district} · {p.district_name} · {BANDS[p.size_band]} · cycle {p.cycle} · "
-                f"{BASIS.get(p.basis, p.basis)}"
+                "decided"
             )
             st.caption("The district's narrative")
             st.text(p.narrative or "(none)")

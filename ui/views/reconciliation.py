@@ -15,7 +15,7 @@ from review.db import Cycle, District
 from review.reconcile import Decision, DecisionRequest, Method, Proposal, QueueEntry, RatingView
 from ui import context, state
 from ui.components import cycle as cycle_picker
-from ui.components import descriptors, evidence_view
+from ui.components import descriptors, evidence_view, reconciliation_start
 from ui.components.descriptors import short_level
 from ui.guard import act, shown_errors
 
@@ -41,6 +41,34 @@ def _rated(rating: RatingView) -> str:
 
 def _final(decision: Decision | None) -> str:
     return "" if decision is None else short_level(decision.level, decision.not_applicable)
+
+
+def _status(entry: QueueEntry) -> str:
+    """The item's status in words; a pending proposal says whose confirmation it waits for."""
+    proposal = entry.proposal
+    if entry.decision is None and proposal is not None:
+        if proposal.status == reconcile.ProposalStatus.SENT_TO_COORDINATOR:
+            return "proposal sent to a coordinator"
+        if proposal.status == reconcile.ProposalStatus.PROPOSED:
+            return f"proposed; waiting for {', '.join(proposal.waiting_for)} to confirm"
+    return NEEDS[entry.needs]
+
+
+def _pending(proposal: Proposal) -> str:
+    level = short_level(proposal.level, proposal.not_applicable)
+    said = (
+        f"{proposal.proposed_by} ({proposal.proposer_district}) proposed level {level} "
+        f"({proposal.method}); confirmed by {', '.join(proposal.confirmed_by)}."
+    )
+    if proposal.status == reconcile.ProposalStatus.SENT_TO_COORDINATOR:
+        return (
+            f"{said} Not confirmed by every reviewing district before the reconciliation "
+            "deadline: sent to a coordinator, who adjudicates."
+        )
+    return (
+        f"{said} Waiting for {', '.join(proposal.waiting_for)} to confirm; until then it is "
+        "not a decision."
+    )
 
 
 def _flags(entry: QueueEntry) -> str:
@@ -97,20 +125,12 @@ def render() -> None:
                 st.text(f"• {blocker}")
     else:
         st.success("Every item is decided: a coordinator can finalize this district.")
+    if phase == Phase.PEER_REVIEW:
+        reconciliation_start.show(actor, cycle, rubric, district)
 
     if coordinator:
         with st.container(border=True):
             st.markdown("**Coordinator**")
-            if phase == Phase.PEER_REVIEW and st.button(
-                "Start reconciliation", key=f"recon_start_{code}"
-            ):
-                act(
-                    lambda s: reconcile.start_reconciliation(
-                        s, actor, cycle, rubric, district_id=district.id
-                    ),
-                    done=f"{district.name} is now in reconciliation; peer ratings are locked.",
-                    rerun=True,
-                )
             if phase == Phase.RECONCILIATION and st.button(
                 "Finalize district", key=f"recon_finalize_{code}", type="primary"
             ):
@@ -132,8 +152,8 @@ def render() -> None:
                         done=f"{district.name} is reopened for reconciliation.",
                         rerun=True,
                     )
-            if phase not in (Phase.PEER_REVIEW, Phase.RECONCILIATION, Phase.FINAL):
-                st.caption("Nothing to do here until the district is in peer review.")
+            if phase not in (Phase.RECONCILIATION, Phase.FINAL):
+                st.caption("Nothing to do here until the district is in reconciliation.")
 
     st.subheader("Queue")
     st.caption("Flagged items first, then the widest spread between peer levels.")
@@ -146,7 +166,7 @@ def render() -> None:
                 "Self": short_level(e.self_level),
                 "Peers": ", ".join(f"{r.rater} {_rated(r)}" for r in e.peer_ratings),
                 "Spread": e.spread,
-                "Status": NEEDS[e.needs],
+                "Status": _status(e),
                 "Final": _final(e.decision),
             }
             for e in entries
@@ -238,7 +258,13 @@ def render() -> None:
     if phase == Phase.FINAL:
         st.info("The district is final; a coordinator reopens it before any decision changes.")
         st.stop()
-    if phase not in (Phase.PEER_REVIEW, Phase.RECONCILIATION):
+    if phase == Phase.PEER_REVIEW:
+        st.info(
+            "The district is still in peer review: start reconciliation (above) before any "
+            "item is decided or proposed."
+        )
+        st.stop()
+    if phase != Phase.RECONCILIATION:
         st.info("Nothing to reconcile until the district is in peer review.")
         st.stop()
     if entry.needs == reconcile.INCOMPLETE:
@@ -273,13 +299,7 @@ def render() -> None:
 
     proposal = entry.proposal
     if decision is None and proposal is not None:
-        status = reconcile.STATUS_LABELS[proposal.status]
-        st.info(
-            f"Proposed: level {short_level(proposal.level, proposal.not_applicable)} "
-            f"({proposal.method}) by {proposal.proposed_by} · {status} · confirmed by "
-            f"{', '.join(proposal.confirmed_by)}"
-            + (f" · waiting for {', '.join(proposal.waiting_for)}" if proposal.waiting_for else "")
-        )
+        st.info(_pending(proposal))
         st.text(proposal.rationale)
         mine = actor.district_id is not None and any(
             d.code in proposal.waiting_for and d.id == actor.district_id for d, _ in everyone
