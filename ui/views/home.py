@@ -10,6 +10,7 @@ from review.db import District
 from review.progress import cycle_progress
 from ui import context, state
 from ui.components import cycle as cycle_picker
+from ui.markup import inert
 
 
 def render() -> None:
@@ -26,12 +27,12 @@ def render() -> None:
         rows = {p.code: p for p in cycle_progress(s, actor, cycle, rubric, today)}
         own = s.get(District, own_id) if own_id else None
         reviewing = [d.code for d, _ in scope.districts(s, actor, cycle, Action.RATE_PEER)]
-    st.write(f"Cycle **{cycle.name}**, rubric {rubric.title} ({rubric.key}).")
+    st.write(f"Cycle **{inert(cycle.name)}**, rubric {inert(rubric.title)} ({inert(rubric.key)}).")
 
     if actor.has(Role.DISTRICT_EDITOR) and own is not None and own.code in rows:
         mine = rows[own.code]
         with st.container(border=True):
-            st.subheader(f"Your district: {own.name}")
+            st.subheader(f"Your district: {inert(own.name)}")
             st.write(
                 f"{mine.phase} · {mine.self_percent}% of items rated · "
                 f"{mine.evidence_missing} item(s) still need evidence"
@@ -47,7 +48,7 @@ def render() -> None:
             for code in reviewing:
                 row = rows[code]
                 done = row.reviewer_percent.get(own.code if own else "", 0)
-                st.write(f"**{row.name}** · {row.phase} · you have rated {done}%")
+                st.write(f"**{inert(row.name)}** · {row.phase} · you have rated {done}%")
             st.page_link(
                 "ui/pages/peer_review.py", label="Rate a district", icon=":material/rate_review:"
             )

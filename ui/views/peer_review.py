@@ -10,6 +10,7 @@ from ui import context, state
 from ui.components import cycle as cycle_picker
 from ui.components import descriptors, evidence_view
 from ui.guard import act
+from ui.markup import inert
 
 
 def render() -> None:
@@ -53,8 +54,8 @@ def render() -> None:
     _context(district.enrollment, context.school_counts(cycle).get(district.code))
     if phase == Phase.DRAFT:
         st.info(
-            f"{district.name} has not submitted its self-evaluation yet; you can read what is "
-            "there, and rate once it is submitted."
+            f"{inert(district.name)} has not submitted its self-evaluation yet; you can read "
+            "what is there, and rate once it is submitted."
         )
 
     item_id = st.selectbox(
@@ -74,7 +75,7 @@ def render() -> None:
         }
     own, row = shown.get(district.id), shown.get(reviewer)
 
-    st.subheader(f"{district.name}'s self-evaluation")
+    st.subheader(f"{inert(district.name)}'s self-evaluation")
     if own is None:
         st.caption("Not rated by the district yet.")
     else:
@@ -165,7 +166,7 @@ def render() -> None:
                 )
             with db.reading() as s:
                 for message in comments.thread(s, actor, cycle, district.id, item.id):
-                    st.markdown(f"**{message.author}** ({message.kind}):")
+                    st.markdown(f"**{inert(message.author)}** ({message.kind}):")
                     st.text(message.body)
 
 

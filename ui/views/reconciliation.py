@@ -15,6 +15,7 @@ from ui.components import cycle as cycle_picker
 from ui.components import descriptors, evidence_view
 from ui.components.descriptors import short_level
 from ui.guard import act
+from ui.markup import inert
 
 NEEDS = {
     reconcile.NEEDS_CONFIRM: "peers agree: confirm",
@@ -85,9 +86,9 @@ def render() -> None:
         entries = reconcile.queue(s, actor, cycle, rubric, district.id)
         blockers = reconcile.finalization_blockers(s, actor, cycle, rubric, district.id)
 
-    st.caption(f"Cycle {cycle.name} · {district.name} · {PHASE_LABELS[phase]}")
+    st.caption(f"Cycle {inert(cycle.name)} · {inert(district.name)} · {PHASE_LABELS[phase]}")
     if phase == Phase.FINAL:
-        st.success(f"{district.name} is final.")
+        st.success(f"{inert(district.name)} is final.")
     elif blockers:
         with st.expander(f"{len(blockers)} item(s) stop finalization", expanded=False):
             for blocker in blockers:
@@ -167,7 +168,7 @@ def render() -> None:
     descriptors.show(rubric, item)
 
     for flag in entry.flags:
-        st.warning(f"⚑ {reconcile.RULE_LABELS.get(flag.rule, flag.rule)}: {flag.detail}")
+        st.warning(f"⚑ {reconcile.RULE_LABELS.get(flag.rule, flag.rule)}: {inert(flag.detail)}")
     if entry.calibration is not None:
         st.warning(
             "This item is under calibration review; no district can be finalized until it is "

@@ -1,0 +1,29 @@
+"""User text inside Markdown: escaped so that it shows as written and is never interpreted.
+
+District names, display names, file names and descriptions, comments and narratives are typed by
+people; as Markdown, `![x](http://…)` would make every reader's browser fetch that address and
+`**`, `<b>` or `# ` would restyle the page. Text shown on its own goes through `st.text`; text
+inside a sentence that has Markdown of its own (a bold label, a caption, a message) goes through
+`inert`.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Characters that make markup wherever they stand (emphasis, code, links and images, raw HTML,
+# strikethrough, tables, maths, entities), a colon that could open an icon or emoji directive,
+# and what makes a heading, list or quote at the start of a line.
+_ANYWHERE = re.compile(r"([\\`*_\[\]<>~|$&]|:(?=\S))")
+_BLOCK_START = re.compile(r"^(\s*)([#+\-=])")
+_LIST_NUMBER = re.compile(r"^(\s*\d+)([.)])")
+
+
+def inert(text: object) -> str:
+    """`text` as Markdown that renders exactly as `text` reads, on one line.
+
+    Line breaks become spaces: one user value never starts a paragraph, list or heading.
+    """
+    line = " ".join(str(text).splitlines())
+    line = _ANYWHERE.sub(r"\\\1", line)
+    return _LIST_NUMBER.sub(r"\1\\\2", _BLOCK_START.sub(r"\1\\\2", line))
