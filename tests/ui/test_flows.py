@@ -129,9 +129,9 @@ def test_conflicting_save_is_refused_and_shows_the_other_text(app_as, demo_db):
 def test_upload_evidence_links_it_to_the_item(app_as, demo_db):
     at = app_as("lead@alv.example", "self_evaluation")
     item = at.selectbox(key="self_item").value
-    at.file_uploader(key=f"upload_{item}").set_value(("agenda final.pdf", PDF, "application/pdf"))
+    at.file_uploader(key=f"upload_{item}_0").set_value(("agenda final.pdf", PDF, "application/pdf"))
     at.run()
-    at.text_input(key=f"upload_description_{item}").input("Parent forum agenda")
+    at.text_input(key=f"upload_description_{item}_0").input("Parent forum agenda")
     at.button(key=f"upload_button_{item}").click().run()
     assert [s.value for s in at.success] == [f"Uploaded agenda final.pdf and linked it to {item}."]
     with demo_db.session() as s:
@@ -142,7 +142,7 @@ def test_upload_evidence_links_it_to_the_item(app_as, demo_db):
 def test_upload_of_a_disallowed_type_is_refused_with_the_type_found(app_as):
     at = app_as("lead@alv.example", "self_evaluation")
     item = at.selectbox(key="self_item").value
-    at.file_uploader(key=f"upload_{item}").set_value(
+    at.file_uploader(key=f"upload_{item}_0").set_value(
         ("report.pdf", b"GIF89a" + b"\0" * 20, "application/pdf")
     )
     at.run()

@@ -14,7 +14,7 @@ from review.evidence import EvidenceFile
 from review.rubrics import Item, Rubric
 from ui import context, state
 from ui.components import cycle as cycle_picker
-from ui.components import descriptors, evidence_view
+from ui.components import descriptors, evidence_manager
 from ui.guard import act
 
 
@@ -154,54 +154,10 @@ def render() -> None:
         if st.button("Save draft", key=f"save_{item.id}", type="primary"):
             _save()
 
-    st.subheader("Evidence")
-    linked = [f for f in files if item.id in f.items]
-    for file in linked:
-        evidence_view.show(file, actor, cycle, key="self")
-    if not linked:
-        st.caption("No evidence linked to this item yet.")
-    if editable:
-        upload = st.file_uploader(
-            "Upload a file (PDF, PNG, JPEG, DOCX, XLSX, PPTX, CSV or TXT)", key=f"upload_{item.id}"
-        )
-        description = st.text_input("What the file shows", key=f"upload_description_{item.id}")
-        if st.button("Upload and link", key=f"upload_button_{item.id}", disabled=upload is None):
-            assert upload is not None
-            act(
-                lambda s: evidence.add_evidence(
-                    s,
-                    context.settings(),
-                    actor,
-                    cycle,
-                    rubric,
-                    district_id=district.id,
-                    file_name=upload.name,
-                    data=upload.getvalue(),
-                    description=description,
-                    items=(item.id,),
-                ),
-                done=lambda added: f"Uploaded {added.file_name} and linked it to {item.id}.",
-                rerun=True,
-            )
-        others = [f for f in files if item.id not in f.items]
-        if others:
-            chosen = st.multiselect(
-                "Link files already uploaded",
-                [f.id for f in others],
-                key=f"link_{item.id}",
-                format_func=lambda i: next(f.file_name for f in others if f.id == i),
-            )
-            if st.button("Link", key=f"link_button_{item.id}", disabled=not chosen):
-
-                def link(s: Session) -> None:
-                    for evidence_id in chosen:
-                        evidence.link_existing(s, actor, cycle, evidence_id, (item.id,))
-
-                act(
-                    link,
-                    done=f"Linked {len(chosen)} file(s) to {item.id}.",
-                    rerun=True,
-                )
+    evidence_manager.show(
+        actor, cycle, rubric, district_id=district.id, item=item, files=files, editable=editable
+    )
+    if editable:  # noqa: SIM102 - kept apart from the evidence section it used to follow
         if earlier is not None and st.button(
             f"Carry forward from {earlier.name}", key=f"carry_{item.id}"
         ):
