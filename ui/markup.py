@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 
 # Characters that make markup wherever they stand (emphasis, code, links and images, raw HTML,
-# strikethrough, tables, maths, entities), a colon that could open an icon or emoji directive,
-# and what makes a heading, list or quote at the start of a line.
-_ANYWHERE = re.compile(r"([\\`*_\[\]<>~|$&]|:(?=\S))")
+# strikethrough, tables, maths, entities); an underscore only at a word's edge (inside a word,
+# as in a file name, it is literal); a colon opening a `:name:` emoji or icon directive; and
+# what makes a heading or list at the start of a line.
+_ANYWHERE = re.compile(r"([\\`*\[\]<>~|$&]|(?<!\w)_|_(?!\w)|:(?=[A-Za-z]))")
 _BLOCK_START = re.compile(r"^(\s*)([#+\-=])")
 _LIST_NUMBER = re.compile(r"^(\s*\d+)([.)])")
 

@@ -92,7 +92,7 @@ def _actions(actor: Actor, cycle: Cycle, item: Item, file: EvidenceFile, seen: i
         )
     with describe.popover("Edit description", icon=":material/edit:"):
         text = st.text_area(
-            "What the file shows",
+            "Description of the file",
             value=file.description,
             max_chars=evidence.MAX_DESCRIPTION,
             key=f"ev_description_{file.id}_{file.row_version}",
