@@ -13,9 +13,12 @@ import re
 
 # Characters that make markup wherever they stand (emphasis, code, links and images, raw HTML,
 # strikethrough, tables, maths, entities); an underscore only at a word's edge (inside a word,
-# as in a file name, it is literal); a colon opening a `:name:` emoji or icon directive; and
-# what makes a heading or list at the start of a line.
-_ANYWHERE = re.compile(r"([\\`*\[\]<>~|$&]|(?<!\w)_|_(?!\w)|:(?=[A-Za-z]))")
+# as in a file name, it is literal); a colon opening a `:name:` emoji or icon directive, or the
+# `://` and `www.` that would turn an address into a link; and what makes a heading or list at
+# the start of a line.
+_ANYWHERE = re.compile(
+    r"([\\`*\[\]<>~|$&]|(?<!\w)_|_(?!\w)|:(?=[A-Za-z]|//)|(?<=\bwww)\.)", re.IGNORECASE
+)
 _BLOCK_START = re.compile(r"^(\s*)([#+\-=])")
 _LIST_NUMBER = re.compile(r"^(\s*\d+)([.)])")
 

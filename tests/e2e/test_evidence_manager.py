@@ -70,23 +70,32 @@ def _file(server: DemoServer) -> tuple[str, str, list[str]]:
         return row.file_name, row.sha256, list(links)
 
 
+def _file_id(server: DemoServer) -> int:
+    with server.db.reading() as s:
+        found = s.scalar(select(Evidence.id).where(Evidence.description == HOSTILE))
+    assert found is not None
+    return found
+
+
 def test_editor_replaces_then_unlinks_a_file(page: Page, server: DemoServer, shot: Shot) -> None:
     fetched: list[str] = []
     page.on("request", lambda r: fetched.append(r.url) if "example.invalid" in r.url else None)
     name, _, (item,) = _file(server)
     assert name == "minutes.pdf"
+    ours = page.locator(f".st-key-ev_file_{item}_{_file_id(server)}")
     _sign_in(page, server.url, EDITOR)
     expect(page.get_by_role("heading", name="My work")).to_be_visible()
     _open(page, "Self-evaluation")
     expect(page.get_by_text("minutes.pdf is linked to " + item + ".")).to_be_visible()
 
-    box = page.get_by_test_id("stExpander").filter(has_text="minutes.pdf ·")
-    box.get_by_text("minutes.pdf ·").click()
+    label = f"minutes.pdf · {len(OLD)} B"
+    box = ours.get_by_test_id("stExpander")
+    box.get_by_text(label, exact=True).click()
     expect(box.get_by_text(HOSTILE, exact=True)).to_be_visible()
     expect(page.locator("img[src*='example.invalid']")).to_have_count(0)
     shot("1-description-as-written")
 
-    page.get_by_role("button", name="Replace file").click()
+    ours.get_by_role("button", name="Replace file").click()
     body = page.get_by_test_id("stPopoverBody")
     body.locator("input[type=file]").set_input_files(
         FilePayload(name="minutes-approved.pdf", mimeType="application/pdf", buffer=NEW)
@@ -99,9 +108,12 @@ def test_editor_replaces_then_unlinks_a_file(page: Page, server: DemoServer, sho
     assert _file(server) == ("minutes-approved.pdf", hashlib.sha256(NEW).hexdigest(), [item])
     shot("2-replaced")
 
-    page.get_by_role("button", name=f"Unlink from {item}").click()
+    ours.get_by_role("button", name=f"Unlink from {item}").click()
     expect(page.get_by_text(f"Unlinked minutes-approved.pdf from {item}.")).to_be_visible()
-    expect(page.get_by_text("No evidence linked to this item yet.")).to_be_visible()
+    expect(ours).to_have_count(0)
+    everything = page.locator(".st-key-ev_all_files")
+    everything.get_by_text("All files of the district").click()
+    expect(everything.get_by_text("minutes-approved.pdf · linked to no item")).to_be_visible()
     assert _file(server) == ("minutes-approved.pdf", hashlib.sha256(NEW).hexdigest(), [])
     shot("3-unlinked")
     assert fetched == []

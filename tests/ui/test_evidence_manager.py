@@ -197,7 +197,7 @@ def test_a_description_with_markup_is_shown_as_written(app_as, demo_db):
     at.run()
     shown = [c.value for c in at.caption if "example.invalid" in c.value]
     escaped = (
-        r"!\[x\](http://example.invalid/a.png) \<img src=http://example.invalid/b.png\> "
+        r"!\[x\](http\://example.invalid/a.png) \<img src=http\://example.invalid/b.png\> "
         r"\*\*bold\*\*"
     )
     assert shown == [escaped, escaped]  # in the file's box and in the district's list

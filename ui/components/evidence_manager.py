@@ -42,10 +42,11 @@ def show(
     seen = {f.id: _seen(f) for f in files}
     linked = [f for f in files if item.id in f.items]
     for file in linked:
-        evidence_view.show(file, actor, cycle, key="self")
-        _linked_to(file)
-        if editable:
-            _actions(actor, cycle, item, file, seen[file.id])
+        with st.container(key=f"ev_file_{item.id}_{file.id}"):
+            evidence_view.show(file, actor, cycle, key="self")
+            _linked_to(file)
+            if editable:
+                _actions(actor, cycle, item, file, seen[file.id])
     if not linked:
         st.caption("No evidence linked to this item yet.")
     if editable:
