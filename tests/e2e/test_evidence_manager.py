@@ -92,7 +92,7 @@ def test_editor_replaces_then_unlinks_a_file(page: Page, server: DemoServer, sho
     box = ours.get_by_test_id("stExpander")
     box.get_by_text(label, exact=True).click()
     expect(box.get_by_text(HOSTILE, exact=True)).to_be_visible()
-    expect(page.locator("img[src*='example.invalid']")).to_have_count(0)
+    expect(page.locator("img[src*='example.invalid'], a[href*='example.invalid']")).to_have_count(0)
     shot("1-description-as-written")
 
     ours.get_by_role("button", name="Replace file").click()

@@ -9,7 +9,6 @@ from streamlit.testing.v1 import AppTest
 from review.db import SignInSession
 from review.demo import COORDINATOR_EMAIL
 from tests.ui.conftest import APP, TIMEOUT
-from ui.markup import inert
 
 ISSUER = "https://id.core.example"
 AUTH = {
@@ -65,7 +64,7 @@ def test_an_untrusted_issuer_is_refused(demo_db, trusted):
     )
     assert _page(at) == (
         ["District Peer Review"],
-        [inert("Single sign-on through https://evil.example is not trusted here.")],
+        ["Single sign-on through https://evil.example is not trusted here."],
         ["Sign out of single sign-on"],
     )
     assert "actor" not in at.session_state
@@ -86,7 +85,7 @@ def test_an_identity_without_an_email_is_refused_in_words(demo_db, trusted):
 
 def test_no_trusted_issuer_configured_refuses_everyone(demo_db):
     at = _signed_in_by_provider(email=COORDINATOR_EMAIL, email_verified=True)
-    assert _page(at)[1] == [inert(f"Single sign-on through {ISSUER} is not trusted here.")]
+    assert _page(at)[1] == [f"Single sign-on through {ISSUER} is not trusted here."]
 
 
 def test_a_verified_email_of_a_trusted_issuer_signs_in_and_sign_out_ends_both(demo_db, trusted):

@@ -195,7 +195,7 @@ def _district_files(
             name, action = st.columns([4, 1], vertical_alignment="center")
             name.text(f"{file.file_name} · linked to {', '.join(file.items) or 'no item'}")
             if file.description:
-                name.caption(inert(file.description))
+                name.text(file.description)
             if editable and not file.items:
                 with action:
                     _remove_button(actor, cycle, file, seen[file.id])

@@ -41,7 +41,7 @@ def show(file: EvidenceFile, actor: Actor, cycle: Cycle, *, key: str) -> None:
         return
     with box:
         if file.description:
-            st.caption(inert(file.description))
+            st.text(file.description)
         with context.database().reading() as session:
             data = evidence.read_evidence(session, actor, cycle, file.id)
         _render(file, data, key=key)
