@@ -25,14 +25,15 @@ def render() -> None:
         reviewed = scope.districts(s, actor, cycle, Action.RATE_PEER)
     assigned = [d for d, _ in reviewed]
     if not assigned:
-        st.info(f"You have no district to review in cycle {cycle.name}.")
+        st.info(f"You have no district to review in cycle {inert(cycle.name)}.")
         st.stop()
 
     codes = [d.code for d in assigned]
     asked = st.query_params.get("district")
     if asked and asked not in codes:
         st.error(
-            f"You are not assigned to review district {asked} in cycle {cycle.name}. "
+            f"You are not assigned to review district {inert(asked)} in cycle "
+            f"{inert(cycle.name)}. "
             "Choose one of your assigned districts below."
         )
     code = st.selectbox(

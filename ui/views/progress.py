@@ -7,6 +7,7 @@ import streamlit as st
 from review.progress import cycle_progress
 from ui import context, state
 from ui.components import cycle as cycle_picker
+from ui.markup import inert
 
 
 def render() -> None:
@@ -16,7 +17,7 @@ def render() -> None:
     with context.database().reading() as s:
         rows = cycle_progress(s, actor, cycle, rubric, date.today())
     st.caption(
-        f"Cycle {cycle.name} · {len(rubric.items)} items · deadlines: "
+        f"Cycle {inert(cycle.name)} · {len(rubric.items)} items · deadlines: "
         + (", ".join(f"{k} {v}" for k, v in sorted(cycle.deadlines.items())) or "none set")
     )
     if not rows:

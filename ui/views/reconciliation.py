@@ -63,13 +63,17 @@ def render() -> None:
     if asked and asked not in allowed:
         own = any(d.code == asked and d.id == actor.district_id for d, _ in everyone)
         st.error(
-            f"You cannot reconcile district {asked}: a district never reconciles its own ratings."
+            f"You cannot reconcile district {inert(asked)}: a district never reconciles its own "
+            "ratings."
             if own
-            else f"You cannot reconcile district {asked} in cycle {cycle.name}: only its peer "
-            "reviewers and the coordinators can see its peer ratings."
+            else f"You cannot reconcile district {inert(asked)} in cycle {inert(cycle.name)}: "
+            "only its peer reviewers and the coordinators can see its peer ratings."
         )
     if not allowed:
-        st.info(f"You review no district in cycle {cycle.name}, so there is nothing to reconcile.")
+        st.info(
+            f"You review no district in cycle {inert(cycle.name)}, so there is nothing to "
+            "reconcile."
+        )
         st.stop()
 
     codes = sorted(allowed)

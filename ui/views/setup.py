@@ -9,6 +9,7 @@ from review.db import Cycle
 from review.index.counts import district_figures, shown
 from ui import context, state
 from ui.guard import act, shown_errors
+from ui.markup import inert
 
 
 def render() -> None:
@@ -62,7 +63,7 @@ def render() -> None:
             current = cycles.get_cycle(s, chosen) if chosen else None
         if current is not None:
             st.markdown(
-                f"**Cycle {current.name}** · rubric {current.rubric_id}@"
+                f"**Cycle {inert(current.name)}** · rubric {current.rubric_id}@"
                 f"{current.rubric_version} (pinned, hash {current.rubric_hash[:12]}…)"
             )
             with st.form("deadlines"):
@@ -119,7 +120,7 @@ def render() -> None:
             st.info("Create or choose a cycle first.")
         else:
             st.markdown(
-                f"**Triads of cycle {current.name}**: one per line, `Name: CODE, CODE, CODE`"
+                f"**Triads of cycle {inert(current.name)}**: one per line, `Name: CODE, CODE, CODE`"
             )
             text = st.text_area("Triads", key="triads_text", placeholder="North: ALV, CPU, FHU")
             upload = st.file_uploader(
@@ -238,7 +239,9 @@ def _district_table(actor: Actor, cycle: Cycle | None) -> None:
     else:
         years = sorted({c.year for c in counts.values()})
         source = f"index data {', '.join(years)}" if years else "no index data imported yet"
-        st.caption(f"Schools and priority/focus/reward schools: cycle {cycle.name}, {source}.")
+        st.caption(
+            f"Schools and priority/focus/reward schools: cycle {inert(cycle.name)}, {source}."
+        )
     st.dataframe(
         [
             {
