@@ -234,6 +234,7 @@ class Evidence(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    row_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class EvidenceLink(Base):

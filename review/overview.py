@@ -66,7 +66,9 @@ def _lines(
     with_needs: bool,
 ) -> list[ItemLine]:
     rows: dict[str, Rating] = {
-        r.item_id: r for r in ratings_of(session, cycle, district_id, raters={rater_id})
+        r.item_id: r
+        # The rater's own lines: its drafts count (they are what it has rated so far).
+        for r in ratings_of(session, cycle, district_id, raters={rater_id}, drafts_of=rater_id)
     }
     files = linked_items(session, cycle, district_id)
     waiting = waiting_by_item(session, cycle, district_id)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from review.errors import ConflictError, IncompleteSubmission, ReviewError
 from review.problems import FileProblems, escaped, problems_csv
 from ui import context, state
+from ui.markup import inert
 
 log = logging.getLogger("review.ui")
 
@@ -26,14 +27,14 @@ def shown_errors() -> Iterator[None]:
         st.error("The self-evaluation cannot be submitted yet. Still missing:")
         st.markdown("\n".join(f"- {inert(m)}" for m in exc.missing))
     except ConflictError as exc:
-        st.error(str(exc))
+        st.error(inert(exc))
         if exc.current:
             st.info(f"Their saved version — level {exc.current.get('level') or 'not rated'}")
             st.text(str(exc.current.get("narrative", "")))
     except FileProblems as exc:
         _file_problems(exc)
     except ReviewError as exc:
-        st.error(str(exc))
+        st.error(inert(exc))
     except Exception:
         log.exception("unexpected error on a page")
         st.error(
@@ -77,11 +78,6 @@ def _file_problems(exc: FileProblems) -> None:
     )
 
 
-def inert(text: str) -> str:
-    """Markdown-escape user-derived text so it renders as written."""
-    return "".join("\\" + c if c in "\\`*_{}[]()#+-.!<>|~" else c for c in text)
-
-
 T = TypeVar("T")
 
 
@@ -108,7 +104,7 @@ def act(
         if message and rerun:
             state.flash(message)
         elif message:
-            st.success(message)
+            st.success(inert(message))
         if rerun:
             st.rerun()
         return result

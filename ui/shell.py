@@ -11,6 +11,7 @@ import streamlit as st
 from review.access import Role
 from ui import state
 from ui.components import cycle as cycle_picker
+from ui.markup import inert
 
 PAGE_DIR = "ui/pages"
 _NAVIGATION = "navigation"
@@ -171,7 +172,7 @@ def run() -> None:
 
 def _sidebar(name: str, email: str) -> None:
     with st.sidebar:
-        st.caption(f"Signed in as **{name}**  \n{email}")
+        st.caption(f"Signed in as **{inert(name)}**  \n{inert(email)}")
         cycle_picker.picker()
         if st.button("Sign out", key="sign_out"):
             state.sign_out()

@@ -11,6 +11,7 @@ from review import accounts
 from review.access import Actor, Role
 from review.errors import PermissionDenied
 from ui import context
+from ui.markup import inert
 
 ACTOR = "actor"
 CYCLE = "cycle"
@@ -181,7 +182,7 @@ def flash(message: str) -> None:
 def show_flash() -> None:
     message = st.session_state.pop(FLASH, None)
     if message:
-        st.success(message)
+        st.success(inert(message))
 
 
 def show_signed_out() -> None:

@@ -130,9 +130,9 @@ def test_conflicting_save_is_refused_and_shows_the_other_text(app_as, demo_db):
 def test_upload_evidence_links_it_to_the_item(app_as, demo_db):
     at = app_as("lead@alv.example", "self_evaluation")
     item = at.selectbox(key="self_item").value
-    at.file_uploader(key=f"upload_{item}").set_value(("agenda final.pdf", PDF, "application/pdf"))
+    at.file_uploader(key=f"upload_{item}_0").set_value(("agenda final.pdf", PDF, "application/pdf"))
     at.run()
-    at.text_input(key=f"upload_description_{item}").input("Parent forum agenda")
+    at.text_input(key=f"upload_description_{item}_0").input("Parent forum agenda")
     at.button(key=f"upload_button_{item}").click().run()
     assert [s.value for s in at.success] == [f"Uploaded agenda final.pdf and linked it to {item}."]
     with demo_db.session() as s:
@@ -143,7 +143,7 @@ def test_upload_evidence_links_it_to_the_item(app_as, demo_db):
 def test_upload_of_a_disallowed_type_is_refused_with_the_type_found(app_as):
     at = app_as("lead@alv.example", "self_evaluation")
     item = at.selectbox(key="self_item").value
-    at.file_uploader(key=f"upload_{item}").set_value(
+    at.file_uploader(key=f"upload_{item}_0").set_value(
         ("report.pdf", b"GIF89a" + b"\0" * 20, "application/pdf")
     )
     at.run()
@@ -261,7 +261,7 @@ def test_setup_triad_upload_with_bad_rows_names_row_and_column(app_as):
     at.run()
     at.button(key="save_triads").click().run()
     assert at.error[0].value == (
-        "triads\\.csv: 1 problem, nothing was saved: row 3, column triad: empty"
+        "triads.csv: 1 problem, nothing was saved: row 3, column triad: empty"
     )
 
 
@@ -278,7 +278,7 @@ def test_setup_districts_upload_with_bad_rows_gives_one_message_and_saves_nothin
     at.button(key="preview_districts").click().run()
     assert not at.exception
     assert [e.value for e in at.error] == [
-        "districts\\.csv: 3 problems, nothing was saved; the first: row 2, column enrollment: "
+        "districts.csv: 3 problems, nothing was saved; the first: row 2, column enrollment: "
         "'ten thousand' is not a whole number ≥ 0"
     ]
     # The first problems as a table, and all of them as a CSV to download.

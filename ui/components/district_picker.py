@@ -9,6 +9,7 @@ from review.access import Action, Actor
 from review.db import Cycle, District, Participation
 from ui import context
 from ui.components import item_picker
+from ui.markup import inert
 
 
 def pick(actor: Actor, cycle: Cycle, *, key: str) -> tuple[District, Participation]:
@@ -19,13 +20,13 @@ def pick(actor: Actor, cycle: Cycle, *, key: str) -> tuple[District, Participati
     with context.database().reading() as s:
         reviewed = scope.districts(s, actor, cycle, Action.RATE_PEER)
     if not reviewed:
-        st.info(f"You have no district to review in cycle {cycle.name}.")
+        st.info(f"You have no district to review in cycle {inert(cycle.name)}.")
         st.stop()
     names = {d.code: d.name for d, _ in reviewed}
     asked = st.query_params.get("district")
     if asked and asked not in names:
         st.error(
-            f"You are not assigned to review district {asked} in cycle {cycle.name}. "
+            f"You are not assigned to review district {inert(asked)} in cycle {inert(cycle.name)}. "
             "Choose one of your assigned districts below."
         )
     code = item_picker.choose(

@@ -9,6 +9,7 @@ from review.index.counts import district_figures, shown
 from review.index.models import SchoolCounts
 from review.rubrics import Item, Rubric
 from ui.components import descriptors
+from ui.markup import inert
 
 
 def figures(enrollment: int, counts: SchoolCounts | None) -> None:
@@ -29,7 +30,7 @@ def self_rating(
     rubric: Rubric, item: Item, own: Rating | None, *, name: str, enrollment: int
 ) -> None:
     """The district's self-rating of `item`: level, narrative and the measures it reported."""
-    st.subheader(f"{name}'s self-evaluation")
+    st.subheader(f"{inert(name)}'s self-evaluation")
     if own is None:
         st.caption("Not rated by the district yet.")
         return

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
 from review import evidence
@@ -10,6 +12,9 @@ from review.db import Cycle
 from review.evidence import EvidenceFile
 from review.preview import Preview, preview
 from ui import context
+from ui.markup import inert
+
+log = logging.getLogger("review.ui")
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)
@@ -27,7 +32,7 @@ def show(file: EvidenceFile, actor: Actor, cycle: Cycle, *, key: str) -> None:
     """
     size = f"{file.size / 1024:.0f} KB" if file.size >= 1024 else f"{file.size} B"
     box = st.expander(
-        f"{file.file_name} · {size}",
+        f"{inert(file.file_name)} · {size}",
         icon=":material/attach_file:",
         key=f"evidence_{key}_{file.id}",
         on_change="rerun",
@@ -36,14 +41,33 @@ def show(file: EvidenceFile, actor: Actor, cycle: Cycle, *, key: str) -> None:
         return
     with box:
         if file.description:
-            st.caption(file.description)
+            st.text(file.description)
         with context.database().reading() as session:
             data = evidence.read_evidence(session, actor, cycle, file.id)
         _render(file, data, key=key)
 
 
 def _render(file: EvidenceFile, data: bytes, *, key: str) -> None:
+    """The Download button, then the preview: a preview that fails never hides the file."""
+    st.download_button(
+        "Download",
+        data,
+        file_name=file.file_name,
+        mime=file.media_type,
+        key=f"download_{key}_{file.id}",
+    )
     shown = _preview(file.sha256, file.media_type, data)
+    try:
+        _show(shown, data)
+    except Exception:  # noqa: BLE001 - e.g. an image whose header read well but body does not
+        log.exception("evidence preview of %s failed", file.sha256)
+        st.caption("No preview: the file could not be shown here; download it to read it.")
+        return
+    if shown.note:
+        st.caption(shown.note)
+
+
+def _show(shown: Preview, data: bytes) -> None:
     if shown.kind == "image":
         st.image(data)
     elif shown.kind == "pages":
@@ -52,7 +76,7 @@ def _render(file: EvidenceFile, data: bytes, *, key: str) -> None:
             st.text(text or "(no text on this page)")
     elif shown.kind == "table":
         if shown.title:
-            st.caption("  \n".join(shown.title))
+            st.text("\n".join(shown.title))
         st.dataframe(
             {
                 h or f"column {i + 1}": [r[i] for r in shown.rows]
@@ -62,12 +86,3 @@ def _render(file: EvidenceFile, data: bytes, *, key: str) -> None:
         )
     elif shown.kind == "text":
         st.text(shown.text)
-    if shown.note:
-        st.caption(shown.note)
-    st.download_button(
-        "Download",
-        data,
-        file_name=file.file_name,
-        mime=file.media_type,
-        key=f"download_{key}_{file.id}",
-    )

@@ -13,7 +13,8 @@ from review.index.catalogue import SpecCatalogue
 from review.index.cycle_import import ImportPreview, apply_import, preview_import
 from review.index.importer import parse_results_file
 from ui import context
-from ui.guard import act, inert, shown_errors
+from ui.guard import act, shown_errors
+from ui.markup import inert
 
 PREVIEW = "index_import_preview"
 

@@ -13,11 +13,12 @@ from review.db import Cycle, District
 from review.rubrics import Rubric
 from ui import context
 from ui.guard import act
+from ui.markup import inert
 
 
 def show(actor: Actor, cycle: Cycle, rubric: Rubric, district: District, phase: Phase) -> None:
     """The section for `actor`'s district's ratings of `district`."""
-    st.subheader(f"Submit my ratings of {district.name}")
+    st.subheader(f"Submit my ratings of {inert(district.name)}")
     with context.database().reading() as s:
         mine = peer_sets.rating_set(s, actor, cycle, rubric, district.id)
     st.text(

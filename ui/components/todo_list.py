@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import streamlit as st
 
 from review.todo import Task, TaskKind
-from ui.guard import inert
+from ui.markup import inert
 
 # Pages that open the district named in `?district=` (the others ignore it).
 _DISTRICT_PAGES = frozenset({"peer_review", "reconciliation"})

@@ -11,6 +11,7 @@ from ui import context, state
 from ui.components import cycle as cycle_picker
 from ui.components.descriptors import short_level
 from ui.guard import act
+from ui.markup import inert
 
 FEW = "few ratings"
 PERCENT = "{:.0f}%"
@@ -65,7 +66,7 @@ def render() -> None:
         requests = reconcile.calibration_requests(s, actor, cycle)
 
     st.caption(
-        f"Cycle {cycle.name} · network median of peer levels: "
+        f"Cycle {inert(cycle.name)} · network median of peer levels: "
         + (f"{view.network_median:g}" if view.network_median is not None else "too few districts")
     )
     st.dataframe(

@@ -8,7 +8,7 @@ from review.todo import todo
 from ui import context, state
 from ui.components import cycle as cycle_picker
 from ui.components import todo_list
-from ui.guard import inert
+from ui.markup import inert
 
 
 def render() -> None:

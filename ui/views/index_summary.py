@@ -7,6 +7,7 @@ from review.access import Action
 from ui import context, state
 from ui.components import cycle as cycle_picker
 from ui.components import index_summary
+from ui.markup import inert
 
 
 def render() -> None:
@@ -22,8 +23,8 @@ def render() -> None:
     summary = context.district_summary(cycle, code)
     if summary is None:
         st.info(
-            f"Cycle {cycle.name} has no index results for district {code} yet. A coordinator "
-            "imports them with `python -m review index import`."
+            f"Cycle {inert(cycle.name)} has no index results for district {code} yet. A "
+            "coordinator imports them with `python -m review index import`."
         )
         st.stop()
     index_summary.show(summary, key=f"index_{code}")

@@ -19,6 +19,7 @@ from ui.components import (
     questions,
     rating_form,
 )
+from ui.markup import inert
 
 
 def render() -> None:
@@ -38,8 +39,8 @@ def render() -> None:
     district_view.figures(district.enrollment, context.school_counts(cycle).get(code))
     if phase == Phase.DRAFT:
         st.info(
-            f"{district.name} has not submitted its self-evaluation yet; you can read what is "
-            "there, and rate once it is submitted."
+            f"{inert(district.name)} has not submitted its self-evaluation yet; you can read "
+            "what is there, and rate once it is submitted."
         )
     picker = f"peer_item_{code}"
     status = item_overview.peer_status

@@ -9,6 +9,7 @@ from review import reconcile
 from ui import context, state
 from ui.components import cycle as cycle_picker
 from ui.guard import shown_errors
+from ui.markup import inert
 
 BANDS = {name: f"{name} ({label})" for name, label, *_ in reconcile.SIZE_BANDS}
 
@@ -55,7 +56,7 @@ def render() -> None:
     st.caption(f"{len(found)} practice(s) found.")
     for number, p in enumerate(found):
         with st.container(border=True, key=f"practice_{number}"):
-            st.markdown(f"**{p.item} · {p.item_title}** — level {p.level}")
+            st.markdown(f"**{inert(p.item)} · {inert(p.item_title)}** — level {p.level}")
             st.text(
                 f"{p.district} · {p.district_name} · {BANDS[p.size_band]} · cycle {p.cycle} · "
                 "decided"

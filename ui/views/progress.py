@@ -8,6 +8,7 @@ from review.access import DEADLINE_LABELS
 from review.progress import cycle_progress
 from ui import context, state
 from ui.components import cycle as cycle_picker
+from ui.markup import inert
 
 # Fits 1400 px beside the sidebar: district, phase and what is overdue come first and stay.
 COLUMNS = {
@@ -36,7 +37,7 @@ def render() -> None:
     with context.database().reading() as s:
         rows = cycle_progress(s, actor, cycle, rubric, date.today())
     st.caption(
-        f"Cycle {cycle.name} · {len(rubric.items)} items · deadlines: "
+        f"Cycle {inert(cycle.name)} · {len(rubric.items)} items · deadlines: "
         + (", ".join(_deadlines(cycle.deadlines)) or "none set")
     )
     if not rows:

@@ -18,6 +18,7 @@ from ui.components import cycle as cycle_picker
 from ui.components import descriptors, evidence_view, reconciliation_start
 from ui.components.descriptors import short_level
 from ui.guard import act, shown_errors
+from ui.markup import inert
 
 NEEDS = {
     reconcile.NEEDS_CONFIRM: "peers agree: confirm",
@@ -93,13 +94,17 @@ def render() -> None:
     if asked and asked not in allowed:
         own = any(d.code == asked and d.id == actor.district_id for d, _ in everyone)
         st.error(
-            f"You cannot reconcile district {asked}: a district never reconciles its own ratings."
+            f"You cannot reconcile district {inert(asked)}: a district never reconciles its own "
+            "ratings."
             if own
-            else f"You cannot reconcile district {asked} in cycle {cycle.name}: only its peer "
-            "reviewers and the coordinators can see its peer ratings."
+            else f"You cannot reconcile district {inert(asked)} in cycle {inert(cycle.name)}: "
+            "only its peer reviewers and the coordinators can see its peer ratings."
         )
     if not allowed:
-        st.info(f"You review no district in cycle {cycle.name}, so there is nothing to reconcile.")
+        st.info(
+            f"You review no district in cycle {inert(cycle.name)}, so there is nothing to "
+            "reconcile."
+        )
         st.stop()
 
     codes = sorted(allowed)
@@ -116,9 +121,9 @@ def render() -> None:
         entries = reconcile.queue(s, actor, cycle, rubric, district.id)
         blockers = reconcile.finalization_blockers(s, actor, cycle, rubric, district.id)
 
-    st.caption(f"Cycle {cycle.name} · {district.name} · {PHASE_LABELS[phase]}")
+    st.caption(f"Cycle {inert(cycle.name)} · {inert(district.name)} · {PHASE_LABELS[phase]}")
     if phase == Phase.FINAL:
-        st.success(f"{district.name} is final.")
+        st.success(f"{inert(district.name)} is final.")
     elif blockers:
         with st.expander(f"{len(blockers)} item(s) stop finalization", expanded=False):
             for blocker in blockers:
@@ -202,7 +207,7 @@ def render() -> None:
     descriptors.show(rubric, item)
 
     for flag in entry.flags:
-        st.warning(f"⚑ {reconcile.RULE_LABELS.get(flag.rule, flag.rule)}: {flag.detail}")
+        st.warning(f"⚑ {reconcile.RULE_LABELS.get(flag.rule, flag.rule)}: {inert(flag.detail)}")
     if entry.calibration is not None:
         st.warning(
             "This item is under calibration review; no district can be finalized until it is "

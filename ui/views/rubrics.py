@@ -6,6 +6,7 @@ from review.rubrics import diff
 from ui import context, state
 from ui.components import descriptors
 from ui.guard import shown_errors
+from ui.markup import inert
 
 
 def render() -> None:
@@ -25,7 +26,7 @@ def render() -> None:
         browse, compare = st.tabs(["Items", "Compare versions"])
         with browse:
             for item in rubric.items:
-                with st.expander(f"{item.id} · {item.title}"):
+                with st.expander(inert(f"{item.id} · {item.title}")):
                     descriptors.show(rubric, item)
         with compare:
             left, right = st.columns(2)

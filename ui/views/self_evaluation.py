@@ -16,6 +16,7 @@ from ui.components import cycle as cycle_picker
 from ui.components import (
     descriptors,
     district_view,
+    evidence_manager,
     item_evidence,
     item_overview,
     item_picker,
@@ -23,6 +24,7 @@ from ui.components import (
     rating_form,
     self_submit,
 )
+from ui.markup import inert
 
 PICKER = "self_item"
 
@@ -62,11 +64,11 @@ def render() -> None:
         shown = _read(s, actor, cycle, rubric, own_id)
     district, lines, editable = shown.district, shown.lines, shown.part.phase == Phase.DRAFT
 
-    st.title(f"Self-evaluation · {district.name}")
+    st.title(f"Self-evaluation · {inert(district.name)}")
     state.show_flash()
     rated = sum(line.rated for line in lines)
     st.caption(
-        f"Cycle {cycle.name} · rubric {rubric.key} · {PHASE_LABELS[Phase(shown.part.phase)]}"
+        f"Cycle {inert(cycle.name)} · rubric {rubric.key} · {PHASE_LABELS[Phase(shown.part.phase)]}"
     )
     st.progress(rated / len(lines), text=f"{rated} of {len(lines)} items rated")
     item_overview.show(rubric, lines, picker=PICKER, status=item_overview.self_status)
@@ -76,12 +78,18 @@ def render() -> None:
     descriptors.show(rubric, item)
     rating_form.show(rubric, item, shown.own.get(item.id), _form(actor, cycle, rubric, shown, item))
 
-    st.subheader("Evidence")
-    empty = "No evidence linked to this item yet."
-    item_evidence.linked(shown.files, item, actor, cycle, key="self", empty=empty)
-    if editable:
-        item_evidence.upload(
-            shown.files, item, actor, cycle, rubric, district_id=district.id, earlier=shown.earlier
+    evidence_manager.show(
+        actor,
+        cycle,
+        rubric,
+        district_id=district.id,
+        item=item,
+        files=shown.files,
+        editable=editable,
+    )
+    if editable and shown.earlier is not None:
+        item_evidence.carry_forward(
+            shown.earlier, item, actor, cycle, rubric, district_id=district.id
         )
     questions.answer(actor, cycle, district.id, item)
     district_view.peer_ratings(rubric, item, shown.peers)

@@ -10,7 +10,8 @@ from review.index.counts import district_figures, shown
 from ui import context, state
 from ui.components import index_import
 from ui.components import triads as triad_table
-from ui.guard import act, inert, shown_errors
+from ui.guard import act, shown_errors
+from ui.markup import inert
 
 DISTRICTS_PREVIEW = "districts_preview"
 
@@ -66,7 +67,7 @@ def render() -> None:
             current = cycles.get_cycle(s, chosen) if chosen else None
         if current is not None:
             st.markdown(
-                f"**Cycle {current.name}** · rubric {current.rubric_id}@"
+                f"**Cycle {inert(current.name)}** · rubric {current.rubric_id}@"
                 f"{current.rubric_version} (pinned, hash {current.rubric_hash[:12]}…)"
             )
             with st.form("deadlines"):
@@ -126,7 +127,7 @@ def render() -> None:
                 members = cycles.triads(s, actor, current)
             triad_table.show(members, current.name)
             st.markdown(
-                f"**Change the triads of cycle {current.name}**: one per line, "
+                f"**Change the triads of cycle {inert(current.name)}**: one per line, "
                 "`Name: CODE, CODE, CODE`"
             )
             text = st.text_area("Triads", key="triads_text", placeholder="North: ALV, CPU, FHU")
@@ -257,7 +258,9 @@ def _district_table(actor: Actor, cycle: Cycle | None) -> None:
     else:
         years = sorted({c.year for c in counts.values()})
         source = f"index data {', '.join(years)}" if years else "no index data imported yet"
-        st.caption(f"Schools and priority/focus/reward schools: cycle {cycle.name}, {source}.")
+        st.caption(
+            f"Schools and priority/focus/reward schools: cycle {inert(cycle.name)}, {source}."
+        )
     st.dataframe(
         [
             {
