@@ -69,6 +69,9 @@ def _rubric_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
     publish.add_argument("key", metavar="ID@VERSION")
     add_as_option(publish)
     publish.set_defaults(func=_rubric_publish)
+    from review import rubric_cli  # the workbook commands live beside their domain
+
+    rubric_cli.register(sub)
 
 
 def add_as_option(parser: argparse.ArgumentParser) -> None:

@@ -351,6 +351,7 @@ class RubricVersion(Base):
     published_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 

@@ -149,12 +149,12 @@ def _sheet(sheet: Worksheet, headers: list[str], rows: list[list[Any]]) -> None:
     sheet.append(headers)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for row in rows:
+    for values in rows:
         # Text is stored as text: a value starting with "=" would otherwise become a formula.
-        sheet.append(row)
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"
+        sheet.append(values)
+        for written in sheet[sheet.max_row]:
+            if isinstance(written.value, str):
+                written.data_type = "s"
     locked = LOCKED.get(sheet.title, set())
     for row in range(2, len(rows) + 2 + SPARE_ROWS):
         for column in range(1, len(headers) + 1):
@@ -321,7 +321,7 @@ def _put(raw: dict[str, Any], path: Path_, value: object) -> None:
 
 def _read_scale(reading: _Reading) -> list[int]:
     sheet = reading.reader("Scale", HEADERS["Scale"])
-    scale = []
+    scale: list[dict[str, Any]] = []
     for row in sheet.rows():
         n = len(scale)
         scale.append({"level": sheet.whole(row, 1), "label": sheet.text(row, 2)})
@@ -353,7 +353,7 @@ def _read_settings(reading: _Reading) -> None:
 
 def _read_principles(reading: _Reading) -> None:
     sheet = reading.reader("Principles", HEADERS["Principles"])
-    principles = []
+    principles: list[dict[str, Any]] = []
     for row in sheet.rows():
         reading.put(("principles", len(principles)), sheet, row, 1)
         reading.put(("principles", len(principles), "title"), sheet, row, 2)
@@ -526,6 +526,7 @@ def preview_import(catalogue: Catalogue, data: bytes, key: str) -> Preview:
                     sheet="Rubric",
                     row=5,
                     column="B",
+                    header="Value",
                     message=f"the version it was exported from, {shown(source)}, is not known",
                 )
             ]

@@ -11,6 +11,7 @@ import string
 from pathlib import Path
 from typing import Protocol
 
+import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -217,7 +218,8 @@ def inconsistencies(rubric: Rubric) -> list[Inconsistency]:
     if rubric.crosswalk:
         for old, new in rubric.crosswalk.items.items():
             if new not in seen:
-                fault(("crosswalk", "items", old), f"crosswalk: {old} -> {new}: {new} is not an item")
+                message = f"crosswalk: {old} -> {new}: {new} is not an item"
+                fault(("crosswalk", "items", old), message)
     return found
 
 
@@ -238,6 +240,12 @@ def parse_rubric(path: Path) -> Rubric:
         raise RubricError(f"{path}: {describe(exc, raw, ('items',))}") from None
     check_path(path, rubric, RubricError)
     return rubric
+
+
+def dump_yaml(rubric: Rubric) -> str:
+    """The version as rubric-file YAML (canonical: no comments; `parse_rubric` reads it back)."""
+    data = rubric.model_dump(exclude_none=True)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
 class StoredVersions(Protocol):

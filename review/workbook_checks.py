@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Iterator
-from typing import Any
+from typing import NoReturn
 
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
@@ -58,8 +58,12 @@ class WorkbookProblems(InvalidInput):
 
 def shown(value: object, limit: int = 60) -> str:
     """`value` safe to print: control characters escaped, at most `limit` characters."""
-    text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in str(value))
+    text = "".join(c if c.isprintable() else _escaped(c) for c in str(value))
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _escaped(char: str) -> str:
+    return char.encode("unicode_escape").decode("ascii")
 
 
 def open_workbook(data: bytes, limits: Limits) -> Workbook:
@@ -77,29 +81,30 @@ def open_workbook(data: bytes, limits: Limits) -> Workbook:
         _refuse_file("the file is not an Excel workbook (.xlsx)")
     if unpacked > limits.unpacked_bytes:
         _refuse_file(
-            f"the workbook unpacks to {unpacked:,} bytes; at most {limits.unpacked_bytes:,} are read"
+            f"the workbook unpacks to {unpacked:,} bytes; "
+            f"at most {limits.unpacked_bytes:,} are read"
         )
     try:
-        return load_workbook(io.BytesIO(data), data_only=False, rich_text=False)
+        book: Workbook = load_workbook(io.BytesIO(data), data_only=False, rich_text=False)
     except Exception:  # openpyxl raises many kinds for a damaged or foreign archive
         _refuse_file("the file is not an Excel workbook (.xlsx) openpyxl can read")
+    return book
 
 
-def _refuse_file(message: str) -> Any:
+def _refuse_file(message: str) -> NoReturn:
     raise WorkbookProblems([Problem(sheet="(file)", row=1, column="A", message=message)])
 
 
 class SheetReader:
     """One sheet's cells, checked; problems are collected, not raised."""
 
-    def __init__(
-        self, workbook: Workbook, name: str, headers: list[str], limits: Limits
-    ) -> None:
+    def __init__(self, workbook: Workbook, name: str, headers: list[str], limits: Limits) -> None:
         self.name = name
         self.headers = headers
         self.limits = limits
         self.problems: list[Problem] = []
         self.sheet: Worksheet | None = None
+        self.refused: set[tuple[int, int]] = set()  # cells already faulted: said once
         if name not in workbook.sheetnames:
             self.fault(1, 1, f'the sheet "{name}" is missing; the workbook needs it')
             return
@@ -114,16 +119,21 @@ class SheetReader:
             return
         for merged in sheet.merged_cells.ranges:
             self.fault(
-                merged.min_row, merged.min_col, f"merged cells ({merged.coord}) are not allowed"
+                merged.min_row,
+                merged.min_col,
+                f"merged cells ({merged.coord}) are not allowed: unmerge them",
+            )
+            self.refused.update(
+                (row, column)
+                for row in range(merged.min_row, merged.max_row + 1)
+                for column in range(merged.min_col, merged.max_col + 1)
             )
         self.sheet = sheet
-        found = [self.value(1, n + 1) for n in range(max(len(headers), sheet.max_column))]
+        found = [self.value(1, n) for n in range(1, len(headers) + 1)]
         for n, header in enumerate(headers, start=1):
             if found[n - 1] != header:
                 self.fault(1, n, f'the header should be "{header}", found "{shown(found[n - 1])}"')
                 self.sheet = None  # the columns cannot be trusted
-        if self.problems:
-            self.sheet = None
 
     def fault(self, row: int, column: int, message: str) -> None:
         header = self.headers[column - 1] if 0 < column <= len(self.headers) and row > 1 else ""
@@ -147,30 +157,35 @@ class SheetReader:
                 yield row
 
     def value(self, row: int, column: int) -> object:
-        """A cell's value: None if blank or refused (a formula, or text over the limit)."""
+        """A cell's value: None if blank or refused (a formula, text over the limit, merged)."""
         assert self.sheet is not None
+        if (row, column) in self.refused:
+            return None
         cell = self.sheet.cell(row, column)
         value = cell.value
         if cell.data_type == "f" or (isinstance(value, str) and value.startswith("=")):
-            self.fault(row, column, "a formula is not allowed; type the value itself")
-            return None
+            return self._refuse(row, column, "a formula is not allowed; type the value itself")
         if isinstance(value, str):
             if len(value) > self.limits.cell_chars:
-                self.fault(
+                return self._refuse(
                     row,
                     column,
                     f"the text is {len(value):,} characters; at most "
                     f"{self.limits.cell_chars:,} are allowed",
                 )
-                return None
             value = value.strip()
             return value or None
         return value
 
+    def _refuse(self, row: int, column: int, message: str) -> object:
+        self.fault(row, column, message)
+        self.refused.add((row, column))
+        return None
+
     def text(self, row: int, column: int, *, required: bool = True) -> str | None:
         value = self.value(row, column)
         if value is None:
-            if required:
+            if required and (row, column) not in self.refused:
                 self.fault(row, column, "must not be blank")
             return None
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
@@ -183,7 +198,7 @@ class SheetReader:
     def whole(self, row: int, column: int) -> int | None:
         value = self.value(row, column)
         number = _whole(value)
-        if number is None:
+        if number is None and (row, column) not in self.refused:
             self.fault(row, column, f"expected a whole number, found {shown(value or 'nothing')}")
         return number
 
@@ -193,7 +208,8 @@ class SheetReader:
             return value
         if isinstance(value, str) and value.upper() in ("TRUE", "FALSE"):
             return value.upper() == "TRUE"
-        self.fault(row, column, f"expected TRUE or FALSE, found {shown(value or 'nothing')}")
+        if (row, column) not in self.refused:
+            self.fault(row, column, f"expected TRUE or FALSE, found {shown(value or 'nothing')}")
         return None
 
 
