@@ -7,7 +7,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from review import accounts, rubric_store
+from review import accounts, cycles, rubric_store
 from review.access import Role
 from review.backup import backup
 from review.db import AuditEvent, RubricVersion
@@ -397,3 +397,16 @@ def test_a_backup_holds_the_stored_versions(settings, db, coordinator, tmp_path)
     summary = backup(settings.database_url, tmp_path / "backup.zip")
 
     assert summary.rows["rubric_versions"] == 1
+
+
+def test_a_cycle_opens_on_a_stored_version_and_reads_it_back(settings, db, coordinator):
+    catalogue, preview, digest = _publish(settings, db, coordinator)
+
+    with db.session() as s:
+        cycle = cycles.create_cycle(
+            s, coordinator, catalogue, name="2016-17", rubric_key="core-p2@2016-17"
+        )
+    fresh = Catalogue(settings.rubrics_dir, rubric_store.StoredRubrics(db))
+
+    assert (cycle.rubric_version, cycle.rubric_hash) == ("2016-17", digest)
+    assert cycles.cycle_rubric(fresh, cycle) == preview.rubric
