@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from review import rubric_store
 from review.access import Action
+from review.backup import atomic_file
 from review.cli import acting, add_as_option
 from review.db import Database
 from review.errors import InvalidInput
-from review.rubric_workbook import LIMITS, preview_import, problems_csv, write_workbook
+from review.rubric_import import preview_import
+from review.rubric_workbook import LIMITS, write_workbook
 from review.rubrics import Catalogue, dump_yaml
 from review.settings import Settings
-from review.workbook_checks import WorkbookProblems, shown
+from review.workbook_checks import WorkbookProblems, problems_csv, shown
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
@@ -53,15 +53,8 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _write_whole(target: Path, data: bytes) -> None:
-    """Write `data` to `target` all at once: never a half-written file."""
-    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    with atomic_file(target) as out:
+        out.write(data)
 
 
 def _import(args: argparse.Namespace, settings: Settings) -> int:

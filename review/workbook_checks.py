@@ -6,6 +6,7 @@ file is shown escaped (control characters as `\\x07`) and shortened, never echoe
 
 from __future__ import annotations
 
+import csv
 import io
 import zipfile
 from collections.abc import Iterator
@@ -223,3 +224,18 @@ def _whole(value: object) -> int | None:
     if isinstance(value, str) and value.lstrip("-").isdigit():
         return int(value)
     return None
+
+
+def problems_csv(problems: list[Problem]) -> str:
+    """Every problem as CSV text (sheet, row, column, header, problem), for a download."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["sheet", "row", "column", "header", "problem"])
+    for p in problems:
+        writer.writerow([p.sheet, p.row, p.column, p.header, _inert(p.message)])
+    return out.getvalue()
+
+
+def _inert(text: str) -> str:
+    # A spreadsheet opening the CSV must not take a message for a formula.
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

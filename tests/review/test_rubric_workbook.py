@@ -12,10 +12,11 @@ from review.access import Role
 from review.backup import backup
 from review.db import AuditEvent, RubricVersion
 from review.errors import NotFound, PermissionDenied, RubricError
-from review.rubric_workbook import preview_import, problems_csv, read_workbook, write_workbook
+from review.rubric_import import preview_import, read_workbook
+from review.rubric_workbook import write_workbook
 from review.rubrics import Catalogue, Change, content_hash, dump_yaml, parse_rubric
 from review.settings import PROJECT_ROOT
-from review.workbook_checks import WorkbookProblems, shown
+from review.workbook_checks import WorkbookProblems, problems_csv, shown
 
 SHIPPED = Catalogue(PROJECT_ROOT / "rubrics")
 

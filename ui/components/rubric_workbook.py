@@ -8,9 +8,10 @@ import streamlit as st
 
 from review import rubric_store
 from review.access import Actor
-from review.rubric_workbook import Preview, preview_import, problems_csv, write_workbook
+from review.rubric_import import Preview, preview_import
+from review.rubric_workbook import write_workbook
 from review.rubrics import Rubric
-from review.workbook_checks import WorkbookProblems
+from review.workbook_checks import WorkbookProblems, problems_csv
 from ui import context
 from ui.guard import act, shown_errors
 
