@@ -31,6 +31,10 @@ def _edited_workbook(path, text):
     book.save(path)
 
 
+def _title(tmp):
+    return Catalogue(tmp / "rubrics").get_key("core-p2@2015-16").title
+
+
 def _counts(db):
     with db.reading() as s:
         return (
@@ -71,6 +75,14 @@ def test_export_import_dry_run_then_apply(env, capsys):
         boss,
     )
     assert events == [(boss, "publish rubric", "core-p2@2016-17")]
+
+    assert main(["rubric", "list"]) == 0
+    assert main(["rubric", "diff", "core-p2@2015-16", "core-p2@2016-17"]) == 0
+    assert capsys.readouterr().out.splitlines()[2:] == [
+        "core-p2@2016-17          published  16 items  " + _title(tmp),
+        "core-p2@2015-16 -> core-p2@2016-17: 1 change(s)",
+        "  descriptor  P2-STAKEHOLDER           level 2 descriptor changed",
+    ]
 
     again = tmp / "again.yaml"
     assert main(["rubric", "export", "core-p2@2016-17", "--yaml", str(again)]) == 0
