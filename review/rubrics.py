@@ -304,7 +304,8 @@ class Catalogue(VersionedFiles[Rubric]):
 
 
 class Change(_Frozen):
-    kind: str  # added | removed | renamed | reworded | descriptor | setting | requirement
+    # added | removed | renamed | reworded | descriptor | guidance | requirement | setting | rubric
+    kind: str
     item: str
     detail: str
 
@@ -332,6 +333,11 @@ def diff(old: Rubric, new: Rubric) -> list[Change]:
         before, after = old.settings.get(name), new.settings.get(name)
         if before != after:
             changes.append(Change(kind="setting", item="-", detail=f"{name}: {before} -> {after}"))
+    # Whatever else a version holds, so that a preview of a workbook hides no change.
+    for field in ("title", "school_year", "scale", "compliance", "principles", "crosswalk"):
+        if getattr(old, field) != getattr(new, field):
+            detail = f"{field.replace('_', ' ')} changed"
+            changes.append(Change(kind="rubric", item="-", detail=detail))
     return changes
 
 
@@ -344,7 +350,13 @@ def _item_changes(old: Item, new: Item) -> list[Change]:
             changes.append(
                 Change(kind="descriptor", item=new.id, detail=f"level {level} descriptor changed")
             )
-    guidance = ("evidence_expectations", "exemplars", "context_measures", "allow_not_applicable")
+    guidance = (
+        "principle",
+        "evidence_expectations",
+        "exemplars",
+        "context_measures",
+        "allow_not_applicable",
+    )
     for field in guidance:
         if getattr(old, field) != getattr(new, field):
             changes.append(Change(kind="guidance", item=new.id, detail=f"{field} changed"))

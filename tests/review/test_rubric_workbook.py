@@ -411,3 +411,22 @@ def test_a_cycle_opens_on_a_stored_version_and_reads_it_back(settings, db, coord
 
     assert (cycle.rubric_version, cycle.rubric_hash) == ("2016-17", digest)
     assert cycles.cycle_rubric(fresh, cycle) == preview.rubric
+
+
+def test_edits_outside_the_items_are_in_the_diff_too():
+    def edit(book):
+        book["Rubric"]["B7"] = "2016-17"  # school year
+        book["Scale"]["C2"] = "No evidence at all."
+        book["Rubric"]["B8"] = 4  # meets at level
+        book["Principles"]["B3"] = "Principle 2 — School Support Interventions"
+        book["Items"]["B2"] = "P2-SSI"
+
+    preview = preview_import(SHIPPED, _edited("core-p2@2015-16", edit), "core-p2@2016-17")
+
+    assert [(c.kind, c.item, c.detail) for c in preview.changes] == [
+        ("guidance", "P2-INDEX-DATA", "principle changed"),
+        ("rubric", "-", "school year changed"),
+        ("rubric", "-", "scale changed"),
+        ("rubric", "-", "compliance changed"),
+        ("rubric", "-", "principles changed"),
+    ]
