@@ -8,6 +8,7 @@ version it was exported from is never changed.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from openpyxl.utils import get_column_letter
@@ -27,6 +28,8 @@ from review.rubric_workbook import (
 )
 from review.rubrics import (
     COLLECT_INCONSISTENCIES,
+    RUBRIC_ID,
+    VERSION,
     Catalogue,
     Change,
     Rubric,
@@ -322,8 +325,11 @@ def preview_import(catalogue: Catalogue, data: bytes, key: str) -> Preview:
         WorkbookProblems: the workbook's problems, each with its sheet, row and column.
     """
     rubric_id, sep, version = key.partition("@")
-    if not sep or not rubric_id or not version or "/" in key or ".." in key:
-        raise RubricError(f"{shown(key)!r}: expected ID@VERSION, e.g. core-p2@2016-17")
+    if not (sep and re.match(RUBRIC_ID, rubric_id) and re.match(VERSION, version)):
+        raise RubricError(
+            f"{shown(key)!r}: expected ID@VERSION, e.g. core-p2@2016-17 (a version is letters, "
+            "digits, '.', '_' and '-')"
+        )
     if catalogue.exists(rubric_id, version):
         raise RubricError(
             f"{key} is already published, and a published version never changes: "

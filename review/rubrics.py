@@ -33,6 +33,9 @@ from review.versioned import (
     content_hash as content_hash,
 )
 
+RUBRIC_ID = r"^[a-z0-9][a-z0-9-]*$"
+VERSION = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -99,8 +102,8 @@ class Crosswalk(_Frozen):
 
 
 class Rubric(_Frozen):
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
-    version: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    id: str = Field(pattern=RUBRIC_ID)
+    version: str = Field(pattern=VERSION)
     title: str = Field(min_length=1)
     school_year: str
     scale: list[ScaleLevel] = Field(min_length=2)

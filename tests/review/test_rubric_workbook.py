@@ -430,3 +430,14 @@ def test_edits_outside_the_items_are_in_the_diff_too():
         ("rubric", "-", "compliance changed"),
         ("rubric", "-", "principles changed"),
     ]
+
+
+@pytest.mark.parametrize("key", ["core-p2", "core-p2@2016 17", "Core-P2@2016-17", "core-p2@../x"])
+def test_a_malformed_new_version_name_is_refused_before_the_workbook_is_read(key):
+    with pytest.raises(RubricError) as refused:
+        preview_import(SHIPPED, b"never read", key)
+
+    assert str(refused.value) == (
+        f"{key!r}: expected ID@VERSION, e.g. core-p2@2016-17 (a version is letters, digits, "
+        "'.', '_' and '-')"
+    )
