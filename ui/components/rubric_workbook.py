@@ -11,7 +11,7 @@ from review.access import Actor
 from review.rubric_import import Preview, preview_import
 from review.rubric_workbook import write_workbook
 from review.rubrics import Rubric
-from review.workbook_checks import WorkbookProblems, problems_csv
+from review.workbook_checks import WorkbookProblems, problems_csv, shown
 from ui import context
 from ui.guard import act, shown_errors
 
@@ -38,7 +38,7 @@ def show(actor: Actor, rubric: Rubric) -> None:
         st.caption("Upload an edited workbook and name its new version to see what would change.")
         return
     with shown_errors():
-        preview = _preview(upload.getvalue(), key, upload.name)
+        preview = _preview(upload.getvalue(), key, shown(upload.name))
         if preview is not None and st.button(
             f"Publish as {preview.rubric.key}", type="primary", key="rubric_workbook_publish"
         ):
