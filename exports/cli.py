@@ -12,6 +12,7 @@ from review.cycles import get_cycle, participants
 from review.db import Database
 from review.index.district import district_summaries
 from review.index.models import DistrictSummary
+from review.rubric_store import StoredRubrics
 from review.rubrics import Catalogue
 from review.settings import Settings
 
@@ -44,7 +45,7 @@ def _packet(args: argparse.Namespace, settings: Settings) -> int:
     summaries = _summaries(db, settings, args.cycle, [args.district])
     name, data = packet_for(
         db,
-        Catalogue(settings.rubrics_dir),
+        Catalogue(settings.rubrics_dir, StoredRubrics(db)),
         cycle_name=args.cycle,
         district_code=args.district,
         index=summaries[args.district],

@@ -31,6 +31,7 @@ from review.db import Blob, Database, Evidence
 from review.evidence import sanitize_name
 from review.index.models import DistrictSummary
 from review.packets import Packet
+from review.rubric_store import StoredRubrics
 from review.rubrics import Catalogue
 
 # Fixed entry dates keep the archive identical for identical data.
@@ -248,9 +249,10 @@ def bundle(packets: list[tuple[str, bytes]]) -> bytes:
 def _worker_packet(
     database_url: str, rubrics_dir: str, cycle_name: str, code: str, index: DistrictSummary | None
 ) -> tuple[str, str, bytes]:
+    db = _worker_database(database_url)
     name, data = packet_for(
-        _worker_database(database_url),
-        Catalogue(Path(rubrics_dir)),
+        db,
+        Catalogue(Path(rubrics_dir), StoredRubrics(db)),  # versions published from workbooks too
         cycle_name=cycle_name,
         district_code=code,
         index=index,

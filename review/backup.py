@@ -123,7 +123,7 @@ def backup(url: str, out: Path) -> Summary:
     _refuse_missing_sqlite_file(url)
     engine = _engine(url, foreign_keys=True)
     try:
-        with engine.connect() as conn, _atomic_file(out) as handle:
+        with engine.connect() as conn, atomic_file(out) as handle:
             _begin_snapshot(conn)
             revision = _revision_to_back_up(conn, url)
             summary = _write_archive(conn, handle, revision)
@@ -286,7 +286,7 @@ def as_utc(moment: datetime) -> datetime:
 
 
 @contextmanager
-def _atomic_file(target: Path) -> Iterator[IO[bytes]]:
+def atomic_file(target: Path) -> Iterator[IO[bytes]]:
     """A file that appears at `target` whole when the block succeeds, and not at all else."""
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.partial-")

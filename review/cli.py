@@ -19,6 +19,7 @@ from review.db import Database
 from review.demo import PASSWORD, DemoReport, load_demo
 from review.errors import InvalidInput, ReviewError
 from review.problems import FileProblems, escaped, problems_csv, problems_path
+from review.rubric_store import StoredRubrics
 from review.rubrics import Catalogue, diff
 from review.settings import Settings
 
@@ -71,6 +72,9 @@ def _rubric_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
     publish.add_argument("key", metavar="ID@VERSION")
     add_as_option(publish)
     publish.set_defaults(func=_rubric_publish)
+    from review import rubric_cli  # the workbook commands live beside their domain
+
+    rubric_cli.register(sub)
 
 
 def add_as_option(parser: argparse.ArgumentParser) -> None:
@@ -171,11 +175,15 @@ def _safe_url(url: str) -> str:
 
 
 def _rubric_list(args: argparse.Namespace, settings: Settings) -> int:
-    catalogue = Catalogue(settings.rubrics_dir)
-    published = catalogue.published()
-    for rubric in catalogue.all():
-        state = "published" if rubric.key in published else "draft"
-        print(f"{rubric.key:24} {state:9} {len(rubric.items):3} items  {rubric.title}")
+    db = Database(settings.database_url)
+    try:
+        catalogue = Catalogue(settings.rubrics_dir, StoredRubrics(db))
+        published = catalogue.published()
+        for rubric in catalogue.all():
+            state = "published" if rubric.key in published else "draft"
+            print(f"{rubric.key:24} {state:9} {len(rubric.items):3} items  {rubric.title}")
+    finally:
+        db.dispose()
     return 0
 
 
@@ -194,8 +202,12 @@ def _rubric_check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _rubric_diff(args: argparse.Namespace, settings: Settings) -> int:
-    catalogue = Catalogue(settings.rubrics_dir)
-    old, new = catalogue.get_key(args.old), catalogue.get_key(args.new)
+    db = Database(settings.database_url)
+    try:
+        catalogue = Catalogue(settings.rubrics_dir, StoredRubrics(db))
+        old, new = catalogue.get_key(args.old), catalogue.get_key(args.new)
+    finally:
+        db.dispose()
     changes = diff(old, new)
     print(f"{old.key} -> {new.key}: {len(changes)} change(s)")
     for change in changes:

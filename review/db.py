@@ -354,6 +354,25 @@ class FrozenPacket(Base):
     made_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
 
 
+class RubricVersion(Base):
+    """A rubric version published from a workbook: stored here so every app process and every
+    backup has it. Never updated: a change is a new version (`review.rubric_store`).
+
+    `content` is the rubric as canonical JSON; `sha256` its content hash, checked on every read.
+    """
+
+    __tablename__ = "rubric_versions"
+    __table_args__ = (UniqueConstraint("rubric_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rubric_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[str] = mapped_column(Text)
+    based_on: Mapped[str | None] = mapped_column(String(130), nullable=True)
+    published_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 

@@ -15,6 +15,7 @@ from review.db import Cycle, Database
 from review.errors import NotFound
 from review.flags import Flag
 from review.reconcile import open_flags
+from review.rubric_store import StoredRubrics
 from review.rubrics import Catalogue
 from review.settings import Settings
 
@@ -46,7 +47,7 @@ def discrepancies(args: argparse.Namespace, settings: Settings) -> int:
     try:
         with db.reading() as session:
             cycle = get_cycle(session, args.cycle)
-            rubric = cycle_rubric(Catalogue(settings.rubrics_dir), cycle)
+            rubric = cycle_rubric(Catalogue(settings.rubrics_dir, StoredRubrics(db)), cycle)
             district_id = _district_id(session, cycle, args.district) if args.district else None
             flags = open_flags(session, cycle, rubric, district_id)
     finally:

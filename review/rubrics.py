@@ -9,8 +9,18 @@ from __future__ import annotations
 
 import string
 from pathlib import Path
+from typing import Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from review.errors import NotFound, RubricError
 from review.versioned import (
@@ -22,6 +32,9 @@ from review.versioned import (
 from review.versioned import (
     content_hash as content_hash,
 )
+
+RUBRIC_ID = r"^[a-z0-9][a-z0-9-]*$"
+VERSION = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 
 
 class _Frozen(BaseModel):
@@ -89,8 +102,8 @@ class Crosswalk(_Frozen):
 
 
 class Rubric(_Frozen):
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
-    version: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    id: str = Field(pattern=RUBRIC_ID)
+    version: str = Field(pattern=VERSION)
     title: str = Field(min_length=1)
     school_year: str
     scale: list[ScaleLevel] = Field(min_length=2)
@@ -101,37 +114,13 @@ class Rubric(_Frozen):
     crosswalk: Crosswalk | None = None
 
     @model_validator(mode="after")
-    def _consistent(self) -> Rubric:
-        levels = [s.level for s in self.scale]
-        if len(set(levels)) != len(levels):
-            raise ValueError("scale: levels must be distinct")
-        known = set(levels)
-        principles = {p.id for p in self.principles}
-        seen: set[str] = set()
-        for item in self.items:
-            if item.id in seen:
-                raise ValueError(f"item {item.id}: id is used twice")
-            seen.add(item.id)
-            if item.principle not in principles:
-                raise ValueError(f"item {item.id}: principle {item.principle!r} is not declared")
-            if set(item.descriptors) != known:
-                raise ValueError(
-                    f"item {item.id}: descriptors: needs exactly one per level {sorted(known)}, "
-                    f"has {sorted(item.descriptors)}"
-                )
-            if not set(item.exemplars) <= known:
-                raise ValueError(f"item {item.id}: exemplars: level not on the scale")
-            for text in [item.prompt, *item.descriptors.values()]:
-                for name in _placeholders(text):
-                    if name not in self.settings:
-                        raise ValueError(f"item {item.id}: unknown setting {{{name}}}")
-        for level in (self.compliance.meets, self.compliance.partially_meets):
-            if level not in known:
-                raise ValueError(f"compliance: level {level} is not on the scale")
-        if self.crosswalk:
-            for old, new in self.crosswalk.items.items():
-                if new not in seen:
-                    raise ValueError(f"crosswalk: {old} -> {new}: {new} is not an item")
+    def _consistent(self, info: ValidationInfo) -> Rubric:
+        # A workbook import asks for every problem with its place (`inconsistencies`), not the
+        # first one as an exception.
+        if not (info.context or {}).get(COLLECT_INCONSISTENCIES):
+            found = inconsistencies(self)
+            if found:
+                raise ValueError(found[0].message)
         return self
 
     @property
@@ -172,6 +161,71 @@ class Rubric(_Frozen):
         return "does not meet"
 
 
+COLLECT_INCONSISTENCIES = "collect_inconsistencies"
+
+Path_ = tuple[str | int, ...]
+
+
+class Inconsistency(_Frozen):
+    """A rule across fields a rubric breaks; `path` is where (e.g. ("items", 2, "principle"))."""
+
+    path: Path_
+    message: str
+
+
+def inconsistencies(rubric: Rubric) -> list[Inconsistency]:
+    """Every cross-field rule `rubric` breaks, in file order (none for a valid rubric)."""
+    found: list[Inconsistency] = []
+
+    def fault(path: Path_, message: str) -> None:
+        found.append(Inconsistency(path=path, message=message))
+
+    levels = [s.level for s in rubric.scale]
+    for n, level in enumerate(levels):
+        if level in levels[:n]:
+            fault(("scale", n, "level"), "scale: levels must be distinct")
+    known = set(levels)
+    principles = {p.id for p in rubric.principles}
+    seen: set[str] = set()
+    for n, item in enumerate(rubric.items):
+        if item.id in seen:
+            fault(("items", n, "id"), f"item {item.id}: id is used twice")
+        seen.add(item.id)
+        if item.principle not in principles:
+            fault(
+                ("items", n, "principle"),
+                f"item {item.id}: principle {item.principle!r} is not declared",
+            )
+        if set(item.descriptors) != known:
+            fault(
+                ("items", n, "descriptors"),
+                f"item {item.id}: descriptors: needs exactly one per level {sorted(known)}, "
+                f"has {sorted(item.descriptors)}",
+            )
+        for level in item.exemplars:
+            if level not in known:
+                fault(
+                    ("items", n, "exemplars", level),
+                    f"item {item.id}: exemplars: level not on the scale",
+                )
+        texts: list[tuple[Path_, str]] = [(("items", n, "prompt"), item.prompt)]
+        texts += [(("items", n, "descriptors", lv), t) for lv, t in item.descriptors.items()]
+        for path, text in texts:
+            for name in sorted(_placeholders(text)):
+                if name not in rubric.settings:
+                    fault(path, f"item {item.id}: unknown setting {{{name}}}")
+    for field in ("meets", "partially_meets"):
+        if getattr(rubric.compliance, field) not in known:
+            level = getattr(rubric.compliance, field)
+            fault(("compliance", field), f"compliance: level {level} is not on the scale")
+    if rubric.crosswalk:
+        for old, new in rubric.crosswalk.items.items():
+            if new not in seen:
+                message = f"crosswalk: {old} -> {new}: {new} is not an item"
+                fault(("crosswalk", "items", old), message)
+    return found
+
+
 def _placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
@@ -191,18 +245,70 @@ def parse_rubric(path: Path) -> Rubric:
     return rubric
 
 
+def dump_yaml(rubric: Rubric) -> str:
+    """The version as rubric-file YAML (canonical: no comments; `parse_rubric` reads it back)."""
+    data = rubric.model_dump(exclude_none=True)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+class StoredVersions(Protocol):
+    """Versions published outside the rubric folder (in the database: `review.rubric_store`)."""
+
+    def versions(self) -> dict[str, Rubric]:
+        """Every stored version by key, each checked against its recorded hash."""
+        ...
+
+    def version(self, rubric_id: str, version: str) -> Rubric | None: ...
+
+
 class Catalogue(VersionedFiles[Rubric]):
-    """The rubric files under one folder, with their publication record."""
+    """The rubric files under one folder, with their publication record, and, when given
+    `stored`, the versions published into the database (a file of the same key comes first).
+    """
 
     noun = "rubric"
     example = "core-p2@2015-16"
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, stored: StoredVersions | None = None) -> None:
         super().__init__(root, parse_rubric, RubricError)
+        self.stored = stored
+
+    def all(self) -> list[Rubric]:
+        files = super().all()
+        if self.stored is None:
+            return files
+        named = {r.key for r in files}
+        extra = [r for k, r in self.stored.versions().items() if k not in named]
+        return sorted([*files, *extra], key=lambda r: (r.id, r.version))
+
+    def published(self) -> dict[str, str]:
+        record = super().published()
+        if self.stored is not None:
+            for key, rubric in self.stored.versions().items():
+                record.setdefault(key, content_hash(rubric))
+        return record
+
+    def get(self, model_id: str, version: str) -> Rubric:
+        if (self.root / model_id / f"{version}.yaml").is_file() or self.stored is None:
+            return super().get(model_id, version)
+        found = self.stored.version(model_id, version)
+        if found is None:
+            known = ", ".join(r.key for r in self.all()) or "none"
+            raise NotFound(f"no rubric {model_id}@{version} (known: {known})")
+        return found
+
+    def exists(self, rubric_id: str, version: str) -> bool:
+        """Whether `rubric_id@version` is taken: a file, a recorded hash, or a stored version."""
+        if (self.root / rubric_id / f"{version}.yaml").is_file():
+            return True
+        if f"{rubric_id}@{version}" in super().published():
+            return True
+        return self.stored is not None and self.stored.version(rubric_id, version) is not None
 
 
 class Change(_Frozen):
-    kind: str  # added | removed | renamed | reworded | descriptor | setting | requirement
+    # added | removed | renamed | reworded | descriptor | guidance | requirement | setting | rubric
+    kind: str
     item: str
     detail: str
 
@@ -230,6 +336,11 @@ def diff(old: Rubric, new: Rubric) -> list[Change]:
         before, after = old.settings.get(name), new.settings.get(name)
         if before != after:
             changes.append(Change(kind="setting", item="-", detail=f"{name}: {before} -> {after}"))
+    # Whatever else a version holds, so that a preview of a workbook hides no change.
+    for field in ("title", "school_year", "scale", "compliance", "principles", "crosswalk"):
+        if getattr(old, field) != getattr(new, field):
+            detail = f"{field.replace('_', ' ')} changed"
+            changes.append(Change(kind="rubric", item="-", detail=detail))
     return changes
 
 
@@ -242,7 +353,13 @@ def _item_changes(old: Item, new: Item) -> list[Change]:
             changes.append(
                 Change(kind="descriptor", item=new.id, detail=f"level {level} descriptor changed")
             )
-    guidance = ("evidence_expectations", "exemplars", "context_measures", "allow_not_applicable")
+    guidance = (
+        "principle",
+        "evidence_expectations",
+        "exemplars",
+        "context_measures",
+        "allow_not_applicable",
+    )
     for field in guidance:
         if getattr(old, field) != getattr(new, field):
             changes.append(Change(kind="guidance", item=new.id, detail=f"{field} changed"))

@@ -17,6 +17,7 @@ from review.index.district import cycle_results
 from review.index.district import district_summary as summary_of
 from review.index.models import DistrictSummary, SchoolCounts
 from review.index.stored import stored_summaries, without_details
+from review.rubric_store import StoredRubrics
 from review.rubrics import Catalogue, Rubric
 from review.settings import Settings
 from review.versioned import PUBLISHED_FILE
@@ -46,29 +47,40 @@ def database() -> Database:
 
 
 def catalogue() -> Catalogue:
-    return Catalogue(settings().rubrics_dir)
+    """The rubric files and the versions published into the database."""
+    return _catalogue(str(settings().rubrics_dir))
+
+
+def _catalogue(root: str) -> Catalogue:
+    return Catalogue(Path(root), StoredRubrics(database()))
 
 
 def rubric_versions() -> tuple[Rubric, ...]:
-    """Every rubric version, checked; parsed again only when a rubric file changes.
+    """Every rubric version, checked; parsed again only when a rubric file changes or a
+    version is published into the database.
 
     Parsing every file on each rerun was most of the Rubrics page's time.
     """
     known = catalogue()
     files = (*known.paths(), known.root / PUBLISHED_FILE)
     stamps = tuple((str(p), p.stat().st_mtime_ns if p.exists() else 0) for p in files)
-    return _rubric_versions(str(known.root), stamps)
+    stored = StoredRubrics(database()).stamp()
+    return _rubric_versions(str(known.root), stamps, stored)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _rubric_versions(root: str, stamps: tuple[tuple[str, int], ...]) -> tuple[Rubric, ...]:
-    # `stamps` (each file's modification time) is part of the key: an edit re-reads them all.
-    return tuple(Catalogue(Path(root)).all())
+def _rubric_versions(
+    root: str, stamps: tuple[tuple[str, int], ...], stored: tuple[tuple[str, str, str], ...]
+) -> tuple[Rubric, ...]:
+    # `stamps` (each file's modification time) and `stored` (each database version's key and
+    # hash) are part of the key: an edit or a publication re-reads them all.
+    return tuple(_catalogue(root).all())
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
 def _rubric(root: str, rubric_id: str, version: str, rubric_hash: str, mtime: int) -> Rubric:
-    return pinned_rubric(Catalogue(Path(root)), rubric_id, version, rubric_hash)
+    # A version stored in the database never changes, and `rubric_hash` pins its content.
+    return pinned_rubric(_catalogue(root), rubric_id, version, rubric_hash)
 
 
 def rubric_of(cycle: Cycle) -> Rubric:

@@ -124,6 +124,7 @@ def test_diff_lists_added_removed_renamed_and_reworded(tmp_path):
         ("renamed", "REFLECT", "was EXTRA"),
         ("reworded", "REFLECT", "title or prompt reworded"),
         ("setting", "-", "pdsa_cycles_per_year: 3 -> 4"),
+        ("rubric", "-", "crosswalk changed"),
     ]
     assert crosswalk_item(new, "EXTRA") == "REFLECT"
     assert crosswalk_item(new, "PDSA") == "PDSA"

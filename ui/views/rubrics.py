@@ -1,17 +1,18 @@
-"""Coordinators: browse rubric versions and what changed between two of them."""
+"""Coordinators: browse rubric versions, what changed between two, and author one in Excel."""
 
 import streamlit as st
 
 from review.rubrics import diff
 from ui import context, state
-from ui.components import descriptors
+from ui.components import descriptors, rubric_workbook
 from ui.guard import shown_errors
 from ui.markup import inert
 
 
 def render() -> None:
-    state.signed_in()
+    actor = state.signed_in()
     st.title("Rubrics")
+    state.show_flash()
     with shown_errors():
         rubrics = {r.key: r for r in context.rubric_versions()}
         published = context.catalogue().published()
@@ -23,7 +24,7 @@ def render() -> None:
             f"{'published' if key in published else 'draft'} · {len(rubric.items)} items · "
             f"meets at level {rubric.compliance.meets}"
         )
-        browse, compare = st.tabs(["Items", "Compare versions"])
+        browse, compare, excel = st.tabs(["Items", "Compare versions", "Excel"])
         with browse:
             for item in rubric.items:
                 with st.expander(inert(f"{item.id} · {item.title}")):
@@ -39,3 +40,5 @@ def render() -> None:
                 hide_index=True,
                 width="stretch",
             )
+        with excel:
+            rubric_workbook.show(actor, rubric)

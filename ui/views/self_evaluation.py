@@ -78,25 +78,33 @@ def render() -> None:
     descriptors.show(rubric, item)
     rating_form.show(rubric, item, shown.own.get(item.id), _form(actor, cycle, rubric, shown, item))
 
-    evidence_manager.show(
-        actor,
-        cycle,
-        rubric,
-        district_id=district.id,
-        item=item,
-        files=shown.files,
-        editable=editable,
-    )
-    if editable and shown.earlier is not None:
-        item_evidence.carry_forward(
-            shown.earlier, item, actor, cycle, rubric, district_id=district.id
-        )
+    _evidence(actor, cycle, rubric, shown, item, editable)
     questions.answer(actor, cycle, district.id, item)
     district_view.peer_ratings(rubric, item, shown.peers)
     st.divider()
     self_submit.show(
         actor, cycle, rubric, lines, district_id=district.id, editable=editable, picker=PICKER
     )
+
+
+def _evidence(
+    actor: Actor, cycle: Cycle, rubric: Rubric, shown: _District, item: Item, editable: bool
+) -> None:
+    """The item's files to manage and upload, and last cycle's to carry forward."""
+    district_id = shown.district.id
+    evidence_manager.show(
+        actor,
+        cycle,
+        rubric,
+        district_id=district_id,
+        item=item,
+        files=shown.files,
+        editable=editable,
+    )
+    if editable and shown.earlier is not None:
+        item_evidence.carry_forward(
+            shown.earlier, item, actor, cycle, rubric, district_id=district_id
+        )
 
 
 def _form(
