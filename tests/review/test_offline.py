@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from review import evidence, ratings
 from review.access import Phase
+from review.cli import main
 from review.db import AuditEvent
 from review.errors import InvalidInput, PermissionDenied
 from review.offline import selfeval
@@ -441,3 +442,76 @@ def test_submitted_self_evaluation_refuses_an_upload(world):
         set_phase(s, world.coordinator, part, Phase.SELF_SUBMITTED)
     with pytest.raises(InvalidInput, match="is submitted and can no longer change"):
         _preview(world, _edit(data, {"H2": "3 Implementing"}))
+
+
+@pytest.fixture
+def cli(world, monkeypatch):
+    monkeypatch.setenv("REVIEW_DATABASE_URL", world.settings.database_url)
+    monkeypatch.setenv("REVIEW_RUBRICS_DIR", str(world.settings.rubrics_dir))
+    monkeypatch.setenv("REVIEW_BCRYPT_ROUNDS", "4")
+    return world
+
+
+def test_command_line_exports_then_previews_then_applies(cli, tmp_path, capsys):
+    _save(cli, "ENGAGE", 2, "first", None)
+    target = tmp_path / "a.xlsx"
+    args = ["selfeval", "export", "--cycle", "2015-16", "--district", "A", "--xlsx", str(target)]
+    assert main([*args, "--as", "lead@a.example"]) == 0
+    assert capsys.readouterr().out == (
+        f"wrote {target}: self-evaluation of A in cycle 2015-16, 3 items (rubric tiny@v1)\n"
+    )
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")] == []
+    target.write_bytes(_edit(target.read_bytes(), {"H2": "3 Implementing", "I3": "new"}))
+    _save(cli, "PDSA", 1, "theirs", None)
+
+    assert main(["selfeval", "import", str(target), "--as", "lead@a.example"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "a.xlsx: district A, cycle 2015-16: 1 item to save, 1 refused (saved by someone else "
+        "since the download), 1 unchanged",
+        "  ENGAGE       will change: level 2 Beginning -> 3 Implementing",
+        "  PDSA         refused: saved by someone else since the download: level 1 Not started "
+        "-> Not rated; narrative 'theirs' -> 'new'; their version 1: level 1, narrative 'theirs'",
+        "dry run: nothing was saved; run again with --apply to save the changes",
+    ]
+    assert _saved(cli)["ENGAGE"][:4] == (2, False, "first", 1)
+
+    assert main(["selfeval", "import", str(target), "--as", "lead@a.example", "--apply"]) == 1
+    assert capsys.readouterr().out.splitlines()[0] == (
+        "a.xlsx: district A, cycle 2015-16: 1 item saved, 1 refused (saved by someone else "
+        "since the download), 1 unchanged"
+    )
+    assert _saved(cli) == {
+        "ENGAGE": (3, False, "first", 2, {}),
+        "PDSA": (1, False, "theirs", 1, {}),
+    }
+
+
+def test_command_line_import_of_another_districts_workbook_is_one_line(cli, tmp_path, capsys):
+    target = tmp_path / "a.xlsx"
+    args = ["selfeval", "export", "--cycle", "2015-16", "--district", "A", "--xlsx", str(target)]
+    assert main([*args, "--as", "lead@a.example"]) == 0
+    capsys.readouterr()
+    assert main(["selfeval", "import", str(target), "--as", "lead@b.example", "--apply"]) == 2
+    assert capsys.readouterr().err == (
+        "error: a.xlsx is the self-evaluation of district A, not of B; download B's own "
+        "workbook. Nothing was saved.\n"
+    )
+
+
+def test_command_line_lists_every_problem_beside_the_file(cli, tmp_path, capsys):
+    target = tmp_path / "a.xlsx"
+    args = ["selfeval", "export", "--cycle", "2015-16", "--district", "A", "--xlsx", str(target)]
+    assert main([*args, "--as", "lead@a.example"]) == 0
+    capsys.readouterr()
+    target.write_bytes(_edit(target.read_bytes(), {"I2": "=1+1", "I3": "=2+2"}))
+    assert main(["selfeval", "import", str(target), "--as", "lead@a.example"]) == 2
+    listed = tmp_path / "a.xlsx.problems.csv"
+    assert capsys.readouterr().err == (
+        "error: a.xlsx, sheet Items: 2 problems, nothing was saved; the first: row 2, column "
+        f"Narrative: a formula (=1+1): type the value (all 2 listed in {listed})\n"
+    )
+    assert listed.read_text(encoding="utf-8-sig").splitlines() == [
+        "row,column,problem",
+        "2,Narrative,a formula (=1+1): type the value",
+        "3,Narrative,a formula (=2+2): type the value",
+    ]
