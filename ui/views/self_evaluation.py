@@ -14,7 +14,7 @@ from review.evidence import EvidenceFile
 from review.rubrics import Item, Rubric
 from ui import context, state
 from ui.components import cycle as cycle_picker
-from ui.components import descriptors, drafts, evidence_view
+from ui.components import descriptors, drafts, evidence_view, offline_workbook
 from ui.guard import act
 
 
@@ -279,3 +279,4 @@ def render() -> None:
             )
     else:
         st.info("The self-evaluation is submitted; it can no longer change.")
+    offline_workbook.show(actor, cycle, rubric, district.id, editable=editable)
