@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from review.db import AuditEvent, District, Rating
 from ui.components.offline_workbook import PREPARED
+from ui.guard import inert
 
 LEAD = "lead@alv.example"
 
@@ -76,3 +77,47 @@ def test_download_fill_preview_and_apply_saves_the_edited_item(app_as, demo_db):
             select(AuditEvent).where(AuditEvent.action == "import offline self-evaluation")
         ).all()
     assert [e.after["saved"] for e in imported] == [[item_id]]
+
+
+def test_item_saved_on_the_page_since_the_download_is_shown_with_their_text(app_as, demo_db):
+    from review import ratings
+    from review.access import Action
+    from review.accounts import command_line_actor
+    from review.cycles import cycle_rubric, participation
+    from review.db import Cycle
+    from review.rubrics import Catalogue
+    from review.settings import Settings
+
+    at = app_as(LEAD, "self_evaluation")
+    at.button(key="offline_prepare").click().run()
+    item_id, filled = _fill(at.session_state[PREPARED][1], "My offline text.")
+    before = _own(demo_db, item_id)
+    with demo_db.session() as s:
+        actor = command_line_actor(s, LEAD, Action.READ_PRACTICE)
+        cycle = next(
+            c
+            for c in s.scalars(select(Cycle))
+            if participation(s, c, actor.district_id).phase == "draft"
+        )
+        ratings.save_self_rating(
+            s,
+            actor,
+            cycle,
+            cycle_rubric(Catalogue(Settings.from_env({}).rubrics_dir), cycle),
+            district_id=actor.district_id,
+            item_id=item_id,
+            data=ratings.RatingInput(narrative="Their text, saved on the page."),
+            expected_version=_version(before),
+        )
+
+    at.file_uploader(key="offline_file").set_value(("filled.xlsx", filled, "application/x"))
+    at.run()
+    at.button(key="offline_preview").click().run()
+    at.button(key="offline_apply").click().run()
+
+    assert not at.exception and not at.error
+    assert _own(demo_db, item_id).narrative == "Their text, saved on the page."
+    assert at.warning[0].value.startswith(
+        f"{inert(item_id)}: saved by someone else since your download"
+    )
+    assert "Their text, saved on the page." in [t.value for t in at.text]
