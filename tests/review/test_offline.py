@@ -515,3 +515,16 @@ def test_command_line_lists_every_problem_beside_the_file(cli, tmp_path, capsys)
         "2,Narrative,a formula (=1+1): type the value",
         "3,Narrative,a formula (=2+2): type the value",
     ]
+
+
+def test_small_file_that_unpacks_past_the_limit_is_refused_before_parsing():
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bomb:
+        bomb.writestr("xl/sharedStrings.xml", b"\0" * 101_000_000)
+    assert len(out.getvalue()) < 1_000_000
+    with pytest.raises(InvalidInput) as caught:
+        read_workbook(out.getvalue(), "bomb.xlsx")
+    assert str(caught.value) == (
+        "bomb.xlsx unpacks to 101 MB, more than the 100 MB an offline workbook may; "
+        "nothing was saved"
+    )
