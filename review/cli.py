@@ -118,9 +118,15 @@ def problems_beside(source: Path) -> Iterator[None]:
 
 
 def _plugins() -> list[Callable[[argparse._SubParsersAction[_Parser]], None]]:
-    """Command groups that live beside their domain (index, discrepancies, export)."""
+    """Command groups that live beside their domain (index, discrepancies, export, selfeval)."""
     found = []
-    for module in ("review.index.cli", "review.reconcile_cli", "exports.cli", "review.backup_cli"):
+    for module in (
+        "review.index.cli",
+        "review.reconcile_cli",
+        "exports.cli",
+        "review.backup_cli",
+        "review.offline.cli",
+    ):
         try:
             imported = __import__(module, fromlist=["register"])
         except ModuleNotFoundError as exc:

@@ -54,6 +54,8 @@ DISTRICTS_UPLOAD = FileLimits(
     kind="uploaded districts file", max_bytes=UPLOAD_MB * MB, max_rows=5_000
 )
 TRIADS_UPLOAD = FileLimits(kind="uploaded triads file", max_bytes=UPLOAD_MB * MB, max_rows=5_000)
+# A rubric has tens of items: a workbook with thousands of rows is not one the app wrote.
+OFFLINE_WORKBOOK = FileLimits(kind="offline workbook", max_bytes=UPLOAD_MB * MB, max_rows=1_000)
 
 
 def column_lengths(table: Table, columns: dict[str, str]) -> dict[str, int]:

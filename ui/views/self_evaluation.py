@@ -20,6 +20,7 @@ from ui.components import (
     item_evidence,
     item_overview,
     item_picker,
+    offline_workbook,
     questions,
     rating_form,
     self_submit,
@@ -85,6 +86,7 @@ def render() -> None:
     self_submit.show(
         actor, cycle, rubric, lines, district_id=district.id, editable=editable, picker=PICKER
     )
+    offline_workbook.show(actor, cycle, rubric, district.id, editable=editable)
 
 
 def _evidence(
