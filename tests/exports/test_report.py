@@ -46,7 +46,14 @@ def test_build_report_sections_exact(released, rubrics_dir):
     assert [(p.principle, p.status, len(p.items)) for p in report.principles] == [
         ("P2", "not rated", 3)
     ]
-    assert dict(report.audit) == {"save peer rating": 2, "save self rating": 2}
+    assert dict(report.audit) == {
+        "change phase": 2,
+        "link evidence": 2,
+        "save peer rating": 2,
+        "save self rating": 2,
+        "submit self-evaluation": 1,
+        "upload evidence": 2,
+    }
 
 
 def test_report_carries_reconciliation_decisions(rated, rubrics_dir):
