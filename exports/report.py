@@ -213,7 +213,7 @@ def build_report(
         sign_off=record.sign_off(district.name, _signing(items), done[1] if done else None)
         if final
         else (),
-        as_of=_as_of(session, cycle, district.id, rows, decisions),
+        as_of=_as_of(session, cycle, district.id, rows, decisions, items),
         final=final,
         unsettled=()
         if final
@@ -456,9 +456,10 @@ def _as_of(
     district_id: int,
     rows: list[Rating],
     decisions: dict[str, Decision],
+    items: tuple[ItemSection, ...],
 ) -> datetime | None:
-    """When the shown record last changed: a rating, a decision, an upload or a phase change
-    (or the cycle's opening, for a district with nothing recorded yet)."""
+    """When the shown record last changed: a rating, a decision, an upload, a phase change or
+    a message shown (or the cycle's opening, for a district with nothing recorded yet)."""
     uploaded = session.scalar(
         select(func.max(Evidence.uploaded_at)).where(
             Evidence.cycle_id == cycle.id, Evidence.district_id == district_id
@@ -472,6 +473,7 @@ def _as_of(
     )
     moments = [r.updated_at for r in rows] + [d.decided_at for d in decisions.values()]
     moments += [m for m in (uploaded, phase_changed, cycle.created_at) if m is not None]
+    moments += [note.at for item in items for note in item.notes]
     return max((utc(m) for m in moments), default=None)
 
 

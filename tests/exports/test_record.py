@@ -22,6 +22,7 @@ from tests.exports.conftest import PDF
 QUESTION = "How many parents came to the four meetings?"
 ANSWER = "About 1,200; the sign-in sheets are attached."
 DISCUSSION = "The sign-ins bear the count out: level 3 holds."
+DRAFT = "status: draft"  # peer ratings are saved as drafts
 
 
 def _report(world, code="A"):
@@ -191,7 +192,8 @@ def test_a_final_packet_is_a_complete_record(world):
     assert len(trail) == len(report.audit_rows) + 1
     assert all(isinstance(row[0], datetime) for row in trail[1:])
     assert [row[1:4] for row in trail[1:]] == [
-        (r.who, r.action, r.item or None) for r in report.audit_rows  # empty cells read as None
+        (r.who, r.action, r.item or None)
+        for r in report.audit_rows  # empty cells read as None
     ]
     notes = list(book["Questions and discussion"].iter_rows(values_only=True))
     assert [row[:3] + row[4:] for row in notes[1:]] == [
@@ -229,6 +231,7 @@ def test_a_draft_record_hides_unreleased_peer_work_and_who_did_it(rated):
         (ANONYMOUS, "", HIDDEN_PEER),
     ]
     assert (report.finalized, report.sign_off) == (None, ())
+    assert report.as_of == engage.notes[-1].at  # the answer is the latest change shown
     text = _text(render_pdf(report))
     for hidden in ("Lead B", "Lead C", DISCUSSION, "Only agendas", "Strong records", "Sign-off"):
         assert hidden not in text, hidden
@@ -247,11 +250,8 @@ def test_released_peer_work_shows_under_peer_numbers_until_final(released):
     assert [n.author for n in report.items[0].notes] == ["Peer 1", "Lead A"]
     saves = [r for r in report.audit_rows if r.action == "save peer rating"]
     assert [(r.who, r.after) for r in saves] == [
-        ("Peer 1", "level: 2; narrative: -Only agendas; suggestions: +Add sign-ins B; status: draft"),
-        (
-            "Peer 2",
-            "level: 4; narrative: @Strong records; suggestions: +Add sign-ins C; status: draft",
-        ),
+        ("Peer 1", "level: 2; narrative: -Only agendas; suggestions: +Add sign-ins B; " + DRAFT),
+        ("Peer 2", "level: 4; narrative: @Strong records; suggestions: +Add sign-ins C; " + DRAFT),
     ]
 
 
