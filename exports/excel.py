@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from exports.excel_record import record_sheets
 from exports.report import Report
 
 _HEADER_FILL = PatternFill("solid", fgColor="E8EEF5")
@@ -33,6 +34,8 @@ def render_xlsx(report: Report) -> bytes:
     _sheet(workbook, "Evidence", *_evidence(report))
     for table in report.index_tables:
         _sheet(workbook, table.sheet or table.title, table.header, list(table.rows))
+    for title, header, rows in record_sheets(report):
+        _sheet(workbook, title, header, rows)
     workbook.properties.creator = "District Peer Review"
     workbook.properties.title = report.title
     # When the data last changed (as in the PDF), so that the same data gives the same file.

@@ -37,6 +37,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from exports import pdf_sections as sections
 from exports.report import IndexTable, ItemSection, Report
 from review.access import PHASE_LABELS, Phase
 from review.errors import ReviewError
@@ -245,11 +246,14 @@ def render_pdf(report: Report) -> bytes:
     buffer = io.BytesIO()
     story: list[Flowable] = []
     story += _cover(report, styles)
+    story += sections.summary(report, styles)
     story += _overview(report, styles)
     story += _items(report, styles)
     story += _evidence(report, styles)
     story += _index(report, styles)
     story += _appendix(report, styles)
+    story += sections.definitions(report, styles)
+    story += sections.sign_off(report, styles)
     doc = _Doc(buffer, report)
     try:
         doc.build(story)
@@ -362,6 +366,7 @@ def _cover(report: Report, s: dict[str, ParagraphStyle]) -> list[Flowable]:
         ["Rubric", f"{report.rubric_title} ({report.rubric_key})"],
         ["Index specification", report.index_spec or "none"],
         ["Data as of", as_of(report)],
+        *([["Finalized on / by", sections.finalized_line(report)]] if report.final else []),
     ]
     story: list[Flowable] = [
         Spacer(1, 1.2 * inch),
@@ -467,6 +472,7 @@ def _item(item: ItemSection, s: dict[str, ParagraphStyle]) -> list[Flowable]:
                 f"{where}, reconciliation decision",
             )
         )
+    story += sections.item_record(item, s)
     story.append(Paragraph(f"<b>Status:</b> {text(item.status)}", s["body"]))
     return story
 
@@ -610,4 +616,5 @@ def _appendix(report: Report, s: dict[str, ParagraphStyle]) -> list[Flowable]:
         _table(rows, [2.0 * inch, 4.8 * inch], s, field="the appendix"),
         Spacer(1, 8),
         _table(audit, [4.0 * inch, 1.0 * inch], s, field="the audit summary"),
+        *sections.audit_trail(report, s),
     ]

@@ -6,13 +6,16 @@ Everything a packet shows is decided here, so the PDF, the workbook and the app 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from exports import record
+from exports.record import ContextFigure, Note
+from exports.trail import Audience, AuditRow, audit_rows, finalized
 from review import evidence as evidence_store
 from review import ratings as rating_store
 from review import reconcile, scope
@@ -57,6 +60,9 @@ class ItemSection:
     decision: Decision | None
     final_level: int | None
     status: str  # meets | partially meets | does not meet | not rated
+    notes: tuple[Note, ...] = ()  # questions, answers and discussion, oldest first
+    evidence_files: tuple[str, ...] = ()
+    context: tuple[ContextFigure, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -112,7 +118,13 @@ class Report:
     index_tables: tuple[IndexTable, ...] = ()
     index_chart: tuple[tuple[str, tuple[int, int, int]], ...] = ()  # metric, band counts
     index_bands: tuple[str, ...] = ()  # the chart's legend: each band's name and levels
+    # Audited events per action, and each event (oldest first), as the reader may see them.
     audit: tuple[tuple[str, int], ...] = field(default_factory=tuple)
+    audit_rows: tuple[AuditRow, ...] = ()
+    summary: tuple[str, ...] = ()  # the one-page summary, paragraph by paragraph
+    definitions: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    finalized: tuple[datetime, str] | None = None  # when and by whom it was made final
+    sign_off: tuple[tuple[str, str], ...] = ()  # role, name; final packets only
     # The latest change of any kind the packet shows (UTC): the PDF's date, the cover's "as of".
     as_of: datetime | None = None
     final: bool = False
@@ -158,7 +170,14 @@ def build_report(
         _item_section(rubric, item.id, rows, codes, district.id, flags, decisions)
         for item in rubric.items
     )
+    seen = Audience(district.id, final, peers_shown, frozenset(r.id for r in rows), codes)
+    evidence_rows = _evidence_rows(files)
+    items = _with_records(session, cycle, rubric, seen, items, rows, evidence_rows, district)
     principles = _principles(rubric, items)
+    trail = audit_rows(session, cycle, seen)
+    next_steps = _next_steps(items)
+    changes = record.changes_since(session, cycle, rubric, district.id, items)
+    done = finalized(trail) if final else None
     counts = school_counts(session, cycle.id, district_code=district.code).get(district.code)
     figures = district_figures(counts)
     return Report(
@@ -177,33 +196,76 @@ def build_report(
         overall_status=_overall(principles),
         principles=principles,
         strengths=_strengths(items, rubric),
-        next_steps=_next_steps(items),
+        next_steps=next_steps,
         items=items,
-        evidence=tuple(
-            EvidenceRow(
-                file_name=f.file_name,
-                description=f.description,
-                items=f.items,
-                sha256=f.sha256,
-                size=f.size,
-                media_type=f.media_type,
-                evidence_id=f.id,
-            )
-            for f in files
-        ),
+        evidence=evidence_rows,
         index_tables=index_tables(index) if index else (),
         index_chart=_band_chart(index) if index else (),
         index_bands=tuple(
             f"{b.name} (levels {b.low}-{b.high})"
             for b in (index.metrics[0].bands if index and index.metrics else ())
         ),
-        audit=_audit_summary(session, {r.id for r in rows}),
-        as_of=_as_of(session, cycle, district.id, rows, decisions),
+        audit=tuple(sorted(Counter(r.action for r in trail).items())),
+        audit_rows=trail,
+        summary=record.summary(rubric, principles, items, next_steps, changes),
+        definitions=record.definitions(rubric, cycle),
+        finalized=done,
+        sign_off=record.sign_off(district.name, _signing(items), done[1] if done else None)
+        if final
+        else (),
+        as_of=_as_of(session, cycle, district.id, rows, decisions, items),
         final=final,
         unsettled=()
         if final
         else _unsettled(session, cycle, rubric, district.id, phase, peers_shown, items),
     )
+
+
+def _evidence_rows(files: list[evidence_store.EvidenceFile]) -> tuple[EvidenceRow, ...]:
+    return tuple(
+        EvidenceRow(
+            file_name=f.file_name,
+            description=f.description,
+            items=f.items,
+            sha256=f.sha256,
+            size=f.size,
+            media_type=f.media_type,
+            evidence_id=f.id,
+        )
+        for f in files
+    )
+
+
+def _with_records(
+    session: Session,
+    cycle: Cycle,
+    rubric: Rubric,
+    seen: Audience,
+    items: tuple[ItemSection, ...],
+    rows: list[Rating],
+    files: tuple[EvidenceRow, ...],
+    district: District,
+) -> tuple[ItemSection, ...]:
+    """Items with their questions and discussion, evidence and context measures."""
+    notes = record.notes_by_item(session, cycle, seen)
+    linked = record.evidence_by_item(files)
+    own = {r.item_id: r for r in rows if r.source == rating_store.SELF}
+    return tuple(
+        replace(
+            item,
+            notes=notes.get(item.item_id, ()),
+            evidence_files=linked.get(item.item_id, ()),
+            context=record.context_figures(
+                rubric, item.item_id, own.get(item.item_id), district.enrollment
+            ),
+        )
+        for item in items
+    )
+
+
+def _signing(items: tuple[ItemSection, ...]) -> tuple[str, ...]:
+    """The reviewing districts of a final packet (named by code there)."""
+    return tuple(sorted({p.reviewer for i in items for p in i.peers}))
 
 
 def reader(district_id: int) -> Actor:
@@ -388,23 +450,16 @@ def _next_steps(items: tuple[ItemSection, ...]) -> tuple[str, ...]:
     return tuple(steps[:8])
 
 
-def _audit_summary(session: Session, rating_ids: set[int]) -> tuple[tuple[str, int], ...]:
-    """Audited actions on the ratings the packet shows (hidden ones leave no trace here)."""
-    shown = {str(i) for i in rating_ids}
-    events = session.scalars(select(AuditEvent).where(AuditEvent.entity == "rating"))
-    counts = Counter(e.action for e in events if e.entity_id in shown)
-    return tuple(sorted(counts.items()))
-
-
 def _as_of(
     session: Session,
     cycle: Cycle,
     district_id: int,
     rows: list[Rating],
     decisions: dict[str, Decision],
+    items: tuple[ItemSection, ...],
 ) -> datetime | None:
-    """When the shown record last changed: a rating, a decision, an upload or a phase change
-    (or the cycle's opening, for a district with nothing recorded yet)."""
+    """When the shown record last changed: a rating, a decision, an upload, a phase change or
+    a message shown (or the cycle's opening, for a district with nothing recorded yet)."""
     uploaded = session.scalar(
         select(func.max(Evidence.uploaded_at)).where(
             Evidence.cycle_id == cycle.id, Evidence.district_id == district_id
@@ -418,6 +473,7 @@ def _as_of(
     )
     moments = [r.updated_at for r in rows] + [d.decided_at for d in decisions.values()]
     moments += [m for m in (uploaded, phase_changed, cycle.created_at) if m is not None]
+    moments += [note.at for item in items for note in item.notes]
     return max((utc(m) for m in moments), default=None)
 
 

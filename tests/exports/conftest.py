@@ -16,6 +16,18 @@ HOSTILE = (
 )
 
 
+# The audited events of district A in `rated`, by action (peer rating saves included, their
+# values withheld until release).
+EVENTS_OF_A = {
+    "change phase": 2,
+    "link evidence": 2,
+    "save peer rating": 2,
+    "save self rating": 2,
+    "submit self-evaluation": 1,
+    "upload evidence": 2,
+}
+
+
 @pytest.fixture
 def rated(world):
     a = world.district_id("A")

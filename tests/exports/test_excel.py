@@ -19,8 +19,23 @@ def _rows(sheet):
     return [[c.value for c in row] for row in sheet.iter_rows()]
 
 
+RECORD_SHEETS = [
+    "Summary",
+    "Questions and discussion",
+    "Context measures",
+    "Audit trail",
+    "Definitions",
+]
+
+
 def test_ratings_sheet_one_row_per_item_with_every_rater(workbook):
-    assert workbook.sheetnames == ["Ratings", "Reconciliation", "Suggestions", "Evidence"]
+    assert workbook.sheetnames == [
+        "Ratings",
+        "Reconciliation",
+        "Suggestions",
+        "Evidence",
+        *RECORD_SHEETS,
+    ]
     assert _rows(workbook["Ratings"]) == [
         ["Item", "Title", "Self level", "Peer 1", "Peer 2", "Final level", "Status"],
         ["ENGAGE", "Stakeholder engagement", 4, 2, 4, None, "not rated"],

@@ -25,8 +25,8 @@ from review.index.summary import summarise_district
 from review.ratings import MAX_TEXT, RatingInput
 from review.rubrics import Catalogue
 from review.settings import PROJECT_ROOT
+from tests.exports.conftest import EVENTS_OF_A, make_final
 from tests.exports.conftest import HOSTILE as NARRATIVE
-from tests.exports.conftest import make_final
 
 MARKUP = (
     '<b>bold?</b> <img src="http://x/y.png"/> <para>&amp; & &lt; '
@@ -56,6 +56,12 @@ def _flat(content: str) -> str:
     """Extracted text without the pages' header and footer, line breaks and the break hints
     the packet adds, so that text running over lines and pages reads as one."""
     return " ".join(_FURNITURE.sub("", content.replace("\u200b", "")).split())
+
+
+def _before_trail(content: str) -> str:
+    """The packet up to its audit trail, which repeats the start of each text it records."""
+    body, trail = content.split("Audit trail Every audited event")
+    return body
 
 
 def _prose(marker: str, length: int) -> str:
@@ -124,7 +130,10 @@ def test_every_text_field_at_its_maximum_renders_whole(released, rubrics_dir):
 
     pages = _pages(render_pdf(report))
 
-    content = _flat("\n".join(pages))
+    whole = _flat("\n".join(pages))
+    content = _before_trail(whole)
+    # The audit trail records the rationale's first words only ("…" where it is cut).
+    assert f"{rationale[:119]}…" in whole
     # Every sentence of every text is there, in order, however the rows split over pages.
     for marker, text in (("R", rationale), ("S", suggestions), ("N", narrative), ("D", decision)):
         found = re.findall(rf"{marker}\d{{5}}", content)
@@ -144,7 +153,7 @@ def test_hostile_text_is_inert_and_drawn_with_glyphs_the_fonts_have(released, ru
 
     content = "\n".join(_pages(render_pdf(report)))
 
-    flat = _flat(content)
+    flat = _before_trail(_flat(content))
     assert f"{MARKUP} " in flat
     # Emoji print as their names: DejaVu lacks most, and the one it has (😀) would be drawn but
     # lost to copying and search (reportlab's text map above U+FFFF is broken).
@@ -186,7 +195,8 @@ def test_a_draft_packet_says_draft_on_every_page_and_hides_unreleased_peer_ratin
     for hidden in ("Only agendas", "Strong records", "Add sign-ins", "Peers rated", "Peer 1"):
         assert hidden not in content
     assert [i.peers for i in report.items] == [(), (), ()]
-    assert dict(report.audit) == {"save self rating": 2}
+    # Every event is in the trail; the peer ratings' values and raters are not.
+    assert dict(report.audit) == EVENTS_OF_A
 
     book = load_workbook(io.BytesIO(render_xlsx(report)))
     assert [c.value for c in book["Ratings"][1]] == [
@@ -238,7 +248,7 @@ def test_an_unsubmitted_self_evaluation_is_not_in_the_packet(world, rubrics_dir)
         "• Phase: Self-evaluation in draft. This review is not final.\n"
         "• The self-evaluation is not submitted: its ratings are not shown.\n"
     ) in pages[0]
-    assert dict(report.audit) == {}
+    assert dict(report.audit) == {"save self rating": 1}  # its values are not shown
 
 
 @pytest.fixture
@@ -284,7 +294,7 @@ def test_index_pages_use_names_one_number_format_and_landscape_for_the_school_ta
     assert f"\n{float(first.overall_score):.1f}\n" in content
     assert not re.search(r"\d\.\d\d", content.split("Index summary")[1])
     book = load_workbook(io.BytesIO(render_xlsx(report)))
-    assert book.sheetnames[4:] == [
+    assert book.sheetnames[4:9] == [
         "Index bands",
         "Index gaps",
         "Index trends",
@@ -310,7 +320,7 @@ def test_index_pages_use_names_one_number_format_and_landscape_for_the_school_ta
 
 def test_overview_hierarchy_is_drawn_by_indentation_not_spaces(released, rubrics_dir):
     pages = _pages(render_pdf(_report(released, rubrics_dir)))
-    overview = next(p for p in pages if "Overall compliance status" in p)
+    overview = next(p for p in pages if "Principle / item" in p)
     assert "\nENGAGE Stakeholder engagement\n" in overview
     assert "   ENGAGE" not in overview
 

@@ -57,7 +57,13 @@ def test_pdf_is_deterministic(report):
 def test_pdf_has_an_outline(report):
     reader = PdfReader(io.BytesIO(render_pdf(report)))
     titles = [o.title for o in reader.outline if not isinstance(o, list)]
-    assert titles[:3] == ["Peer review packet — District A — 2015-16", "Overview", "Item by item"]
+    assert titles[:4] == [
+        "Peer review packet — District A — 2015-16",
+        "Summary",
+        "Overview",
+        "Item by item",
+    ]
+    assert titles[-1] == "Definitions"
 
 
 def test_pdf_pages_render_with_pdftoppm(report, tmp_path):

@@ -10,7 +10,7 @@ from review.index.importer import check_results
 from review.index.store import save_results
 from review.rubrics import Catalogue, content_hash
 from review.settings import PROJECT_ROOT
-from tests.exports.conftest import HOSTILE
+from tests.exports.conftest import EVENTS_OF_A, HOSTILE
 
 SPECS = SpecCatalogue(PROJECT_ROOT / "index_specs")
 
@@ -46,7 +46,7 @@ def test_build_report_sections_exact(released, rubrics_dir):
     assert [(p.principle, p.status, len(p.items)) for p in report.principles] == [
         ("P2", "not rated", 3)
     ]
-    assert dict(report.audit) == {"save peer rating": 2, "save self rating": 2}
+    assert dict(report.audit) == EVENTS_OF_A
 
 
 def test_report_carries_reconciliation_decisions(rated, rubrics_dir):
