@@ -395,7 +395,8 @@ def linked_items(session: Session, cycle: Cycle, district_id: int) -> dict[str, 
 
 
 def rated_keys(session: Session, cycle: Cycle) -> frozenset[tuple[int, int, str]]:
-    """(district, rater district, item) of every rating given in the cycle (see `is_rated`).
+    """(district, rater district, item) of every shared rating given in the cycle (see
+    `is_rated` and `shared`): a reviewer's draft counts for no one until its set is submitted.
 
     One query for the whole network, reading only the columns that decide it.
     """
@@ -406,7 +407,7 @@ def rated_keys(session: Session, cycle: Cycle) -> frozenset[tuple[int, int, str]
             Rating.item_id,
             Rating.level,
             Rating.not_applicable,
-        ).where(Rating.cycle_id == cycle.id)
+        ).where(Rating.cycle_id == cycle.id, shared())
     )
     return frozenset(
         (row.district_id, row.rater_district_id, row.item_id) for row in rows if is_rated(row)

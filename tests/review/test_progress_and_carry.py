@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from review import carry, cycles, evidence, ratings
+from review import carry, cycles, evidence, peer_sets, ratings
 from review.access import Phase
 from review.errors import NotFound
 from review.progress import cycle_progress, overdue
@@ -124,3 +124,63 @@ def test_previous_item_ids_follow_the_crosswalk():
     rubric = Catalogue(PROJECT_ROOT / "rubrics").get("core-p2", "2015-16")
     assert carry.previous_item_ids(rubric, "P2-INDEX-DATA") == ["P2-MS-DATA"]
     assert carry.previous_item_ids(rubric, "P2-STAKEHOLDER") == ["P2-STAKEHOLDER"]
+
+
+def test_cycle_progress_counts_a_reviewer_only_once_its_set_is_submitted(world):
+    a = world.district_id("A")
+    with world.db.session() as s:
+        cycle = world.cycle(s)
+        for item, level in (("ENGAGE", 4), ("PDSA", 2)):
+            ratings.save_self_rating(
+                s,
+                world.leads["A"],
+                cycle,
+                world.rubric,
+                district_id=a,
+                item_id=item,
+                data=RatingInput(level=level),
+                expected_version=None,
+            )
+        evidence.add_evidence(
+            s,
+            world.settings,
+            world.leads["A"],
+            cycle,
+            world.rubric,
+            district_id=a,
+            file_name="agenda.pdf",
+            data=PDF,
+            items=("ENGAGE",),
+        )
+        ratings.submit_self_evaluation(s, world.leads["A"], cycle, world.rubric, district_id=a)
+
+    def rate(reviewer, item, level):
+        with world.db.session() as s:
+            ratings.save_peer_rating(
+                s,
+                world.leads[reviewer],
+                world.cycle(s),
+                world.rubric,
+                district_id=a,
+                item_id=item,
+                data=RatingInput(level=level),
+                expected_version=None,
+            )
+
+    def progress_of_a():
+        with world.db.session() as s:
+            rows = cycle_progress(
+                s, world.coordinator, world.cycle(s), world.rubric, date(2016, 1, 1)
+            )
+        row = next(r for r in rows if r.code == "A")
+        return row.self_percent, row.reviewer_percent
+
+    rate("B", "ENGAGE", 3)
+    rate("B", "PDSA", 3)
+    rate("C", "ENGAGE", 2)
+    assert progress_of_a() == (67, {"B": 0, "C": 0})  # three drafts: none counts
+    with world.db.session() as s:
+        peer_sets.submit_peer_ratings(
+            s, world.leads["B"], world.cycle(s), world.rubric, district_id=a
+        )
+    assert progress_of_a() == (67, {"B": 67, "C": 0})  # B's two of three items, C still drafts
