@@ -69,7 +69,7 @@ def test_reviewer_sees_the_flagged_item_first(app_as, demo_db):
         "Flags": "peer disagreement",
         "Self": "4",
         "Peers": "ALV 4, CPU 2",
-        "Spread": 2,
+        "Spread": "2",
         "Status": "needs consensus",
         "Final": "",
     }
@@ -289,3 +289,21 @@ def test_a_decision_made_in_another_browser_shows_at_the_next_rerun(app_as, demo
     coordinator.button(key=f"recon_adjudicate_FHU_{FLAGGED}").click().run()
     reviewer.run()
     assert reviewer.dataframe[0].value.iloc[0]["Final"] == "3"
+
+
+def test_the_queue_shows_a_dash_where_an_item_has_no_spread(app_as):
+    # No peer rating of ALV is submitted in the demo, so no item of it has a spread.
+    at = app_as("coordinator@core.example", "reconciliation")
+    at.selectbox(key="recon_district").set_value("ALV").run()
+    queue = next(d.value for d in at.dataframe if "Spread" in d.value.columns)
+    assert queue.iloc[0].to_dict() == {
+        "Item": "P2-INDEX-DATA",
+        "Title": "Collection of School Quality Improvement Index data",
+        "Flags": "",
+        "Self": "4",
+        "Peers": "",
+        "Spread": "–",
+        "Status": "waiting for ratings",
+        "Final": "",
+    }
+    assert set(queue["Spread"]) == {"–"}

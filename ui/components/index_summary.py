@@ -8,7 +8,6 @@ to import it and a fifth more per rerun to validate them.
 
 from __future__ import annotations
 
-import math
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from review.index.models import DistrictSummary, SchoolDetail
+from ui.components import table as table_view
 
 BAND_COLOURS = ["#d95f02", "#bdbdbd", "#1b9e77"]  # below, average, above
 
@@ -250,19 +250,7 @@ _DETAIL_COLUMNS: dict[str, Any] = {
 def _dataframe(
     table: pd.DataFrame, columns: dict[str, Any] | None = None, *, hide_index: bool = True
 ) -> None:
-    """A table with "–" where there is no value (Streamlit would show a grey "None"); a column
-    with a gap is shown as text, one without keeps its type."""
-    shown = table.copy()
-    for name in shown.columns:
-        if shown[name].isna().any():
-            shown[name] = [_cell(v) for v in shown[name]]
-    st.dataframe(shown, hide_index=hide_index, width="stretch", column_config=columns)
-
-
-def _cell(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    table_view.show(table, columns, hide_index=hide_index)
 
 
 def _number(value: Decimal | None) -> float | None:
@@ -270,4 +258,4 @@ def _number(value: Decimal | None) -> float | None:
 
 
 def _level(level: int | None) -> str:
-    return "–" if level is None else str(level)
+    return table_view.cell(level)

@@ -10,24 +10,37 @@ from ui import context, state
 from ui.components import cycle as cycle_picker
 from ui.markup import inert
 
-# Fits 1400 px beside the sidebar: district, phase and what is overdue come first and stay.
+# Fits 1400 px beside the sidebar (a main column of about 936 px) with no sideways scrolling:
+# the district is pinned, what is overdue comes next and wraps onto a second line, labels are
+# short and their help says the rest.
 COLUMNS = {
-    "District": st.column_config.TextColumn(width=175, pinned=True),
+    "District": st.column_config.TextColumn(width=170, pinned=True),
     "Overdue": st.column_config.TextColumn(
-        width=300, help="Phases whose deadline passed while the district was still in them"
+        width=270, help="Phases whose deadline passed while the district was still in them"
     ),
-    "Phase": st.column_config.TextColumn(width=165),
+    "Phase": st.column_config.TextColumn(width=140),
     "Self-evaluation": st.column_config.ProgressColumn(
-        "Self-evaluation", min_value=0, max_value=100, format="%d%%", width=100
+        "Self",
+        min_value=0,
+        max_value=100,
+        format="%d%%",
+        width=90,
+        help="Share of the items the district has rated in its self-evaluation",
     ),
     "Need evidence": st.column_config.NumberColumn(
         "Evidence", width=65, help="Items that need evidence and have none linked"
     ),
     "Open flags": st.column_config.TextColumn("Flags", width=50, help="Open flags"),
     "Peer ratings": st.column_config.TextColumn(
-        width=140, help="How much of the district each reviewing district has rated"
+        "Peers",
+        width=145,
+        help="How much of the district each reviewing district has rated and submitted",
     ),
 }
+# A district late in two phases names both on two lines: Streamlit wraps a cell's text only in
+# rows taller than 4rem (64 px).
+ROW_HEIGHT = 66
+HEADER_HEIGHT = 38
 
 
 def render() -> None:
@@ -59,6 +72,8 @@ def render() -> None:
         hide_index=True,
         width="stretch",
         column_config=COLUMNS,
+        row_height=ROW_HEIGHT,
+        height=HEADER_HEIGHT + ROW_HEIGHT * len(rows),  # every district, no inner scrolling
     )
 
 
