@@ -8,6 +8,7 @@ from review.access import DEADLINE_LABELS
 from review.progress import cycle_progress
 from ui import context, state
 from ui.components import cycle as cycle_picker
+from ui.components.table import NO_VALUE
 from ui.markup import inert
 
 # Fits 1400 px beside the sidebar (a main column of about 936 px) with no sideways scrolling:
@@ -60,11 +61,11 @@ def render() -> None:
         [
             {
                 "District": f"{r.code} · {r.name}",
-                "Overdue": "; ".join(r.overdue) or "–",
+                "Overdue": "; ".join(r.overdue) or NO_VALUE,
                 "Phase": r.phase,
                 "Self-evaluation": r.self_percent,
                 "Need evidence": r.evidence_missing,
-                "Open flags": "–" if r.open_flags is None else r.open_flags,
+                "Open flags": NO_VALUE if r.open_flags is None else r.open_flags,
                 "Peer ratings": ", ".join(f"{k} {v}%" for k, v in r.reviewer_percent.items()),
             }
             for r in rows
