@@ -8,7 +8,7 @@ from review.access import DEADLINE_LABELS, ROLE_LABELS, Actor, Phase, Role
 from review.db import Cycle
 from review.index.counts import district_figures, shown
 from ui import context, state
-from ui.components import index_import
+from ui.components import index_import, triads_import
 from ui.components import triads as triad_table
 from ui.guard import act, shown_errors
 from ui.markup import inert
@@ -126,34 +126,7 @@ def render() -> None:
             with db.reading() as s:
                 members = cycles.triads(s, actor, current)
             triad_table.show(members, current.name)
-            st.markdown(
-                f"**Change the triads of cycle {inert(current.name)}**: one per line, "
-                "`Name: CODE, CODE, CODE`"
-            )
-            text = st.text_area("Triads", key="triads_text", placeholder="North: ALV, CPU, FHU")
-            upload = st.file_uploader(
-                "Or upload triads (CSV or XLSX with columns triad, district_code)",
-                type=["csv", "xlsx"],
-                key="triads_file",
-            )
-            if st.button("Save triads", key="save_triads"):
-                triads = {}
-                with shown_errors():
-                    triads = (
-                        roster.parse_triads(upload.getvalue(), upload.name)
-                        if upload
-                        else roster.parse_triad_text(text)
-                    )
-                if triads:
-                    act(
-                        lambda s: cycles.define_triads(
-                            s, actor, cycles.get_cycle(s, current.name), triads
-                        ),
-                        done=lambda made: (
-                            f"Saved {len(triads)} triad(s) and {len(made)} assignments."
-                        ),
-                        rerun=True,
-                    )
+            triads_import.show(actor, current)
 
     with tab_index:
         if current is None:
