@@ -2,8 +2,6 @@
 
 import hashlib
 import io
-import re
-import zipfile
 from datetime import UTC, datetime
 
 import openpyxl
@@ -21,6 +19,7 @@ from review.offline.imports import Status
 from review.offline.workbook import PEER_RATING, read_workbook
 from review.problems import FileProblems
 from review.ratings import RatingInput
+from tests.review.test_offline import _edit, _text_cell, _with_rows
 
 AT = datetime(2016, 3, 1, 9, 30, tzinfo=UTC)
 # Columns of the tiny rubric's peer Items sheet: 3 fixed, 4 descriptors, then these.
@@ -68,15 +67,6 @@ def _export(world, reviewer="A", code="B"):
         return peer.export_workbook(
             s, world.leads[reviewer], world.cycle(s), world.rubric, world.district_id(code), now=AT
         )
-
-
-def _edit(data, edits, sheet="Items"):
-    book = openpyxl.load_workbook(io.BytesIO(data))
-    for cell, value in edits.items():
-        book[sheet][cell] = value
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def _read(data, name="filled.xlsx"):
@@ -418,25 +408,6 @@ def test_locked_by_reconciliation_or_submitted_set_or_draft_district_is_refused(
     assert _peer_ratings(world)["ENGAGE"][0] == 3
 
 
-def _with_rows(data, rows):
-    """The workbook with `rows` (sheet XML) added to the Items sheet, past what openpyxl or
-    Excel would write (a cell longer than Excel's 32,767 characters)."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            body = source.read(info)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                body = body.replace(b"</sheetData>", rows.encode() + b"</sheetData>")
-                body = re.sub(rb'<dimension ref="[^"]*"/>', b"", body)
-            target.writestr(info, body)
-    return out.getvalue()
-
-
-def _text_cell(ref, text):
-    return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
-
-
 def test_hostile_workbook_formulas_and_a_100000_character_cell_are_refused(world):
     _self_submitted(world)
     _, data = _export(world)
@@ -460,14 +431,6 @@ def test_hostile_workbook_formulas_and_a_100000_character_cell_are_refused(world
         "has 100,000 characters; at most 20,000 fit"
     )
     assert _peer_ratings(world) == {}
-
-
-@pytest.fixture
-def cli(world, monkeypatch):
-    monkeypatch.setenv("REVIEW_DATABASE_URL", world.settings.database_url)
-    monkeypatch.setenv("REVIEW_RUBRICS_DIR", str(world.settings.rubrics_dir))
-    monkeypatch.setenv("REVIEW_BCRYPT_ROUNDS", "4")
-    return world
 
 
 def test_command_line_exports_then_previews_then_applies(cli, tmp_path, capsys):

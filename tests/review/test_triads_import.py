@@ -140,14 +140,6 @@ def test_only_a_coordinator_may_preview_triads(world):
         _preview(world, actor=world.leads["A"])
 
 
-@pytest.fixture
-def cli(world, monkeypatch):
-    monkeypatch.setenv("REVIEW_DATABASE_URL", world.settings.database_url)
-    monkeypatch.setenv("REVIEW_RUBRICS_DIR", str(world.settings.rubrics_dir))
-    monkeypatch.setenv("REVIEW_BCRYPT_ROUNDS", "4")
-    return world
-
-
 def test_command_line_dry_run_by_default_then_apply(cli, tmp_path, capsys):
     target = tmp_path / "triads.csv"
     target.write_bytes(FILE)
