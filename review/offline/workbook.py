@@ -370,7 +370,9 @@ def _read_about(book: object, file_name: str, layout: Layout) -> Meta:
         for name, value in sheet.iter_rows(min_row=1, max_row=20, max_col=2, values_only=True)
         if name is not None
     }
-    missing = [f for f in META_FIELDS if not found.get(f)]
+    # Peer ratings also say whose: the reviewer district's.
+    needed = (*META_FIELDS, RATER) if found.get("Workbook") == PEER_RATING.kind else META_FIELDS
+    missing = [f for f in needed if not found.get(f)]
     if missing or found["Format"] != FORMAT:
         raise InvalidInput(
             f"{escaped(file_name, limit=200)}: its {ABOUT} sheet does not say whose workbook it "

@@ -342,6 +342,17 @@ def test_workbook_of_another_district_rater_cycle_or_rubric_version_is_refused(
     assert _peer_ratings(world) == {}
 
 
+def test_workbook_without_its_reviewer_is_refused(world):
+    _self_submitted(world)
+    _, data = _export(world)
+    with pytest.raises(InvalidInput) as caught:
+        _read(_edit(data, {"B8": None}, sheet="About"))
+    assert str(caught.value) == (
+        "filled.xlsx: its About sheet does not say whose workbook it is (Rated by missing or "
+        "changed); download the workbook again from the Rate a district page"
+    )
+
+
 def test_district_not_assigned_to_the_reviewer_is_refused(world):
     _self_submitted(world)
     _self_submitted(world, "D")
