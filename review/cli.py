@@ -118,7 +118,8 @@ def problems_beside(source: Path) -> Iterator[None]:
 
 
 def _plugins() -> list[Callable[[argparse._SubParsersAction[_Parser]], None]]:
-    """Command groups that live beside their domain (index, discrepancies, export, selfeval)."""
+    """Command groups that live beside their domain (index, discrepancies, export, selfeval,
+    peer, triads)."""
     found = []
     for module in (
         "review.index.cli",
@@ -126,6 +127,7 @@ def _plugins() -> list[Callable[[argparse._SubParsersAction[_Parser]], None]]:
         "exports.cli",
         "review.backup_cli",
         "review.offline.cli",
+        "review.roster_cli",
     ):
         try:
             imported = __import__(module, fromlist=["register"])

@@ -153,16 +153,7 @@ def define_triads(
             or a cycle whose reviews have already started.
     """
     require(actor, Action.MANAGE_CYCLE)
-    _check_triads(triads)
-    started = session.scalar(
-        select(Participation).where(
-            Participation.cycle_id == cycle.id, Participation.phase != Phase.DRAFT
-        )
-    )
-    if started is not None:
-        raise InvalidInput(
-            f"cycle {cycle.name}: triads cannot change once a district has submitted"
-        )
+    check_triads(session, cycle, triads)
     districts = {code: get_district(session, code) for codes in triads.values() for code in codes}
     old = {
         p.district_id: p.phase
@@ -208,7 +199,26 @@ def define_triads(
     return assignments
 
 
-def _check_triads(triads: Mapping[str, Sequence[str]]) -> None:
+def check_triads(session: Session, cycle: Cycle, triads: Mapping[str, Sequence[str]]) -> None:
+    """Refuse triads `define_triads` would refuse for their shape, or for a cycle under way.
+
+    Raises:
+        InvalidInput: a triad of the wrong size, a district in two triads, or a cycle in
+            which a district has submitted.
+    """
+    _check_shape(triads)
+    started = session.scalar(
+        select(Participation).where(
+            Participation.cycle_id == cycle.id, Participation.phase != Phase.DRAFT
+        )
+    )
+    if started is not None:
+        raise InvalidInput(
+            f"cycle {cycle.name}: triads cannot change once a district has submitted"
+        )
+
+
+def _check_shape(triads: Mapping[str, Sequence[str]]) -> None:
     if not triads:
         raise InvalidInput("at least one triad is needed")
     seen: dict[str, str] = {}

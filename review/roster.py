@@ -1,6 +1,7 @@
 """Districts and triads uploaded as CSV or XLSX, validated row by row before anything is saved.
 
-A districts file is previewed (which districts it adds and changes) and saved only on
+A districts file is previewed (which districts it adds and changes), and so is a triads file
+or typed triads (which triads of the cycle it adds, changes and removes); each is saved only on
 confirmation, exactly as previewed, and audited with the file's SHA-256.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from itertools import islice
 from typing import cast
 
@@ -19,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from review import audit
 from review.access import Action, Actor, require
-from review.db import District, Triad
+from review.cycles import check_triads, define_triads, triads_of
+from review.db import Cycle, District, Triad
 from review.errors import ConflictError, InvalidInput
 from review.limits import DISTRICTS_UPLOAD, TRIADS_UPLOAD, FileLimits, column_lengths
 from review.problems import FileProblems, Problem, escaped
@@ -323,3 +325,145 @@ def apply_districts(
         },
     )
     return preview
+
+
+class TriadChange(_Frozen):
+    """One triad that a triads file adds, changes or removes (its district codes, by code)."""
+
+    name: str
+    before: tuple[str, ...]  # () for a triad the file adds
+    after: tuple[str, ...]  # () for a triad the file removes (it is not in the file)
+
+
+class TriadsPreview(_Frozen):
+    """What importing triads changes in a cycle: the file's triads replace all of the cycle's,
+    so a triad not in the file is removed (and its districts leave the cycle)."""
+
+    source: str  # the file name, or `TYPED` for triads typed on the page
+    sha256: str
+    cycle: str
+    changes: tuple[TriadChange, ...]  # by triad name
+    unchanged: int
+    applied: bool = False
+
+    @property
+    def added(self) -> int:
+        return sum(1 for c in self.changes if not c.before)
+
+    @property
+    def removed(self) -> int:
+        return sum(1 for c in self.changes if not c.after)
+
+    @property
+    def changed(self) -> int:
+        return len(self.changes) - self.added - self.removed
+
+    def summary(self) -> str:
+        if self.applied:
+            counts = f"{self.added} added, {self.changed} changed, {self.removed} removed"
+        else:
+            counts = f"{self.added} to add, {self.changed} to change, {self.removed} to remove"
+        return (
+            f"{escaped(self.source, limit=200)}: cycle {self.cycle}: triads {counts}, "
+            f"{self.unchanged} unchanged"
+        )
+
+    def lines(self) -> list[str]:
+        """The summary, then one line per triad added, changed or removed."""
+        found = [self.summary()]
+        for change in self.changes:
+            name = escaped(change.name)
+            before, after = ", ".join(change.before), ", ".join(change.after)
+            if not change.before:
+                found.append(f"  add     {name}: {after}")
+            elif not change.after:
+                found.append(f"  remove  {name}: {before}")
+            else:
+                found.append(f"  change  {name}: {before} -> {after}")
+        return found
+
+
+TYPED = "typed triads"
+
+
+def preview_triads(
+    session: Session,
+    actor: Actor,
+    cycle: Cycle,
+    triads: Mapping[str, Sequence[str]],
+    source: str,
+    data: bytes,
+) -> TriadsPreview:
+    """What replacing the triads of `cycle` with `triads` (read from `data`) would change.
+
+    Raises:
+        InvalidInput: triads `cycles.define_triads` would refuse (every unknown code named),
+            or a cycle in which a district has submitted.
+    """
+    require(actor, Action.MANAGE_CYCLE)
+    check_triads(session, cycle, triads)
+    codes = {code for members in triads.values() for code in members}
+    known = set(session.scalars(select(District.code).where(District.code.in_(codes))))
+    unknown = sorted(codes - known)
+    if unknown:
+        raise InvalidInput(
+            f"{escaped(source, limit=200)}: no district with code "
+            f"{', '.join(repr(escaped(c)) for c in unknown)}; add it on the Districts tab "
+            "first. Nothing was saved."
+        )
+    stored = {t.name: tuple(sorted(t.districts)) for t in triads_of(session, cycle)}
+    wanted = {name.strip(): tuple(sorted(members)) for name, members in triads.items()}
+    changes = [
+        TriadChange(name=name, before=stored.get(name, ()), after=wanted.get(name, ()))
+        for name in sorted(set(stored) | set(wanted))
+        if stored.get(name) != wanted.get(name)
+    ]
+    return TriadsPreview(
+        source=source,
+        sha256=hashlib.sha256(data).hexdigest(),
+        cycle=cycle.name,
+        changes=tuple(changes),
+        unchanged=sum(1 for name in wanted if stored.get(name) == wanted[name]),
+    )
+
+
+def apply_triads(
+    session: Session,
+    actor: Actor,
+    cycle: Cycle,
+    triads: Mapping[str, Sequence[str]],
+    source: str,
+    data: bytes,
+    expected: TriadsPreview,
+) -> TriadsPreview:
+    """Replace the cycle's triads exactly as `expected` previewed, and audit the import.
+
+    Raises:
+        ConflictError: the cycle's triads changed since the preview; nothing is saved.
+        InvalidInput: as `preview_triads`.
+    """
+    preview = preview_triads(session, actor, cycle, triads, source, data)
+    if preview != expected:
+        raise ConflictError(
+            f"The triads of cycle {cycle.name} changed since the preview of "
+            f"{escaped(source, limit=200)}; nothing was saved. Preview it again.",
+            current={},
+        )
+    if preview.changes:  # an unchanged cycle keeps its rows as they are
+        define_triads(session, actor, cycle, triads)
+    audit.record(
+        session,
+        actor,
+        "import triads",
+        "cycle",
+        cycle.name,
+        after={
+            "file": source,
+            "sha256": preview.sha256,
+            "added": preview.added,
+            "changed": preview.changed,
+            "removed": preview.removed,
+            "unchanged": preview.unchanged,
+        },
+    )
+    return preview.model_copy(update={"applied": True})

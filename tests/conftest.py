@@ -143,3 +143,12 @@ def world(settings: Settings, db: Database) -> World:
         leads=leads,
         observer=observer,
     )
+
+
+@pytest.fixture
+def cli(world: World, monkeypatch: pytest.MonkeyPatch) -> World:
+    """The command line (`review.cli.main`) pointed at the world's database and rubrics."""
+    monkeypatch.setenv("REVIEW_DATABASE_URL", world.settings.database_url)
+    monkeypatch.setenv("REVIEW_RUBRICS_DIR", str(world.settings.rubrics_dir))
+    monkeypatch.setenv("REVIEW_BCRYPT_ROUNDS", "4")
+    return world

@@ -1,9 +1,16 @@
-"""`python -m review selfeval export|import`: a self-evaluation as an offline workbook."""
+"""`python -m review selfeval|peer export|import`: ratings as an offline workbook.
+
+`selfeval` is a district's self-evaluation; `peer` is the `--as` account's district's ratings
+of a district it reviews. Both import the same way: a dry run by default, `--apply` to save.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -13,35 +20,91 @@ from review import accounts
 from review.access import Action, Actor, refusal
 from review.cli import add_as_option, problems_beside
 from review.cycles import cycle_rubric, get_cycle, get_district
-from review.db import Database
-from review.offline.selfeval import (
-    ItemChange,
-    OfflineImport,
-    Status,
-    apply_import,
-    export_workbook,
-    preview_import,
+from review.db import Cycle, Database, District
+from review.offline import peer, selfeval
+from review.offline.imports import ItemChange, OfflineImport, Status
+from review.offline.workbook import (
+    PEER_RATING,
+    SELF_EVALUATION,
+    FilledWorkbook,
+    Layout,
+    read_workbook,
 )
-from review.offline.workbook import read_workbook
 from review.problems import escaped
-from review.rubrics import Catalogue
+from review.rubrics import Catalogue, Rubric
 from review.settings import Settings
 
 __all__ = ["register", "run_export", "run_import"]
 
+Export = Callable[[Session, Actor, Cycle, Rubric, int], tuple[str, bytes]]
+Import = Callable[[Session, Actor, Cycle, Rubric, int, FilledWorkbook], OfflineImport]
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """One kind of offline workbook on the command line."""
+
+    command: str
+    layout: Layout
+    export: Export
+    preview: Import
+    apply: Import
+    what: str  # the workbook, in the line `export` prints
+
+
+_KINDS = (
+    _Kind(
+        "selfeval",
+        SELF_EVALUATION,
+        selfeval.export_workbook,
+        selfeval.preview_import,
+        selfeval.apply_import,
+        "self-evaluation of {district}",
+    ),
+    _Kind(
+        "peer",
+        PEER_RATING,
+        peer.export_workbook,
+        peer.preview_import,
+        peer.apply_import,
+        "ratings of {district} by {rater}",
+    ),
+)
+
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
-    """Add `selfeval export` and `selfeval import` to the top-level parser."""
-    group = subparsers.add_parser("selfeval", help="a self-evaluation as an offline workbook")
-    commands = group.add_subparsers(
-        dest="selfeval_command", required=True, parser_class=type(group)
+    """Add `selfeval export|import` and `peer export|import` to the top-level parser."""
+    for kind in _KINDS:
+        _register(subparsers, kind)
+
+
+def _register(subparsers: argparse._SubParsersAction[Any], kind: _Kind) -> None:
+    peer_ratings = kind.layout is PEER_RATING
+    group = subparsers.add_parser(
+        kind.command,
+        help="your district's peer ratings of a district it reviews, as an offline workbook"
+        if peer_ratings
+        else "a self-evaluation as an offline workbook",
     )
-    export = commands.add_parser("export", help="write a district's self-evaluation workbook")
+    commands = group.add_subparsers(
+        dest=f"{kind.command}_command", required=True, parser_class=type(group)
+    )
+    export = commands.add_parser(
+        "export",
+        help="write your district's ratings of a district it reviews"
+        if peer_ratings
+        else "write a district's self-evaluation workbook",
+    )
     export.add_argument("--cycle", required=True, metavar="NAME", help="e.g. 2015-16")
-    export.add_argument("--district", required=True, metavar="CODE")
+    export.add_argument(
+        "--district",
+        required=True,
+        metavar="CODE",
+        help="the district rated" if peer_ratings else "the district",
+    )
     export.add_argument("--xlsx", required=True, type=Path, metavar="FILE")
     add_as_option(export)
-    export.set_defaults(func=run_export)
+    export.set_defaults(func=partial(run_export, kind=kind))
     load = commands.add_parser(
         "import",
         help="show what a filled-in workbook changes; --apply saves it (items saved by someone "
@@ -54,7 +117,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         help="save the changes (without it, a dry run: the preview is printed, nothing changes)",
     )
     add_as_option(load)
-    load.set_defaults(func=run_import)
+    load.set_defaults(func=partial(run_import, kind=kind))
 
 
 def _account(session: Session, args: argparse.Namespace) -> Actor:
@@ -65,7 +128,7 @@ def _account(session: Session, args: argparse.Namespace) -> Actor:
     return accounts.command_line_actor(session, args.as_email, Action.READ_PRACTICE)
 
 
-def run_export(args: argparse.Namespace, settings: Settings) -> int:
+def run_export(args: argparse.Namespace, settings: Settings, kind: _Kind = _KINDS[0]) -> int:
     """Write the workbook of `--district` in `--cycle` to `--xlsx` (whole, or not at all)."""
     db = Database(settings.database_url)
     try:
@@ -74,33 +137,42 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
             cycle = get_cycle(session, args.cycle)
             rubric = cycle_rubric(Catalogue(settings.rubrics_dir), cycle)
             district = get_district(session, args.district)
-            _, data = export_workbook(session, actor, cycle, rubric, district.id)
+            _, data = kind.export(session, actor, cycle, rubric, district.id)
+            own = session.get(District, actor.district_id) if actor.district_id else None
+            rater = own.code if own is not None else ""
     finally:
         db.dispose()
-    partial = args.xlsx.with_name(f".{args.xlsx.name}.partial")
-    partial.write_bytes(data)
-    os.replace(partial, args.xlsx)
+    written = args.xlsx.with_name(f".{args.xlsx.name}.partial")
+    written.write_bytes(data)
+    os.replace(written, args.xlsx)
+    what = kind.what.format(district=district.code, rater=rater)
     print(
-        f"wrote {escaped(args.xlsx, limit=300)}: self-evaluation of {district.code} in cycle "
+        f"wrote {escaped(args.xlsx, limit=300)}: {what} in cycle "
         f"{cycle.name}, {len(rubric.items)} items (rubric {rubric.key})"
     )
     return 0
 
 
-def run_import(args: argparse.Namespace, settings: Settings) -> int:
+def run_import(args: argparse.Namespace, settings: Settings, kind: _Kind = _KINDS[0]) -> int:
     """Print what the workbook changes; with `--apply`, save it. Exit 1 if an item was refused."""
     db = Database(settings.database_url)
     try:
         with problems_beside(args.file):
-            workbook = read_workbook(args.file.read_bytes(), args.file.name)
+            workbook = read_workbook(args.file.read_bytes(), args.file.name, kind.layout)
             with db.session() if args.apply else db.reading() as session:
                 actor = _account(session, args)
                 if actor.district_id is None:
                     raise refusal(actor, Action.EDIT_SELF)
                 cycle = get_cycle(session, workbook.meta.cycle)
                 rubric = cycle_rubric(Catalogue(settings.rubrics_dir), cycle)
-                work = apply_import if args.apply else preview_import
-                done = work(session, actor, cycle, rubric, actor.district_id, workbook)
+                # A self-evaluation is the actor's own district's; peer ratings name theirs.
+                district_id = (
+                    get_district(session, workbook.meta.district).id
+                    if kind.layout is PEER_RATING
+                    else actor.district_id
+                )
+                work = kind.apply if args.apply else kind.preview
+                done = work(session, actor, cycle, rubric, district_id, workbook)
     finally:
         db.dispose()
     print("\n".join(preview_lines(done)))
@@ -115,19 +187,17 @@ def preview_lines(result: OfflineImport) -> list[str]:
     lines = [result.summary()]
     for item in result.items:
         if item.status in (Status.CHANGE, Status.REFUSED):
-            lines.append(f"  {item.item_id:12} {item.status}: {_difference(item)}")
+            lines.append(f"  {item.item_id:12} {item.status}: {_difference(item, result.texts)}")
     return lines
 
 
-def _difference(item: ItemChange) -> str:
+def _difference(item: ItemChange, texts: tuple[str, ...]) -> str:
     parts = []
     if item.old_level != item.new_level:
         parts.append(f"level {item.old_level} -> {item.new_level}")
-    if item.old_narrative != item.new_narrative:
-        parts.append(
-            f"narrative '{escaped(item.old_narrative, limit=60)}' -> "
-            f"'{escaped(item.new_narrative, limit=60)}'"
-        )
+    for name, old, new in zip(texts, item.old_texts, item.new_texts, strict=True):
+        if old != new:
+            parts.append(f"{name.lower()} '{escaped(old, limit=60)}' -> '{escaped(new, limit=60)}'")
     if item.status == Status.REFUSED and item.theirs is not None:
         parts.append(
             f"their version {item.theirs.get('row_version')}: level "

@@ -2,7 +2,8 @@
 
 Writing takes plain rows; reading gives plain rows back, or refuses the file: over the size or
 row limits, damaged, with formulas or merged cells, or a cell longer than a narrative may be.
-Whether the rows fit a cycle, a district and a rubric is `selfeval`'s to decide.
+A `Layout` says which columns a kind of workbook (a self-evaluation, a reviewer's peer ratings)
+has; whether the rows fit a cycle, a district and a rubric is `imports`' to decide.
 """
 
 from __future__ import annotations
@@ -34,23 +35,64 @@ MAX_CELL = 20_000  # the longest narrative a rating holds (`ratings.MAX_TEXT`)
 MAX_UNPACKED = 100_000_000
 # Headers of the columns read back; the others (title, prompt, descriptors, evidence) are
 # shown to the person filling in the workbook and ignored on the way back.
-ITEM, LEVEL, NARRATIVE, VERSION, CHECK = "Item", "Level", "Narrative", "Saved version", "Check"
+ITEM, LEVEL, VERSION, CHECK = "Item", "Level", "Saved version", "Check"
 META_FIELDS = ("Workbook", "Format", "District", "Cycle", "Rubric", "Rubric hash", "Exported at")
+RATER = "Rated by"  # an About field of peer-ratings workbooks only
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")  # what XML cannot hold (openpyxl's list)
 
 
 @dataclass(frozen=True)
-class Meta:
-    """Whose workbook it is: written to the hidden About sheet, checked on the way back."""
+class Layout:
+    """The columns of one kind of workbook besides item, title, prompt, descriptors and level.
 
-    kind: str  # "self-evaluation"
+    The Items sheet reads: Item, Title, Prompt, one descriptor per level, `before`, Level,
+    `texts`, `after`, Saved version, Check. Only Level and `texts` are unlocked and read back.
+    """
+
+    kind: str  # the About sheet's "Workbook": which kind of workbook it is
+    page: str  # where it is downloaded, for a message asking to download it again
+    holds: str  # "{file} {holds} district B": what a workbook of one district is
+    before: tuple[str, ...]  # shown, read-only, before the level
+    texts: tuple[str, ...]  # the text columns filled in (the first is the rating's narrative)
+    after: tuple[str, ...]  # shown, read-only, after the texts
+
+
+SELF_EVALUATION = Layout(
+    kind="self-evaluation",
+    page="the self-evaluation page",
+    holds="is the self-evaluation of",
+    before=(),
+    texts=("Narrative",),
+    after=("Evidence linked",),
+)
+PEER_RATING = Layout(
+    kind="peer ratings",
+    page="the Rate a district page",
+    holds="holds peer ratings of",
+    before=("District's level", "District's narrative"),
+    texts=("Rationale", "Suggestions"),
+    after=(),
+)
+LAYOUTS = {layout.kind: layout for layout in (SELF_EVALUATION, PEER_RATING)}
+
+
+@dataclass(frozen=True)
+class Meta:
+    """Whose workbook it is: written to the hidden About sheet, checked on the way back.
+
+    `district` is the district rated; `rater` the reviewer district of a peer-ratings
+    workbook ("" for a self-evaluation, which the district rates itself).
+    """
+
+    kind: str  # a `Layout.kind`
     district: str
     cycle: str
     rubric: str  # id@version
     rubric_hash: str
     exported_at: str
+    rater: str = ""
 
 
 @dataclass(frozen=True)
@@ -62,21 +104,26 @@ class ItemRow:
     prompt: str
     descriptors: tuple[str, ...]  # one per level, in `levels` order
     level: str  # a level label, NOT_APPLICABLE, or ""
-    narrative: str
-    evidence: str  # the files already linked, one per line
+    texts: tuple[str, ...]  # one per `Layout.texts`
+    shown: tuple[str, ...]  # one per `Layout.before`, then one per `Layout.after`
     version: int | None  # None: never saved
 
 
 @dataclass(frozen=True)
 class FilledRow:
-    """One item as uploaded; `edited` is False when level and narrative are as downloaded."""
+    """One item as uploaded; `edited` is False when level and texts are as downloaded."""
 
     row: int
     item_id: str
     level: object  # the cell's value: a label, a number, or None
-    narrative: str
+    texts: tuple[str, ...]  # one per `Layout.texts`
     version: int | None
     edited: bool
+
+    @property
+    def narrative(self) -> str:
+        """The first text: a self-evaluation's narrative, a peer rating's rationale."""
+        return self.texts[0]
 
 
 @dataclass(frozen=True)
@@ -88,20 +135,37 @@ class FilledWorkbook:
     meta: Meta
     rows: tuple[FilledRow, ...]
 
+    @property
+    def layout(self) -> Layout:
+        return LAYOUTS[self.meta.kind]  # `read_workbook` refused any other kind
+
 
 def cell_text(text: str) -> str:
     """Text as a cell keeps it: XML holds neither control characters nor a bare CR."""
     return _ILLEGAL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def check_mark(level: str, narrative: str) -> str:
-    """A short digest of a row's level and narrative, to tell an edited row on the way back."""
-    return hashlib.sha256(f"{level}\x00{cell_text(narrative)}".encode()).hexdigest()[:16]
+def check_mark(level: str, *texts: str) -> str:
+    """A short digest of a row's level and texts, to tell an edited row on the way back."""
+    joined = "\x00".join([level, *(cell_text(text) for text in texts)])
+    return hashlib.sha256(joined.encode()).hexdigest()[:16]
 
 
-def write_workbook(meta: Meta, levels: Sequence[str], rows: Sequence[ItemRow]) -> bytes:
-    """The workbook: an Items sheet (level drop-down, narrative; the rest locked) and the
-    hidden, protected About sheet with `meta` and the drop-down's choices."""
+def write_workbook(
+    layout: Layout,
+    meta: Meta,
+    levels: Sequence[str],
+    rows: Sequence[ItemRow],
+    *,
+    not_applicable: bool = True,
+) -> bytes:
+    """The workbook: an Items sheet (level drop-down and `layout.texts`; the rest locked) and
+    the hidden, protected About sheet with `meta` and the drop-down's choices.
+
+    Args:
+        not_applicable: whether "Not applicable" is among the drop-down's choices (whether
+            any item of the rubric allows it).
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, Protection
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -112,21 +176,26 @@ def write_workbook(meta: Meta, levels: Sequence[str], rows: Sequence[ItemRow]) -
         book.remove(default)
     sheet = book.create_sheet(ITEMS)
     about = book.create_sheet(ABOUT)
-    _write_about(about, meta, [*levels, NOT_APPLICABLE])
-    header = [ITEM, "Title", "Prompt", *levels, LEVEL, NARRATIVE, "Evidence linked", VERSION, CHECK]
+    choices = [*levels, NOT_APPLICABLE] if not_applicable else list(levels)
+    _write_about(about, meta, choices)
+    header = [ITEM, "Title", "Prompt", *levels, *layout.before, LEVEL, *layout.texts]
+    header += [*layout.after, VERSION, CHECK]
     sheet.append(header)
-    level_col, narrative_col = 4 + len(levels), 5 + len(levels)
+    level_col = 4 + len(levels) + len(layout.before)
+    text_cols = range(level_col + 1, level_col + 1 + len(layout.texts))
     for r, item in enumerate(rows, start=2):
+        before, after = item.shown[: len(layout.before)], item.shown[len(layout.before) :]
         values: list[object] = [
             item.item_id,
             item.title,
             item.prompt,
             *item.descriptors,
+            *before,
             item.level,
-            item.narrative,
-            item.evidence,
+            *item.texts,
+            *after,
             item.version,
-            check_mark(item.level, item.narrative),
+            check_mark(item.level, *item.texts),
         ]
         for c, value in enumerate(values, start=1):
             cell = sheet.cell(row=r, column=c)
@@ -134,32 +203,30 @@ def write_workbook(meta: Meta, levels: Sequence[str], rows: Sequence[ItemRow]) -
             if isinstance(value, str):
                 cell.data_type = "s"  # text that starts with "=" stays text
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-        for c in (level_col, narrative_col):
+        for c in (level_col, *text_cols):
             sheet.cell(row=r, column=c).protection = Protection(locked=False)
-    choices = DataValidation(
+    drop_down = DataValidation(
         type="list",
-        formula1=f"{ABOUT}!$D$2:$D${len(levels) + 2}",
+        formula1=f"{ABOUT}!$D$2:$D${len(choices) + 1}",
         allow_blank=True,
         showErrorMessage=True,
         errorTitle="Level",
         error="Choose a level from the list, or leave it empty.",
     )
-    sheet.add_data_validation(choices)
+    sheet.add_data_validation(drop_down)
     letter = sheet.cell(row=1, column=level_col).column_letter
-    choices.add(f"{letter}2:{letter}{max(2, len(rows) + 1)}")
+    drop_down.add(f"{letter}2:{letter}{max(2, len(rows) + 1)}")
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     widths = {"A": 14, "B": 28, "C": 40}
     for column, width in widths.items():
         sheet.column_dimensions[column].width = width
-    for c in range(4, level_col):
-        sheet.column_dimensions[sheet.cell(row=1, column=c).column_letter].width = 30
-    sheet.column_dimensions[letter].width = 20
-    sheet.column_dimensions[sheet.cell(row=1, column=narrative_col).column_letter].width = 60
-    sheet.column_dimensions[sheet.cell(row=1, column=narrative_col + 1).column_letter].width = 30
+    for c in range(4, len(header) - 1):
+        width = 20 if c == level_col else 60 if c in text_cols else 30
+        sheet.column_dimensions[sheet.cell(row=1, column=c).column_letter].width = width
     sheet.column_dimensions[sheet.cell(row=1, column=len(header)).column_letter].hidden = True
     sheet.freeze_panes = "B2"
-    sheet.protection.sheet = True  # only level and narrative are unlocked
+    sheet.protection.sheet = True  # only the level and the texts are unlocked
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -175,7 +242,10 @@ def _write_about(about: Worksheet, meta: Meta, choices: list[str]) -> None:
         meta.rubric_hash,
         meta.exported_at,
     )
-    for r, (name, value) in enumerate(zip(META_FIELDS, values, strict=True), start=1):
+    fields = list(zip(META_FIELDS, values, strict=True))
+    if meta.rater:
+        fields.append((RATER, meta.rater))
+    for r, (name, value) in enumerate(fields, start=1):
         about.cell(row=r, column=1, value=name)
         about.cell(row=r, column=2, value=value).data_type = "s"
     about.cell(row=1, column=4, value="Level choices")
@@ -186,17 +256,21 @@ def _write_about(about: Worksheet, meta: Meta, choices: list[str]) -> None:
 
 
 def read_workbook(
-    data: bytes, file_name: str, limits: FileLimits = OFFLINE_WORKBOOK
+    data: bytes,
+    file_name: str,
+    layout: Layout = SELF_EVALUATION,
+    limits: FileLimits = OFFLINE_WORKBOOK,
 ) -> FilledWorkbook:
-    """The rows of an uploaded workbook, checked as a file.
+    """The rows of an uploaded workbook of the kind `layout` describes, checked as a file.
 
     Raises:
-        InvalidInput: too large, not a workbook, or not one the app wrote (a sheet missing).
+        InvalidInput: too large, not a workbook, not one the app wrote (a sheet missing), or
+            a workbook of another kind.
         FileProblems: every problem of the Items sheet, with its row and column.
     """
     limits.check_size(len(data), file_name)
     _check_unpacked(data, file_name)
-    _check_rows(data, file_name, limits)
+    _check_rows(data, file_name, limits, layout)
     from openpyxl import load_workbook
 
     try:
@@ -206,8 +280,14 @@ def read_workbook(
             f"{escaped(file_name, limit=200)} is not a readable XLSX workbook "
             f"({escaped(exc, limit=200)}); nothing was saved"
         ) from None
-    meta = _read_about(book, file_name)
-    rows, problems = _read_items(book[ITEMS])
+    meta = _read_about(book, file_name, layout)
+    if meta.kind != layout.kind:
+        where = LAYOUTS[meta.kind].page if meta.kind in LAYOUTS else "the page it came from"
+        raise InvalidInput(
+            f"{escaped(file_name, limit=200)} is a {escaped(meta.kind)} workbook, not a "
+            f"{layout.kind} workbook: upload it on {where}. Nothing was saved."
+        )
+    rows, problems = _read_items(book[ITEMS], layout)
     if problems:
         raise FileProblems(f"{file_name}, sheet {ITEMS}", problems, what="saved")
     return FilledWorkbook(
@@ -230,7 +310,7 @@ def _check_unpacked(data: bytes, file_name: str) -> None:
         )
 
 
-def _check_rows(data: bytes, file_name: str, limits: FileLimits) -> None:
+def _check_rows(data: bytes, file_name: str, limits: FileLimits, layout: Layout) -> None:
     """Refuse missing sheets and too many rows in one streaming pass that stops at the limit.
 
     Read straight from the XML: openpyxl, even read-only, parses a whole sheet that does not
@@ -244,7 +324,7 @@ def _check_rows(data: bytes, file_name: str, limits: FileLimits) -> None:
                 raise InvalidInput(
                     f"{name} has no sheet {sheet!r} (it has: "
                     f"{escaped(', '.join(parts), limit=200)}): upload the workbook "
-                    "downloaded from the self-evaluation page, with its sheets as they were"
+                    f"downloaded from {layout.page}, with its sheets as they were"
                 )
         try:
             with archive.open(parts[ITEMS]) as stream:
@@ -283,19 +363,21 @@ def _sheet_parts(archive: zipfile.ZipFile, name: str) -> dict[str, str]:
     return parts
 
 
-def _read_about(book: object, file_name: str) -> Meta:
+def _read_about(book: object, file_name: str, layout: Layout) -> Meta:
     sheet = book[ABOUT]  # type: ignore[index]
     found = {
         str(name): "" if value is None else str(value)
         for name, value in sheet.iter_rows(min_row=1, max_row=20, max_col=2, values_only=True)
         if name is not None
     }
-    missing = [f for f in META_FIELDS if not found.get(f)]
+    # Peer ratings also say whose: the reviewer district's.
+    needed = (*META_FIELDS, RATER) if found.get("Workbook") == PEER_RATING.kind else META_FIELDS
+    missing = [f for f in needed if not found.get(f)]
     if missing or found["Format"] != FORMAT:
         raise InvalidInput(
             f"{escaped(file_name, limit=200)}: its {ABOUT} sheet does not say whose workbook it "
             f"is ({', '.join(missing) or 'Format'} missing or changed); download the workbook "
-            "again from the self-evaluation page"
+            f"again from {layout.page}"
         )
     return Meta(
         kind=found["Workbook"],
@@ -304,29 +386,35 @@ def _read_about(book: object, file_name: str) -> Meta:
         rubric=found["Rubric"],
         rubric_hash=found["Rubric hash"],
         exported_at=found["Exported at"],
+        rater=found.get(RATER, ""),
     )
 
 
-def _read_items(sheet: Worksheet) -> tuple[tuple[FilledRow, ...], list[Problem]]:
+def _read_items(sheet: Worksheet, layout: Layout) -> tuple[tuple[FilledRow, ...], list[Problem]]:
     problems = [
         Problem(merged.min_row, merged.coord, "merged cells: unmerge them, one value per cell")
         for merged in sorted(sheet.merged_cells.ranges, key=lambda m: (m.min_row, m.min_col))
     ]
     header = [str(c.value) if c.value is not None else "" for c in sheet[1]]
     where = {name: index for index, name in enumerate(header)}
-    absent = [name for name in (ITEM, LEVEL, NARRATIVE, VERSION, CHECK) if name not in where]
+    read = (ITEM, LEVEL, *layout.texts, VERSION, CHECK)
+    absent = [name for name in read if name not in where]
     if absent:
         return (), [Problem(1, name, "this column is missing from the header") for name in absent]
     rows = []
     for cells in sheet.iter_rows(min_row=2):
-        found = _read_row(cells, where, header, problems)
+        found = _read_row(cells, where, header, layout, problems)
         if found is not None:
             rows.append(found)
     return tuple(rows), problems
 
 
 def _read_row(
-    cells: tuple[object, ...], where: dict[str, int], header: list[str], problems: list[Problem]
+    cells: tuple[object, ...],
+    where: dict[str, int],
+    header: list[str],
+    layout: Layout,
+    problems: list[Problem],
 ) -> FilledRow | None:
     values: list[object] = []
     row = 0
@@ -346,17 +434,19 @@ def _read_row(
     values += [None] * (len(header) - len(values))
     if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
         return None
-    item = values[where[ITEM]]
-    level, narrative = values[where[LEVEL]], values[where[NARRATIVE]]
-    narrative_text = "" if narrative is None else cell_text(str(narrative))
+    item, level = values[where[ITEM]], values[where[LEVEL]]
+    texts = tuple(
+        "" if values[where[name]] is None else cell_text(str(values[where[name]]))
+        for name in layout.texts
+    )
     level_text = "" if level is None else str(level).strip()
     return FilledRow(
         row=row,
         item_id="" if item is None else str(item).strip(),
         level=level,
-        narrative=narrative_text,
+        texts=texts,
         version=_version(values[where[VERSION]], row, problems),
-        edited=values[where[CHECK]] != check_mark(level_text, narrative_text),
+        edited=values[where[CHECK]] != check_mark(level_text, *texts),
     )
 
 

@@ -445,14 +445,6 @@ def test_submitted_self_evaluation_refuses_an_upload(world):
         _preview(world, _edit(data, {"H2": "3 Implementing"}))
 
 
-@pytest.fixture
-def cli(world, monkeypatch):
-    monkeypatch.setenv("REVIEW_DATABASE_URL", world.settings.database_url)
-    monkeypatch.setenv("REVIEW_RUBRICS_DIR", str(world.settings.rubrics_dir))
-    monkeypatch.setenv("REVIEW_BCRYPT_ROUNDS", "4")
-    return world
-
-
 def test_command_line_exports_then_previews_then_applies(cli, tmp_path, capsys):
     _save(cli, "ENGAGE", 2, "first", None)
     target = tmp_path / "a.xlsx"

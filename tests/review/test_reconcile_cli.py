@@ -9,15 +9,6 @@ from review.ratings import RatingInput
 PDF = b"%PDF-1.4\n%synthetic\n"
 
 
-@pytest.fixture
-def cli(world, monkeypatch):
-    """The command line pointed at the world's database and rubrics."""
-    monkeypatch.setenv("REVIEW_DATABASE_URL", world.settings.database_url)
-    monkeypatch.setenv("REVIEW_RUBRICS_DIR", str(world.settings.rubrics_dir))
-    monkeypatch.setenv("REVIEW_BCRYPT_ROUNDS", "4")
-    return world
-
-
 def _submit(world, code, levels):
     with world.db.session() as s:
         cycle, district_id = world.cycle(s), world.district_id(code)

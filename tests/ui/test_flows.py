@@ -259,7 +259,7 @@ def test_setup_triad_upload_with_bad_rows_names_row_and_column(app_as):
         ("triads.csv", b"triad,district_code\nNorth,ALV\n,CPU\n", "text/csv")
     )
     at.run()
-    at.button(key="save_triads").click().run()
+    at.button(key="preview_triads").click().run()
     assert at.error[0].value == (
         "triads.csv: 1 problem, nothing was saved: row 3, column triad: empty"
     )

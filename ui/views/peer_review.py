@@ -15,6 +15,7 @@ from ui.components import (
     item_evidence,
     item_overview,
     item_picker,
+    offline_peer,
     peer_submission,
     questions,
     rating_form,
@@ -55,6 +56,7 @@ def render() -> None:
         rubric, item, row, _form(actor, cycle, rubric, district, item, open_for_rating)
     )
     peer_submission.show(actor, cycle, rubric, district, phase)
+    offline_peer.show(actor, cycle, rubric, district, phase)
     questions.ask(actor, cycle, district.id, item, scope=f"{code}_{item.id}")
 
 
