@@ -249,7 +249,11 @@ def definitions(rubric: Rubric, cycle: Cycle) -> tuple[tuple[str, Terms], ...]:
                 ("meets", f"final level {c.meets} or above"),
                 ("partially meets", _between(c.partially_meets, c.meets - 1)),
                 ("does not meet", f"final level below {c.partially_meets}"),
-                ("not rated", "no final level yet"),
+                (
+                    "not rated",
+                    "no final level yet (an optional item without one does not count towards "
+                    "its principle's or the district's status)",
+                ),
                 ("not applicable", "decided not applicable; not counted"),
             ),
         ),

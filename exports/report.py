@@ -6,6 +6,7 @@ Everything a packet shows is decided here, so the PDF, the workbook and the app 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -63,6 +64,7 @@ class ItemSection:
     notes: tuple[Note, ...] = ()  # questions, answers and discussion, oldest first
     evidence_files: tuple[str, ...] = ()
     context: tuple[ContextFigure, ...] = ()
+    required: bool = True  # an optional item without a final level does not count
 
 
 @dataclass(frozen=True)
@@ -193,7 +195,7 @@ def build_report(
         rubric_title=rubric.title,
         rubric_hash=content_hash(rubric),
         index_spec=cycle.index_spec,
-        overall_status=_overall(principles),
+        overall_status=_worst(items),
         principles=principles,
         strengths=_strengths(items, rubric),
         next_steps=next_steps,
@@ -402,6 +404,7 @@ def _item_section(
         decision=decision,
         final_level=final,
         status=status,
+        required=item.required,
     )
 
 
@@ -415,25 +418,26 @@ def _principles(rubric: Rubric, items: tuple[ItemSection, ...]) -> tuple[Princip
             PrincipleStatus(
                 principle=principle.id,
                 title=principle.title,
-                status=_worst([i.status for i in mine]),
+                status=_worst(mine),
                 items=tuple((i.item_id, i.title, i.final_level, i.status) for i in mine),
             )
         )
     return tuple(result)
 
 
-NOT_APPLICABLE = "not applicable"
-_SEVERITY = ("not rated", "does not meet", "partially meets", "meets")
+NOT_APPLICABLE, NOT_RATED = "not applicable", "not rated"
+_SEVERITY = (NOT_RATED, "does not meet", "partially meets", "meets")
 
 
-def _worst(statuses: list[str]) -> str:
-    """A principle (or the district) meets only as well as its weakest applicable item."""
-    applicable = [s for s in statuses if s != NOT_APPLICABLE]
-    return min(applicable, key=_SEVERITY.index) if applicable else "not rated"
-
-
-def _overall(principles: tuple[PrincipleStatus, ...]) -> str:
-    return _worst([p.status for p in principles])
+def _worst(items: Sequence[ItemSection]) -> str:
+    """A principle (or the district) meets only as well as its weakest counted item: items
+    decided not applicable, and optional items left without a final level, do not count."""
+    counted = [
+        i.status
+        for i in items
+        if i.status != NOT_APPLICABLE and (i.required or i.status != NOT_RATED)
+    ]
+    return min(counted, key=_SEVERITY.index) if counted else NOT_RATED
 
 
 def _strengths(items: tuple[ItemSection, ...], rubric: Rubric) -> tuple[str, ...]:
