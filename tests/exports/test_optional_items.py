@@ -27,9 +27,7 @@ def _text(report) -> str:
     return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(render_pdf(report))).pages)
 
 
-def test_only_required_items_without_a_final_level_leave_a_district_not_rated(
-    rated, rubrics_dir
-):
+def test_only_required_items_without_a_final_level_leave_a_district_not_rated(rated, rubrics_dir):
     a = rated.district_id("A")
     assert not rated.rubric.item("EXTRA").required
     with rated.db.session() as s:
