@@ -10,6 +10,7 @@ import io
 import re
 import unicodedata
 from collections.abc import Sequence
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -42,6 +43,7 @@ from reportlab.platypus import (
 from exports import direction
 from exports import pdf_sections as sections
 from exports.report import IndexTable, ItemSection, Report
+from review import figures
 from review.access import PHASE_LABELS, Phase
 from review.errors import ReviewError
 from review.index.counts import shown
@@ -398,9 +400,9 @@ def _cell(value: object, width: float, style: ParagraphStyle) -> str | Paragraph
 
 
 def _shown_number(value: object) -> object:
-    """One number format throughout: whole numbers as they are, others to one decimal."""
-    if isinstance(value, float):
-        return f"{value:.1f}"
+    """Figures as review.figures writes them everywhere (23.50, 5.0, 1,234); none as blank."""
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        return figures.written(value)
     return "" if value is None else value
 
 

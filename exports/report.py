@@ -18,8 +18,8 @@ from exports import record
 from exports.record import ContextFigure, Note
 from exports.trail import Audience, AuditRow, audit_rows, finalized
 from review import evidence as evidence_store
+from review import figures, reconcile, scope
 from review import ratings as rating_store
-from review import reconcile, scope
 from review.access import PHASE_LABELS, Action, Actor, Phase, Role
 from review.cycles import get_cycle, get_district, participation, pinned_rubric
 from review.db import AuditEvent, Cycle, District, Evidence, Rating, User
@@ -90,7 +90,8 @@ class EvidenceRow:
 class IndexTable:
     title: str
     header: tuple[str, ...]
-    rows: tuple[tuple[str | int | float | None, ...], ...]
+    # Figures are Decimals at their precision (review.figures), written alike everywhere.
+    rows: tuple[tuple[str | int | Decimal | None, ...], ...]
     sheet: str = ""  # the workbook's sheet name (at most 31 characters)
     # How a table too wide for a page is printed: as these narrower tables, on landscape pages.
     parts: tuple[IndexTable, ...] = ()
@@ -493,10 +494,6 @@ def user_name(session: Session, user_id: int | None) -> str:
     return user.name if user else f"user {user_id}"
 
 
-def _number(value: Decimal | None) -> float | None:
-    return None if value is None else float(value)
-
-
 def _band_chart(summary: DistrictSummary) -> tuple[tuple[str, tuple[int, int, int]], ...]:
     chart = []
     for metric in summary.metrics:
@@ -522,8 +519,8 @@ def index_tables(summary: DistrictSummary) -> tuple[IndexTable, ...]:
                 m.name,
                 "yes" if m.counts else "no",
                 *[b.schools for b in m.bands],
-                _number(m.median_level),
-                _number(m.network_median_level),
+                figures.level(m.median_level),
+                figures.level(m.network_median_level),
             )
             for m in summary.metrics
         ),
@@ -533,7 +530,12 @@ def index_tables(summary: DistrictSummary) -> tuple[IndexTable, ...]:
         sheet="Index gaps",
         header=("Metric", "Group", "Schools", "Median gap (levels)"),
         rows=tuple(
-            (names.get(g.metric_id, g.metric_id), g.group_name, g.schools, _number(g.median_gap))
+            (
+                names.get(g.metric_id, g.metric_id),
+                g.group_name,
+                g.schools,
+                figures.level(g.median_gap),
+            )
             for g in summary.group_gaps
         ),
     )
@@ -546,7 +548,7 @@ def index_tables(summary: DistrictSummary) -> tuple[IndexTable, ...]:
                 names.get(t.metric_id, t.metric_id),
                 t.year,
                 t.schools_with_level,
-                _number(t.median_level),
+                figures.level(t.median_level),
             )
             for t in summary.trends
         ),
@@ -560,7 +562,7 @@ def index_tables(summary: DistrictSummary) -> tuple[IndexTable, ...]:
                 f.school_name,
                 f.metric_name,
                 f.level,
-                _number(f.network_median_level),
+                figures.level(f.network_median_level),
                 "; ".join(f.reasons),
             )
             for f in summary.lagging
@@ -581,7 +583,7 @@ def _schools_table(summary: DistrictSummary) -> IndexTable:
             r.school_type,
             r.designation,
             *[r.levels.get(m.metric_id) for m in metrics],
-            _number(r.overall_score),
+            figures.score(r.overall_score),
             r.overall_level,
         )
         for r in summary.schools
