@@ -34,4 +34,4 @@ def visual(line: str, *, rtl: bool) -> str:
     Text without right-to-left characters is returned as it is."""
     if not has_rtl(line):
         return line
-    return get_display(line, base_dir="R" if rtl else "L")
+    return str(get_display(line, base_dir="R" if rtl else "L"))

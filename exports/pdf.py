@@ -142,7 +142,8 @@ class _Text(Paragraph):
     reordered, so a split part is never reordered twice. A paragraph whose first strong
     character is right-to-left is set right-aligned."""
 
-    def __init__(self, text: str | None, style: ParagraphStyle, **kw: Any) -> None:
+    def __init__(self, text: str, style: ParagraphStyle, **kw: Any) -> None:
+        # (reportlab's own split passes text=None with the fragments of each part)
         super().__init__(text, style, **kw)
         content = "".join(f.text for f in self.frags if isinstance(getattr(f, "text", None), str))
         self._bidi = direction.has_rtl(content)
@@ -152,11 +153,11 @@ class _Text(Paragraph):
 
     def drawPara(self, debug: int = 0) -> None:  # noqa: N802 (reportlab's method name)
         if not self._bidi:
-            return super().drawPara(debug)  # type: ignore[no-any-return]
-        logical = self.blPara
+            return super().drawPara(debug)
+        logical: Any = self.blPara  # type: ignore[has-type]
         self.blPara = _visual_lines(logical, self._rtl)
         try:
-            return super().drawPara(debug)  # type: ignore[no-any-return]
+            return super().drawPara(debug)
         finally:
             self.blPara = logical
 
