@@ -81,8 +81,8 @@ def _sheet(
                 cell.data_type = "s"  # never a formula, whatever the text starts with
             elif isinstance(cell.value, datetime):
                 cell.number_format = "yyyy-mm-dd hh:mm"
-            elif isinstance(cell.value, Decimal):
-                # Shown at the figure's precision, as the PDF and the command line write it.
+            elif isinstance(cell.value, Decimal | int) and not isinstance(cell.value, bool):
+                # Shown as the PDF and the command line write it (73,500; 5.0; 23.50).
                 cell.number_format = figures.number_format(cell.value)
     sheet.freeze_panes = "A2"
     last = get_column_letter(max(1, len(header)))

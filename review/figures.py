@@ -43,9 +43,9 @@ def written(value: int | Decimal) -> str:
     return f"{value:,}"
 
 
-def number_format(value: Decimal) -> str:
+def number_format(value: int | Decimal) -> str:
     """The workbook's number format that shows a figure as `written` does."""
-    places = max(0, -int(value.as_tuple().exponent))
+    places = max(0, -int(value.as_tuple().exponent)) if isinstance(value, Decimal) else 0
     return "#,##0" + ("." + "0" * places if places else "")
 
 
