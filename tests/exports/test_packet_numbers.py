@@ -196,4 +196,3 @@ def test_context_measures_per_thousand_agree(packet):
         assert students == "73,500"
         assert _in_pdf(text, measure, reported or "not reported", rate), (item, measure)
     assert f"Students {rows[0][3]}" in text
-
