@@ -34,7 +34,9 @@ def _migrate(url: str, target: str, *, down: bool = False) -> None:
 
 def _names(world) -> dict[int, tuple[str, int]]:
     with world.db.reading() as s:
-        rows = s.execute(select(Evidence.id, Evidence.file_name, Evidence.row_version))
+        rows = s.execute(
+            select(Evidence.id, Evidence.file_name, Evidence.row_version).order_by(Evidence.id)
+        )
         return {i: (name, version) for i, name, version in rows}
 
 
