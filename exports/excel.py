@@ -7,6 +7,7 @@ import re
 import zipfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
@@ -14,6 +15,7 @@ from openpyxl.utils import get_column_letter
 
 from exports.excel_record import record_sheets
 from exports.report import Report
+from review import figures
 
 _HEADER_FILL = PatternFill("solid", fgColor="E8EEF5")
 # A fixed timestamp keeps the workbook identical for identical data.
@@ -21,7 +23,7 @@ _FIXED_TIME = datetime(2000, 1, 1)
 _ZIP_DATE = (2000, 1, 1, 0, 0, 0)
 _MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
-Cell = str | int | float | datetime | None
+Cell = str | int | float | Decimal | datetime | None
 
 
 def render_xlsx(report: Report) -> bytes:
@@ -79,6 +81,9 @@ def _sheet(
                 cell.data_type = "s"  # never a formula, whatever the text starts with
             elif isinstance(cell.value, datetime):
                 cell.number_format = "yyyy-mm-dd hh:mm"
+            elif isinstance(cell.value, Decimal | int) and not isinstance(cell.value, bool):
+                # Shown as the PDF and the command line write it (73,500; 5.0; 23.50).
+                cell.number_format = figures.number_format(cell.value)
     sheet.freeze_panes = "A2"
     last = get_column_letter(max(1, len(header)))
     sheet.auto_filter.ref = f"A1:{last}{max(1, sheet.max_row)}"

@@ -30,7 +30,7 @@ def record_sheets(report: Report) -> Iterator[Sheet]:
                 c.label,
                 c.count,
                 report.enrollment,
-                None if c.per_thousand is None else float(c.per_thousand),
+                c.per_thousand,
             ]
             for i in report.items
             for c in i.context

@@ -5,10 +5,12 @@ Output is deterministic for the same report (reportlab's invariant mode, no cloc
 
 from __future__ import annotations
 
+import copy
 import io
 import re
 import unicodedata
 from collections.abc import Sequence
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,6 +20,7 @@ from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import LETTER, landscape
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import inch
@@ -37,8 +40,10 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from exports import direction
 from exports import pdf_sections as sections
 from exports.report import IndexTable, ItemSection, Report
+from review import figures
 from review.access import PHASE_LABELS, Phase
 from review.errors import ReviewError
 from review.index.counts import shown
@@ -130,7 +135,60 @@ def _chunks(word: str, size: int) -> list[str]:
     return [word[i : i + size] for i in range(0, len(word), size)]
 
 
-class _Heading(Paragraph):
+class _Text(Paragraph):
+    """A paragraph whose right-to-left runs are drawn in display order, line by line.
+
+    Lines are broken (and split across pages) in logical order; only drawing sees each line
+    reordered, so a split part is never reordered twice. A paragraph whose first strong
+    character is right-to-left is set right-aligned."""
+
+    def __init__(self, text: str, style: ParagraphStyle, **kw: Any) -> None:
+        # (reportlab's own split passes text=None with the fragments of each part)
+        super().__init__(text, style, **kw)
+        content = "".join(f.text for f in self.frags if isinstance(getattr(f, "text", None), str))
+        self._bidi = direction.has_rtl(content)
+        self._rtl = direction.rtl_base(content)
+        if self._rtl and self.style.alignment == TA_LEFT:
+            self.style = ParagraphStyle(f"{style.name}-rtl", parent=style, alignment=TA_RIGHT)
+
+    def drawPara(self, debug: int = 0) -> None:  # noqa: N802 (reportlab's method name)
+        if not self._bidi:
+            return super().drawPara(debug)
+        logical: Any = self.blPara  # type: ignore[has-type]
+        self.blPara = _visual_lines(logical, self._rtl)
+        try:
+            return super().drawPara(debug)
+        finally:
+            self.blPara = logical
+
+
+def _visual_lines(para: Any, rtl: bool) -> Any:
+    """A copy of broken lines with each line in display order. Lines of plain text (kind 0)
+    are lists of words; lines of marked-up text are fragments in their styles, each reordered
+    (and, in a right-to-left paragraph, drawn from the right)."""
+    shown = copy.copy(para)
+    if para.kind == 0:
+        shown.lines = [
+            (extra, direction.visual(" ".join(words), rtl=rtl).split(" "))
+            for extra, words in para.lines
+        ]
+        return shown
+    lines = []
+    for line in para.lines:
+        frags = []
+        for frag in line.words:
+            if isinstance(getattr(frag, "text", None), str) and direction.has_rtl(frag.text):
+                frag = copy.copy(frag)
+                frag.text = direction.visual(frag.text, rtl=rtl)
+            frags.append(frag)
+        line = copy.copy(line)
+        line.words = frags[::-1] if rtl else frags
+        lines.append(line)
+    shown.lines = lines
+    return shown
+
+
+class _Heading(_Text):
     """A heading that also becomes an entry of the PDF outline."""
 
     def __init__(self, label: str, style: ParagraphStyle, level: int, key: str) -> None:
@@ -161,7 +219,8 @@ class _Doc(BaseDocTemplate):
                 ),
             ]
         )
-        self._footer_text = printable(f"{report.district_name} · {report.cycle}")
+        footer = printable(f"{report.district_name} · {report.cycle}")
+        self._footer_text = direction.visual(footer, rtl=direction.rtl_base(footer))
         self._draft = "" if report.final else f"DRAFT — not final ({_phase(report)})"
         self.current: Flowable | None = None
         self._date = _pdf_date(report)
@@ -333,21 +392,23 @@ _MIN_SPLIT = 24  # points: no sliver of a row shorter than about two lines at a 
 
 def _cell(value: object, width: float, style: ParagraphStyle) -> str | Paragraph:
     """Short text as a plain cell (drawn literally, and fast); longer text as a wrapping
-    paragraph. Laying out a paragraph per cell was most of a packet's time."""
+    paragraph (as is right-to-left text, which a paragraph draws in display order). Laying out
+    a paragraph per cell was most of a packet's time."""
     content = printable(_shown_number(value))
     fits = "\n" not in content and stringWidth(content, style.fontName, 8) <= width - 8
-    return content if fits else Paragraph(text(content), style)
+    fits = fits and not direction.has_rtl(content)
+    return content if fits else _Text(text(content), style)
 
 
 def _shown_number(value: object) -> object:
-    """One number format throughout: whole numbers as they are, others to one decimal."""
-    if isinstance(value, float):
-        return f"{value:.1f}"
+    """Figures as review.figures writes them everywhere (23.50, 5.0, 1,234); none as blank."""
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        return figures.written(value)
     return "" if value is None else value
 
 
 def _para(value: str, style: ParagraphStyle, field: str) -> Flowable:
-    return _labelled(Paragraph(value, style), field)
+    return _labelled(_Text(value, style), field)
 
 
 def _cover(report: Report, s: dict[str, ParagraphStyle]) -> list[Flowable]:
@@ -375,9 +436,9 @@ def _cover(report: Report, s: dict[str, ParagraphStyle]) -> list[Flowable]:
     ]
     if not report.final:
         story += [
-            Paragraph("DRAFT — this packet is not the final review", s["draft"]),
-            Paragraph("Not yet settled:", s["h2"]),
-            *[Paragraph(f"• {text(line)}", s["body"]) for line in report.unsettled],
+            _Text("DRAFT — this packet is not the final review", s["draft"]),
+            _Text("Not yet settled:", s["h2"]),
+            *[_Text(f"• {text(line)}", s["body"]) for line in report.unsettled],
             Spacer(1, 0.2 * inch),
         ]
     story += [
@@ -390,7 +451,7 @@ def _cover(report: Report, s: dict[str, ParagraphStyle]) -> list[Flowable]:
 def _overview(report: Report, s: dict[str, ParagraphStyle]) -> list[Flowable]:
     story: list[Flowable] = [
         _Heading("Overview", s["h1"], 0, "overview"),
-        Paragraph(f"Overall compliance status: <b>{text(report.overall_status)}</b>", s["body"]),
+        _Text(f"Overall compliance status: <b>{text(report.overall_status)}</b>", s["body"]),
         Spacer(1, 6),
     ]
     rows: list[list[object]] = [["Principle / item", "Final level", "Status"]]
@@ -413,7 +474,7 @@ def _overview(report: Report, s: dict[str, ParagraphStyle]) -> list[Flowable]:
         )
     )
     for title, entries in (("Top strengths", report.strengths), ("Next steps", report.next_steps)):
-        story.append(Paragraph(title, s["h2"]))
+        story.append(_Text(title, s["h2"]))
         for entry in entries or ("None recorded yet.",):
             story.append(_para(f"• {text(entry)}", s["body"], f"the overview's {title.lower()}"))
     story.append(PageBreak())
@@ -433,7 +494,7 @@ def _item(item: ItemSection, s: dict[str, ParagraphStyle]) -> list[Flowable]:
     where = f"item {item.item_id}"
     story: list[Flowable] = [
         _Heading(f"{item.item_id} {item.title}", s["h2"], 1, f"item-{item.item_id}"),
-        Paragraph(text(item.prompt), s["body"]),
+        _Text(text(item.prompt), s["body"]),
         _table(
             [["Level", "Descriptor"]] + [[f"{n} {label}", d] for n, label, d in item.descriptors],
             [1.3 * inch, 5.5 * inch],
@@ -441,7 +502,7 @@ def _item(item: ItemSection, s: dict[str, ParagraphStyle]) -> list[Flowable]:
             field=f"{where}, descriptors",
         ),
         Spacer(1, 4),
-        Paragraph(f"<b>Self-rating:</b> {text(level)}", s["body"]),
+        _Text(f"<b>Self-rating:</b> {text(level)}", s["body"]),
         _para(
             text(item.self_narrative or "(no narrative)"),
             s["body"],
@@ -460,7 +521,7 @@ def _item(item: ItemSection, s: dict[str, ParagraphStyle]) -> list[Flowable]:
             )
         )
     for flag in item.flags:
-        story.append(Paragraph(f"⚑ {text(flag)}", s["small"]))
+        story.append(_Text(f"⚑ {text(flag)}", s["small"]))
     if item.decision:
         d = item.decision
         decided = "not applicable" if d.not_applicable else _level(d.level)
@@ -473,7 +534,7 @@ def _item(item: ItemSection, s: dict[str, ParagraphStyle]) -> list[Flowable]:
             )
         )
     story += sections.item_record(item, s)
-    story.append(Paragraph(f"<b>Status:</b> {text(item.status)}", s["body"]))
+    story.append(_Text(f"<b>Status:</b> {text(item.status)}", s["body"]))
     return story
 
 
@@ -493,7 +554,7 @@ def _evidence(report: Report, s: dict[str, ParagraphStyle]) -> list[Flowable]:
             field="the evidence index (file names and descriptions)",
         )
         if report.evidence
-        else Paragraph("No evidence uploaded.", s["body"]),
+        else _Text("No evidence uploaded.", s["body"]),
         PageBreak(),
     ]
 
@@ -503,11 +564,11 @@ def _index(report: Report, s: dict[str, ParagraphStyle]) -> list[Flowable]:
     if not report.index_tables:
         return [
             *story,
-            Paragraph("No index results were imported for this cycle.", s["body"]),
+            _Text("No index results were imported for this cycle.", s["body"]),
             PageBreak(),
         ]
     story.append(
-        Paragraph(
+        _Text(
             "Multiple measures first: schools per band for each metric. The single overall score "
             "appears only in the school table and is not a ranking.",
             s["small"],
@@ -545,7 +606,7 @@ def _index_table(
     rows: list[list[object]] = [[h.replace("/", "/\u200b") for h in table.header]]
     rows += [list(r) for r in table.rows]
     return [
-        Paragraph(text(table.title), s["h2"]),
+        _Text(text(table.title), s["h2"]),
         _table(rows, widths, s, field=f"the index table {table.title!r}"),
     ]
 

@@ -11,6 +11,7 @@ from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spa
 
 from exports import pdf as base
 from exports.report import ItemSection, Report
+from review.figures import written
 
 Styles = dict[str, ParagraphStyle]
 _KINDS = {"question": "Question", "answer": "Answer", "discussion": "Discussion"}
@@ -63,7 +64,7 @@ def item_record(item: ItemSection, s: Styles) -> list[Flowable]:
     if item.context:
         rows = [["Context measure", "Reported", "Per 1,000 students"]]
         rows += [
-            [c.label, _count(c.count), "" if c.per_thousand is None else f"{c.per_thousand}"]
+            [c.label, _count(c.count), "" if c.per_thousand is None else written(c.per_thousand)]
             for c in item.context
         ]
         story.append(
@@ -75,7 +76,7 @@ def item_record(item: ItemSection, s: Styles) -> list[Flowable]:
 
 
 def _count(count: int | None) -> str:
-    return "not reported" if count is None else f"{count:,}"
+    return "not reported" if count is None else written(count)
 
 
 def audit_trail(report: Report, s: Styles) -> list[Flowable]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -18,6 +18,7 @@ from review import ratings as rating_store
 from review.access import PHASE_LABELS, Phase
 from review.backup import as_utc
 from review.db import Comment, Cycle, Rating, User
+from review.figures import per_thousand
 from review.flags import (
     NETWORK_OUTLIER,
     PEER_DISAGREEMENT,
@@ -94,12 +95,6 @@ def context_figures(
         ContextFigure(m.label, values.get(m.id), per_thousand(values.get(m.id), enrollment))
         for m in rubric.item(item_id).context_measures
     )
-
-
-def per_thousand(count: int | None, enrollment: int) -> Decimal | None:
-    if count is None or enrollment <= 0:
-        return None
-    return (Decimal(count) * 1000 / enrollment).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
 def summary(
@@ -249,7 +244,11 @@ def definitions(rubric: Rubric, cycle: Cycle) -> tuple[tuple[str, Terms], ...]:
                 ("meets", f"final level {c.meets} or above"),
                 ("partially meets", _between(c.partially_meets, c.meets - 1)),
                 ("does not meet", f"final level below {c.partially_meets}"),
-                ("not rated", "no final level yet"),
+                (
+                    "not rated",
+                    "no final level yet (an optional item without one does not count towards "
+                    "its principle's or the district's status)",
+                ),
                 ("not applicable", "decided not applicable; not counted"),
             ),
         ),

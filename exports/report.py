@@ -6,6 +6,7 @@ Everything a packet shows is decided here, so the PDF, the workbook and the app 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -17,8 +18,8 @@ from exports import record
 from exports.record import ContextFigure, Note
 from exports.trail import Audience, AuditRow, audit_rows, finalized
 from review import evidence as evidence_store
+from review import figures, reconcile, scope
 from review import ratings as rating_store
-from review import reconcile, scope
 from review.access import PHASE_LABELS, Action, Actor, Phase, Role
 from review.cycles import get_cycle, get_district, participation, pinned_rubric
 from review.db import AuditEvent, Cycle, District, Evidence, Rating, User
@@ -63,6 +64,7 @@ class ItemSection:
     notes: tuple[Note, ...] = ()  # questions, answers and discussion, oldest first
     evidence_files: tuple[str, ...] = ()
     context: tuple[ContextFigure, ...] = ()
+    required: bool = True  # an optional item without a final level does not count
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,8 @@ class EvidenceRow:
 class IndexTable:
     title: str
     header: tuple[str, ...]
-    rows: tuple[tuple[str | int | float | None, ...], ...]
+    # Figures are Decimals at their precision (review.figures), written alike everywhere.
+    rows: tuple[tuple[str | int | Decimal | None, ...], ...]
     sheet: str = ""  # the workbook's sheet name (at most 31 characters)
     # How a table too wide for a page is printed: as these narrower tables, on landscape pages.
     parts: tuple[IndexTable, ...] = ()
@@ -193,7 +196,7 @@ def build_report(
         rubric_title=rubric.title,
         rubric_hash=content_hash(rubric),
         index_spec=cycle.index_spec,
-        overall_status=_overall(principles),
+        overall_status=_worst(items),
         principles=principles,
         strengths=_strengths(items, rubric),
         next_steps=next_steps,
@@ -402,6 +405,7 @@ def _item_section(
         decision=decision,
         final_level=final,
         status=status,
+        required=item.required,
     )
 
 
@@ -415,25 +419,26 @@ def _principles(rubric: Rubric, items: tuple[ItemSection, ...]) -> tuple[Princip
             PrincipleStatus(
                 principle=principle.id,
                 title=principle.title,
-                status=_worst([i.status for i in mine]),
+                status=_worst(mine),
                 items=tuple((i.item_id, i.title, i.final_level, i.status) for i in mine),
             )
         )
     return tuple(result)
 
 
-NOT_APPLICABLE = "not applicable"
-_SEVERITY = ("not rated", "does not meet", "partially meets", "meets")
+NOT_APPLICABLE, NOT_RATED = "not applicable", "not rated"
+_SEVERITY = (NOT_RATED, "does not meet", "partially meets", "meets")
 
 
-def _worst(statuses: list[str]) -> str:
-    """A principle (or the district) meets only as well as its weakest applicable item."""
-    applicable = [s for s in statuses if s != NOT_APPLICABLE]
-    return min(applicable, key=_SEVERITY.index) if applicable else "not rated"
-
-
-def _overall(principles: tuple[PrincipleStatus, ...]) -> str:
-    return _worst([p.status for p in principles])
+def _worst(items: Sequence[ItemSection]) -> str:
+    """A principle (or the district) meets only as well as its weakest counted item: items
+    decided not applicable, and optional items left without a final level, do not count."""
+    counted = [
+        i.status
+        for i in items
+        if i.status != NOT_APPLICABLE and (i.required or i.status != NOT_RATED)
+    ]
+    return min(counted, key=_SEVERITY.index) if counted else NOT_RATED
 
 
 def _strengths(items: tuple[ItemSection, ...], rubric: Rubric) -> tuple[str, ...]:
@@ -489,10 +494,6 @@ def user_name(session: Session, user_id: int | None) -> str:
     return user.name if user else f"user {user_id}"
 
 
-def _number(value: Decimal | None) -> float | None:
-    return None if value is None else float(value)
-
-
 def _band_chart(summary: DistrictSummary) -> tuple[tuple[str, tuple[int, int, int]], ...]:
     chart = []
     for metric in summary.metrics:
@@ -518,8 +519,8 @@ def index_tables(summary: DistrictSummary) -> tuple[IndexTable, ...]:
                 m.name,
                 "yes" if m.counts else "no",
                 *[b.schools for b in m.bands],
-                _number(m.median_level),
-                _number(m.network_median_level),
+                figures.level(m.median_level),
+                figures.level(m.network_median_level),
             )
             for m in summary.metrics
         ),
@@ -529,7 +530,12 @@ def index_tables(summary: DistrictSummary) -> tuple[IndexTable, ...]:
         sheet="Index gaps",
         header=("Metric", "Group", "Schools", "Median gap (levels)"),
         rows=tuple(
-            (names.get(g.metric_id, g.metric_id), g.group_name, g.schools, _number(g.median_gap))
+            (
+                names.get(g.metric_id, g.metric_id),
+                g.group_name,
+                g.schools,
+                figures.level(g.median_gap),
+            )
             for g in summary.group_gaps
         ),
     )
@@ -542,7 +548,7 @@ def index_tables(summary: DistrictSummary) -> tuple[IndexTable, ...]:
                 names.get(t.metric_id, t.metric_id),
                 t.year,
                 t.schools_with_level,
-                _number(t.median_level),
+                figures.level(t.median_level),
             )
             for t in summary.trends
         ),
@@ -556,7 +562,7 @@ def index_tables(summary: DistrictSummary) -> tuple[IndexTable, ...]:
                 f.school_name,
                 f.metric_name,
                 f.level,
-                _number(f.network_median_level),
+                figures.level(f.network_median_level),
                 "; ".join(f.reasons),
             )
             for f in summary.lagging
@@ -577,7 +583,7 @@ def _schools_table(summary: DistrictSummary) -> IndexTable:
             r.school_type,
             r.designation,
             *[r.levels.get(m.metric_id) for m in metrics],
-            _number(r.overall_score),
+            figures.score(r.overall_score),
             r.overall_level,
         )
         for r in summary.schools

@@ -119,8 +119,10 @@ def sanitize_name(name: str) -> str:
 def stored_name(name: str, media_type: str) -> str:
     """`sanitize_name(name)` ending in an extension of `media_type`.
 
-    A last extension that fits the type is kept; any other is replaced by the type's own, so
-    `minutes.bat` holding text is stored as `minutes.txt` and `agenda.pdf.exe` as `agenda.pdf.txt`.
+    A last extension that fits the type is kept; any other is dropped, and the type's own added
+    unless what is left already ends in one: `minutes.bat` holding text is stored as
+    `minutes.txt`, `agenda.pdf.exe` as `agenda.pdf.txt` if it is text and `agenda.pdf` if it is
+    a PDF. (Migration 0014 renames files stored before this rule by it.)
     """
     safe = sanitize_name(name)
     fitting = EXTENSIONS[media_type]
@@ -129,6 +131,8 @@ def stored_name(name: str, media_type: str) -> str:
         stem = safe
     elif f".{ext.lower()}" in fitting:
         return safe
+    if stem.lower().endswith(fitting):
+        return stem
     return stem + fitting[0]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
+from review import figures
 from review.index.models import DistrictSummary
 
 NONE = "-"
@@ -45,6 +46,8 @@ def _cell(value: object) -> str:
         return NONE
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, int | Decimal):
+        return figures.written(value)
     return str(value)
 
 
@@ -58,7 +61,7 @@ def _header(summary: DistrictSummary) -> str:
     lines = [
         f"District {summary.district_id}: index summary {summary.year} ({summary.spec_key})",
         summary.spec_title,
-        f"Schools: {summary.school_count}",
+        f"Schools: {figures.written(summary.school_count)}",
     ]
     if summary.designations is not None:
         counts = ", ".join(f"{name} {n}" for name, n in summary.designations.items())
@@ -74,8 +77,8 @@ def _bands(summary: DistrictSummary) -> str:
             m.counts,
             m.schools_with_level,
             *(b.schools for b in m.bands),
-            m.median_level,
-            m.network_median_level,
+            figures.level(m.median_level),
+            figures.level(m.network_median_level),
         ]
         for m in summary.metrics
     ]
@@ -86,7 +89,7 @@ def _bands(summary: DistrictSummary) -> str:
 def _gaps(summary: DistrictSummary) -> str:
     groups = list(dict.fromkeys(g.group_id for g in summary.group_gaps))
     names = {g.group_id: g.group_name for g in summary.group_gaps}
-    by_key = {(g.metric_id, g.group_id): g.median_gap for g in summary.group_gaps}
+    by_key = {(g.metric_id, g.group_id): figures.level(g.median_gap) for g in summary.group_gaps}
     metrics = [m for m in summary.metrics if any(k[0] == m.metric_id for k in by_key)]
     rows = [[m.name, *(by_key.get((m.metric_id, g)) for g in groups)] for m in metrics]
     title = "Group gaps (median of all-students level minus group level, where both reported)"
@@ -95,7 +98,7 @@ def _gaps(summary: DistrictSummary) -> str:
 
 def _trends(summary: DistrictSummary) -> str:
     years = list(summary.trend_years)
-    by_key = {(t.metric_id, t.year): t.median_level for t in summary.trends}
+    by_key = {(t.metric_id, t.year): figures.level(t.median_level) for t in summary.trends}
     rows = [[m.name, *(by_key.get((m.metric_id, y)) for y in years)] for m in summary.metrics]
     return "Trend of the median level\n" + table(["Metric", *years], rows)
 
@@ -120,7 +123,7 @@ def _schools(summary: DistrictSummary) -> str:
             s.school_type,
             s.designation,
             *(s.levels.get(m) for m in metric_ids),
-            s.overall_score,
+            figures.score(s.overall_score),
             s.overall_level,
         ]
         for s in summary.schools

@@ -288,11 +288,16 @@ def test_index_pages_use_names_one_number_format_and_landscape_for_the_school_ta
         "8th-grade high school",
         "readiness",
     ]
-    # Every score and median to one decimal: no 28.58, no 23.
+    # One format per kind of figure (review.figures): scores in hundredths as computed
+    # (23.50, never 23.5), median levels to one decimal (5.0, never 5).
     first = summary.schools[0]
     assert f"\n{first.school_name}\n{first.school_type}\n" in content
-    assert f"\n{float(first.overall_score):.1f}\n" in content
-    assert not re.search(r"\d\.\d\d", content.split("Index summary")[1])
+    scored = [r.overall_score for r in summary.schools if r.overall_score is not None]
+    assert scored and all(f"\n{score:.2f}\n" in content for score in scored)
+    bands = content.split("Index 2015-16: schools per band")[1].split("Index group gaps")[0]
+    for m in (m for m in summary.metrics if m.median_level is not None):
+        median, network = f"{m.median_level:.1f}", f"{m.network_median_level:.1f}"
+        assert f"\n{m.bands[-1].schools}\n{median}\n{network}\n" in bands, m.name
     book = load_workbook(io.BytesIO(render_xlsx(report)))
     assert book.sheetnames[4:9] == [
         "Index bands",

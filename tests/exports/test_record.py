@@ -115,7 +115,8 @@ def test_a_final_packet_is_a_complete_record(world):
     assert engage.evidence_files == (f"sign-ins.pdf (SHA-256 {report.evidence[0].sha256[:12]}…)",)
     assert (pdsa.notes, pdsa.context, pdsa.evidence_files) == ((), (), ())
     assert report.summary == (
-        "P2 Principle 2: not rated (3 items: 1 item at level 2, 1 item at level 3, "
+        # EXTRA, optional and without a final level, does not count.
+        "P2 Principle 2: partially meets (3 items: 1 item at level 2, 1 item at level 3, "
         "1 item without a final level).",
         "Strengths: no item has been decided at the top level (4 Exemplary).",
         "Next steps: PDSA PDSA cycles: B suggests more on PDSA.",
@@ -163,7 +164,7 @@ def test_a_final_packet_is_a_complete_record(world):
     at = f"{report.finalized[0]:%Y-%m-%d %H:%M} UTC"
     for expected in (
         f"Finalized on / by {at} by Coordinator",
-        "Summary Overall compliance status: not rated.",
+        "Summary Overall compliance status: partially meets.",
         *report.summary,
         f"Questions, answers and discussion From Date Text Question Lead B "
         f"{report.finalized[0]:%Y-%m-%d} {QUESTION}",

@@ -101,6 +101,8 @@ HTML = b"<html><body><img src=x onerror=alert(1)></body></html>"
         ("agenda.html", HTML, "agenda.txt"),
         ("image.svg", SVG, "image.txt"),
         ("agenda.pdf.exe", TEXT, "agenda.pdf.txt"),
+        ("agenda.pdf.exe", PDF, "agenda.pdf"),
+        ("minutes.txt.bat", TEXT, "minutes.txt"),
         ("agenda.pdf", TEXT, "agenda.txt"),
         ("minutes", TEXT, "minutes.txt"),
         ("notes.TXT", TEXT, "notes.TXT"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from review.db import Rating
+from review.figures import per_thousand, written
 from review.index.counts import district_figures, shown
 from review.index.models import SchoolCounts
 from review.rubrics import Item, Rubric
@@ -39,9 +40,10 @@ def self_rating(
     for measure in item.context_measures:
         value = own.context_values.get(measure.id)
         if value is not None:
-            per_thousand = 1000 * value / enrollment if enrollment else 0
-            st.metric(measure.label, f"{value:,}", help="as reported by the district")
-            st.caption(f"{per_thousand:.1f} per 1,000 students")
+            rate = per_thousand(value, enrollment)
+            st.metric(measure.label, written(value), help="as reported by the district")
+            if rate is not None:
+                st.caption(f"{written(rate)} per 1,000 students")
 
 
 def peer_ratings(rubric: Rubric, item: Item, peers: list[Rating]) -> None:
