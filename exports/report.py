@@ -63,6 +63,10 @@ class ItemSection:
     notes: tuple[Note, ...] = ()  # questions, answers and discussion, oldest first
     evidence_files: tuple[str, ...] = ()
     context: tuple[ContextFigure, ...] = ()
+    # Whose words each descriptor is (level, "Quoted from …" or "Written for this product");
+    # empty when the rubric version does not record it.
+    wording: tuple[tuple[int, str], ...] = ()
+    source_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -394,6 +398,8 @@ def _item_section(
             (s.level, s.label, rubric.text(item.descriptors[s.level]))
             for s in sorted(rubric.scale, key=lambda s: s.level)
         ),
+        wording=record.wording(rubric, item),
+        source_note=rubric.text(item.source_note) if item.source_note else "",
         self_level=self_row.level if self_row else None,
         self_not_applicable=bool(self_row and self_row.not_applicable),
         self_narrative=self_row.narrative if self_row else "",

@@ -41,7 +41,7 @@ def _lengthened(data):
     return out.getvalue()
 
 
-@pytest.mark.parametrize("version", ["2014-15", "2015-16"])
+@pytest.mark.parametrize("version", ["2014-15", "2015-16", "2014-15.1", "2015-16.1"])
 def test_rubric_yaml_to_workbook_to_yaml_is_identical(version, tmp_path):
     rubric = SHIPPED.get("core-p2", version)
 
@@ -71,6 +71,8 @@ def test_workbook_has_protected_ids_and_drop_downs():
         "Evidence",
         "Context measures",
         "Crosswalk",
+        "Sources",
+        "Quotations",
     ]
     items = book["Items"]
     assert items.protection.sheet is True
@@ -147,10 +149,10 @@ def _drop_evidence(book):
             ],
         ),
         (
-            _set("Rubric", "B3", 2),
+            _set("Rubric", "B3", 1),
             [
-                "Rubric, row 3, column B (Value): this workbook is format version 2; "
-                "this app reads version 1: export the rubric again"
+                "Rubric, row 3, column B (Value): this workbook is format version 1; "
+                "this app reads version 2: export the rubric again"
             ],
         ),
         (

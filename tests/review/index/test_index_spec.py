@@ -10,7 +10,12 @@ from review.errors import NotFound
 from review.index.catalogue import SpecCatalogue, content_hash, parse_spec
 from review.index.spec import SpecError
 
-SHIPPED = ["core-sqii@2015-16", "core-sqii@2016-17", "core-sqii-5x20@2016-17"]
+SHIPPED = [
+    "core-sqii@2015-16",
+    "core-sqii@2016-17",
+    "core-sqii@2016-17.1",
+    "core-sqii-5x20@2016-17",
+]
 
 
 @pytest.fixture
