@@ -295,11 +295,12 @@ def _read_sources(reading: _Reading, items: dict[str, int]) -> None:
     reading.raw["sources"] = sources
     quotes = reading.reader("Quotations", HEADERS["Quotations"])
     for row in quotes.rows():
-        n = _item_of(quotes, row, 1, items)
+        at = _item_of(quotes, row, 1, items)
         level = quotes.whole(row, 2)
         quote = {"source": quotes.text(row, 3), "location": quotes.text(row, 4)}
-        if n is None or level is None:
+        if at is None or level is None:
             continue
+        n = at
         quoted = reading.raw["items"][n]["quoted"]
         if level in quoted:
             quotes.fault(row, 2, f"level {level} of this item is listed above already")
