@@ -37,6 +37,11 @@ def record_sheets(report: Report) -> Iterator[Sheet]:
         ],
     )
     yield (
+        "Rubric wording",
+        ["Item", "Level", "Whose words"],
+        [[i.item_id, level, words] for i in report.items for level, words in i.wording],
+    )
+    yield (
         "Audit trail",
         ["When (UTC)", "Who", "Action", "Item", "Before", "After"],
         [[r.at, r.who, r.action, r.item, r.before, r.after] for r in report.audit_rows],

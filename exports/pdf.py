@@ -501,6 +501,7 @@ def _item(item: ItemSection, s: dict[str, ParagraphStyle]) -> list[Flowable]:
             s,
             field=f"{where}, descriptors",
         ),
+        *sections.wording(item, s),
         Spacer(1, 4),
         _Text(f"<b>Self-rating:</b> {text(level)}", s["body"]),
         _para(

@@ -10,6 +10,7 @@ from reportlab.lib.units import inch
 from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spacer, Table
 
 from exports import pdf as base
+from exports import record
 from exports.report import ItemSection, Report
 from review.figures import written
 
@@ -44,6 +45,20 @@ def summary(report: Report, s: Styles) -> list[Flowable]:
         story.append(Spacer(1, 4))
         story.append(base._para(base.text(paragraph), s["body"], "the summary"))
     return [*story, PageBreak()]
+
+
+def wording(item: ItemSection, s: Styles) -> list[Flowable]:
+    """Under an item's descriptors: whose words each is, and how the item stands to its
+    sources."""
+    where = f"item {item.item_id}"
+    story: list[Flowable] = [
+        base._para(f"<b>Wording:</b> {base.text(line)}", s["small"], f"{where}, wording")
+        for line in record.wording_lines(item)
+    ]
+    if item.source_note:
+        note = f"<b>About the sources:</b> {base.text(item.source_note)}"
+        story.append(base._para(note, s["small"], f"{where}, note on sources"))
+    return story
 
 
 def item_record(item: ItemSection, s: Styles) -> list[Flowable]:

@@ -27,7 +27,7 @@ from review.flags import (
     UNSUPPORTED,
 )
 from review.reconcile.decisions import Method
-from review.rubrics import Rubric
+from review.rubrics import WRITTEN_FOR_PRODUCT, Item, Rubric
 
 if TYPE_CHECKING:
     from exports.report import EvidenceRow, ItemSection, PrincipleStatus
@@ -95,6 +95,30 @@ def context_figures(
         ContextFigure(m.label, values.get(m.id), per_thousand(values.get(m.id), enrollment))
         for m in rubric.item(item_id).context_measures
     )
+
+
+def wording(rubric: Rubric, item: Item) -> tuple[tuple[int, str], ...]:
+    """Whose words each descriptor is, by level ("Quoted from …", "Written for this product");
+    empty when the version does not record it."""
+    return tuple(
+        (level, words)
+        for level in rubric.levels
+        if (words := rubric.provenance(item, level)) is not None
+    )
+
+
+def wording_lines(item: ItemSection) -> tuple[str, ...]:
+    """An item's wording grouped by provenance, e.g. "Levels 1 and 4: Quoted from …"."""
+    groups: dict[str, list[int]] = {}
+    for level, words in item.wording:
+        groups.setdefault(words, []).append(level)
+    return tuple(f"{_levels_phrase(levels)}: {words}" for words, levels in groups.items())
+
+
+def _levels_phrase(levels: list[int]) -> str:
+    if len(levels) == 1:
+        return f"Level {levels[0]}"
+    return f"Levels {', '.join(str(n) for n in levels[:-1])} and {levels[-1]}"
 
 
 def summary(
@@ -255,7 +279,35 @@ def definitions(rubric: Rubric, cycle: Cycle) -> tuple[tuple[str, Terms], ...]:
         ("Flags", tuple((reconcile.RULE_LABELS[rule], text) for rule, text in flags.items())),
         ("Methods of decision", tuple((m.value, text) for m, text in METHODS.items())),
         ("Phases", tuple((PHASE_LABELS[p], text) for p, text in PHASES.items())),
+        ("Rubric wording", rubric_wording(rubric)),
     )
+
+
+def rubric_wording(rubric: Rubric) -> Terms:
+    """Whose words the rubric is, the sources it quotes, and what its version corrects."""
+    terms: list[tuple[str, str]] = []
+    if rubric.corrects:
+        terms.append((f"Rubric {rubric.key}", rubric.corrects.summary))
+    if not rubric.provenance_recorded:
+        return (
+            *terms,
+            (
+                "Descriptors",
+                f"Rubric {rubric.key} does not record which descriptors are quoted from a source.",
+            ),
+        )
+    terms += [
+        (f"Quoted from {s.short}", f"The descriptor is this source's words, verbatim: {s.citation}")
+        for s in rubric.sources
+    ]
+    terms.append(
+        (
+            WRITTEN_FOR_PRODUCT,
+            "The descriptor (like every prompt) was written for this review tool; it is not a "
+            "source's wording.",
+        )
+    )
+    return tuple(terms)
 
 
 def _between(low: int, high: int) -> str:

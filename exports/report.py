@@ -65,6 +65,10 @@ class ItemSection:
     evidence_files: tuple[str, ...] = ()
     context: tuple[ContextFigure, ...] = ()
     required: bool = True  # an optional item without a final level does not count
+    # Whose words each descriptor is (level, "Quoted from …" or "Written for this product");
+    # empty when the rubric version does not record it.
+    wording: tuple[tuple[int, str], ...] = ()
+    source_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -397,6 +401,8 @@ def _item_section(
             (s.level, s.label, rubric.text(item.descriptors[s.level]))
             for s in sorted(rubric.scale, key=lambda s: s.level)
         ),
+        wording=record.wording(rubric, item),
+        source_note=rubric.text(item.source_note) if item.source_note else "",
         self_level=self_row.level if self_row else None,
         self_not_applicable=bool(self_row and self_row.not_applicable),
         self_narrative=self_row.narrative if self_row else "",

@@ -81,6 +81,7 @@ def read_workbook(data: bytes, *, rubric_id: str, version: str) -> tuple[Rubric,
     _read_levels(reading, items, levels, "Exemplars", "exemplars", required=False)
     _read_lists(reading, items)
     _read_crosswalk(reading)
+    _read_sources(reading, items)
     if reading.problems:
         raise WorkbookProblems(reading.problems)
     return _validated(reading), source
@@ -97,10 +98,12 @@ def _read_rubric_sheet(reading: _Reading, rubric_id: str) -> str:
             continue
         if path is None:
             values[field] = sheet.value(row, 2)
+        elif path == ("provenance_recorded",):
+            _put(reading.raw, path, sheet.flag(row, 2))
         elif field.endswith("level"):
             _put(reading.raw, path, sheet.whole(row, 2))
         else:
-            text = sheet.text(row, 2, required=path != ("crosswalk", "from_version"))
+            text = sheet.text(row, 2, required=path[0] not in ("crosswalk", "corrects"))
             if text is not None:
                 _put(reading.raw, path, text)
         if path is not None:
@@ -186,10 +189,13 @@ def _read_items(reading: _Reading) -> dict[str, int]:
         item.update(title=sheet.text(row, 3), prompt=sheet.text(row, 4))
         for column, field in ITEM_FLAGS.items():
             item[field] = sheet.flag(row, column)
+        item["source_note"] = sheet.text(row, 8, required=False)
         item.update(descriptors={}, exemplars={}, evidence_expectations=[], context_measures=[])
+        item["quoted"] = {}
         reading.put(("items", n), sheet, row, 1)
         for column, field in enumerate(["id", "principle", "title", "prompt"], start=1):
             reading.put(("items", n, field), sheet, row, column)
+        reading.put(("items", n, "source_note"), sheet, row, 8)
         for column, field in ITEM_FLAGS.items():
             reading.put(("items", n, field), sheet, row, column)
         if isinstance(item["id"], str):
@@ -272,6 +278,37 @@ def _read_crosswalk(reading: _Reading) -> None:
         sheet.fault(2, 1, 'renamed items need "crosswalk from version" on the Rubric sheet')
     elif header is not None:
         header["items"] = walk
+
+
+def _read_sources(reading: _Reading, items: dict[str, int]) -> None:
+    """The Sources sheet, and on the Quotations sheet which descriptors quote them verbatim."""
+    sheet = reading.reader("Sources", HEADERS["Sources"])
+    sources: list[dict[str, Any]] = []
+    for row in sheet.rows():
+        n = len(sources)
+        sources.append(
+            {"id": sheet.text(row, 1), "short": sheet.text(row, 2), "citation": sheet.text(row, 3)}
+        )
+        reading.put(("sources", n), sheet, row, 1)
+        for column, field in enumerate(("id", "short", "citation"), start=1):
+            reading.put(("sources", n, field), sheet, row, column)
+    reading.raw["sources"] = sources
+    quotes = reading.reader("Quotations", HEADERS["Quotations"])
+    for row in quotes.rows():
+        at = _item_of(quotes, row, 1, items)
+        level = quotes.whole(row, 2)
+        quote = {"source": quotes.text(row, 3), "location": quotes.text(row, 4)}
+        if at is None or level is None:
+            continue
+        n = at
+        quoted = reading.raw["items"][n]["quoted"]
+        if level in quoted:
+            quotes.fault(row, 2, f"level {level} of this item is listed above already")
+            continue
+        quoted[level] = quote
+        reading.put(("items", n, "quoted", level), quotes, row, 2)
+        reading.put(("items", n, "quoted", level, "source"), quotes, row, 3)
+        reading.put(("items", n, "quoted", level, "location"), quotes, row, 4)
 
 
 def _validated(reading: _Reading) -> Rubric:

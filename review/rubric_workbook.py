@@ -21,7 +21,7 @@ from review.rubrics import Rubric
 from review.workbook_checks import Limits
 
 FORMAT = "review-rubric-workbook"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: whose words each descriptor is, and what a version corrects
 LIMITS = Limits(
     file_bytes=2_000_000,
     unpacked_bytes=20_000_000,
@@ -44,7 +44,11 @@ RUBRIC_FIELDS = [
     ("meets at level", ("compliance", "meets")),
     ("partially meets at level", ("compliance", "partially_meets")),
     ("crosswalk from version", ("crosswalk", "from_version")),
+    ("descriptor provenance recorded", ("provenance_recorded",)),
+    ("corrects version", ("corrects", "version")),
+    ("what this version corrects", ("corrects", "summary")),
 ]
+PROVENANCE_ROW = 11  # the Rubric sheet's row of "descriptor provenance recorded"
 HEADERS = {
     "Rubric": ["Field", "Value"],
     "Scale": ["Level", "Label", "Meaning"],
@@ -58,10 +62,13 @@ HEADERS = {
         "Evidence required",
         "Item required",
         "Not applicable allowed",
+        "Note on sources",
     ],
     "Evidence": ["Item id", "Expectation"],
     "Context measures": ["Item id", "Measure id", "Label"],
     "Crosswalk": ["Old item id", "New item id"],
+    "Sources": ["Source id", "Short citation", "Full citation"],
+    "Quotations": ["Item id", "Level", "Source id", "Where in the source"],
 }
 ITEM_FLAGS = {5: "evidence_required", 6: "required", 7: "allow_not_applicable"}
 
@@ -85,6 +92,7 @@ def write_workbook(rubric: Rubric) -> bytes:
         "Items": [
             [i.id, i.principle, i.title, i.prompt]
             + [getattr(i, field) for field in ITEM_FLAGS.values()]
+            + [i.source_note]
             for i in rubric.items
         ],
         "Descriptors": [[i.id, *(i.descriptors[lv] for lv in rubric.levels)] for i in rubric.items],
@@ -95,6 +103,12 @@ def write_workbook(rubric: Rubric) -> bytes:
         ],
         "Crosswalk": [
             [old, new] for old, new in (rubric.crosswalk.items if rubric.crosswalk else {}).items()
+        ],
+        "Sources": [[s.id, s.short, s.citation] for s in rubric.sources],
+        "Quotations": [
+            [i.id, level, q.source, q.location]
+            for i in rubric.items
+            for level, q in sorted(i.quoted.items())
         ],
     }
     for name, data in rows.items():
@@ -117,6 +131,9 @@ def _rubric_rows(rubric: Rubric) -> list[list[Any]]:
         rubric.compliance.meets,
         rubric.compliance.partially_meets,
         rubric.crosswalk.from_version if rubric.crosswalk else None,
+        rubric.provenance_recorded,
+        rubric.corrects.version if rubric.corrects else None,
+        rubric.corrects.summary if rubric.corrects else None,
     ]
     return [[field, value] for (field, _), value in zip(RUBRIC_FIELDS, values, strict=True)]
 
@@ -166,6 +183,10 @@ def _validations(book: Workbook, rubric: Rubric) -> None:
     )
     book["Rubric"].add_data_validation(compliance)
     compliance.add("B8:B9")
+    recorded = DataValidation(type="list", formula1='"TRUE,FALSE"', showErrorMessage=True)
+    recorded.error = "TRUE or FALSE"
+    book["Rubric"].add_data_validation(recorded)
+    recorded.add(f"B{PROVENANCE_ROW}")
     items = book["Items"]
     principle = DataValidation(type="list", formula1=f"Principles!$A$2:$A${last}")
     flag = DataValidation(type="list", formula1='"TRUE,FALSE"', showErrorMessage=True)
@@ -174,7 +195,16 @@ def _validations(book: Workbook, rubric: Rubric) -> None:
         items.add_data_validation(validation)
     principle.add(f"B2:B{last}")
     flag.add(f"E2:G{last}")
-    for name, column in (("Evidence", "A"), ("Context measures", "A"), ("Crosswalk", "B")):
+    quoted_level = DataValidation(
+        type="list", formula1=f"Scale!$A$2:$A${len(rubric.scale) + 1}", showErrorMessage=True
+    )
+    source_id = DataValidation(type="list", formula1=f"Sources!$A$2:$A${last}")
+    for validation in (quoted_level, source_id):
+        book["Quotations"].add_data_validation(validation)
+    quoted_level.add(f"B2:B{last}")
+    source_id.add(f"C2:C{last}")
+    named = (("Evidence", "A"), ("Context measures", "A"), ("Crosswalk", "B"), ("Quotations", "A"))
+    for name, column in named:
         item_id = DataValidation(type="list", formula1=f"Items!$A$2:$A${last}")
         book[name].add_data_validation(item_id)
         item_id.add(f"{column}2:{column}{last}")
@@ -196,8 +226,10 @@ TEXT_COLUMNS = {
     "Scale": ["B:C"],
     "Settings": ["A:B"],
     "Principles": ["A:B"],
-    "Items": ["A", "C:D"],
+    "Items": ["A", "C:D", "H"],
     "Evidence": ["B"],
     "Context measures": ["B:C"],
     "Crosswalk": ["A"],
+    "Sources": ["A:C"],
+    "Quotations": ["D"],
 }

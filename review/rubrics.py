@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import string
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -39,6 +41,38 @@ VERSION = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _omit_unrecorded(data: dict[str, Any], defaults: dict[str, object]) -> dict[str, Any]:
+    # Fields added after versions were published are left out while at their default, so the
+    # content (and hash) of a version written before them stays what was published.
+    return {k: v for k, v in data.items() if k not in defaults or v != defaults[k]}
+
+
+QUOTED_FROM = "Quoted from"
+WRITTEN_FOR_PRODUCT = "Written for this product"
+
+
+class Source(_Frozen):
+    """A published work a version quotes, cited so that a reader could find it."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    short: str = Field(min_length=1)  # e.g. Marsh et al. (2016), PACE
+    citation: str = Field(min_length=1)  # authors, year, title, publisher
+
+
+class Quote(_Frozen):
+    """A descriptor that is a source's words verbatim: which source, and where in it."""
+
+    source: str = Field(min_length=1)
+    location: str = Field(min_length=1)  # a section, endnote or page a reader can find
+
+
+class Correction(_Frozen):
+    """What a version corrects in an earlier one (shown to users with the version)."""
+
+    version: str = Field(pattern=VERSION)
+    summary: str = Field(min_length=1)
 
 
 class ScaleLevel(_Frozen):
@@ -84,6 +118,14 @@ class Item(_Frozen):
     allow_not_applicable: bool = False
     exemplars: dict[int, str] = Field(default_factory=dict)
     context_measures: list[ContextMeasure] = Field(default_factory=list)
+    # Descriptor levels that quote a source verbatim; in a version that records provenance,
+    # every other descriptor (and the prompt) was written for this product.
+    quoted: dict[int, Quote] = Field(default_factory=dict)
+    source_note: str | None = None  # how the item stands to its sources, shown with it
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return _omit_unrecorded(handler(self), {"quoted": {}, "source_note": None})
 
     @field_validator("descriptors")
     @classmethod
@@ -112,6 +154,15 @@ class Rubric(_Frozen):
     principles: list[Principle] = Field(min_length=1)
     items: list[Item] = Field(min_length=1)
     crosswalk: Crosswalk | None = None
+    # Whether this version says, for each descriptor, whose words it is (see `provenance`).
+    provenance_recorded: bool = False
+    sources: list[Source] = Field(default_factory=list)
+    corrects: Correction | None = None
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        defaults = {"provenance_recorded": False, "sources": [], "corrects": None}
+        return _omit_unrecorded(handler(self), defaults)
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> Rubric:
@@ -140,6 +191,22 @@ class Rubric(_Frozen):
             if item.id == item_id:
                 return item
         raise NotFound(f"rubric {self.key} has no item {item_id}")
+
+    def source(self, source_id: str) -> Source:
+        for source in self.sources:
+            if source.id == source_id:
+                return source
+        raise NotFound(f"rubric {self.key} has no source {source_id}")
+
+    def provenance(self, item: Item, level: int) -> str | None:
+        """Whose words the descriptor is: "Quoted from <source>, <where>", "Written for this
+        product", or None when this version does not record it."""
+        if not self.provenance_recorded:
+            return None
+        quote = item.quoted.get(level)
+        if quote is None:
+            return WRITTEN_FOR_PRODUCT
+        return f"{QUOTED_FROM} {self.source(quote.source).short}, {quote.location}"
 
     def text(self, template: str) -> str:
         """Fill a prompt or descriptor with this version's settings (e.g. PDSA cycles a year)."""
@@ -186,6 +253,10 @@ def inconsistencies(rubric: Rubric) -> list[Inconsistency]:
             fault(("scale", n, "level"), "scale: levels must be distinct")
     known = set(levels)
     principles = {p.id for p in rubric.principles}
+    source_ids = [s.id for s in rubric.sources]
+    for n, source_id in enumerate(source_ids):
+        if source_id in source_ids[:n]:
+            fault(("sources", n, "id"), f"source {source_id}: id is used twice")
     seen: set[str] = set()
     for n, item in enumerate(rubric.items):
         if item.id in seen:
@@ -202,6 +273,20 @@ def inconsistencies(rubric: Rubric) -> list[Inconsistency]:
                 f"item {item.id}: descriptors: needs exactly one per level {sorted(known)}, "
                 f"has {sorted(item.descriptors)}",
             )
+        for level, quote in item.quoted.items():
+            if level not in known:
+                message = f"item {item.id}: quoted: level not on the scale"
+                fault(("items", n, "quoted", level), message)
+            if quote.source not in source_ids:
+                fault(
+                    ("items", n, "quoted", level, "source"),
+                    f"item {item.id}: quoted: source {quote.source!r} is not declared",
+                )
+            if not rubric.provenance_recorded:
+                fault(
+                    ("items", n, "quoted", level),
+                    f"item {item.id}: quoted: the version does not record provenance",
+                )
         for level in item.exemplars:
             if level not in known:
                 fault(
@@ -210,6 +295,8 @@ def inconsistencies(rubric: Rubric) -> list[Inconsistency]:
                 )
         texts: list[tuple[Path_, str]] = [(("items", n, "prompt"), item.prompt)]
         texts += [(("items", n, "descriptors", lv), t) for lv, t in item.descriptors.items()]
+        if item.source_note is not None:
+            texts.append((("items", n, "source_note"), item.source_note))
         for path, text in texts:
             for name in sorted(_placeholders(text)):
                 if name not in rubric.settings:
@@ -308,6 +395,7 @@ class Catalogue(VersionedFiles[Rubric]):
 
 class Change(_Frozen):
     # added | removed | renamed | reworded | descriptor | guidance | requirement | setting | rubric
+    # (guidance covers which descriptors are quoted and the note on sources)
     kind: str
     item: str
     detail: str
@@ -337,7 +425,8 @@ def diff(old: Rubric, new: Rubric) -> list[Change]:
         if before != after:
             changes.append(Change(kind="setting", item="-", detail=f"{name}: {before} -> {after}"))
     # Whatever else a version holds, so that a preview of a workbook hides no change.
-    for field in ("title", "school_year", "scale", "compliance", "principles", "crosswalk"):
+    fields = ("title", "school_year", "scale", "compliance", "principles", "crosswalk")
+    for field in (*fields, "provenance_recorded", "sources", "corrects"):
         if getattr(old, field) != getattr(new, field):
             detail = f"{field.replace('_', ' ')} changed"
             changes.append(Change(kind="rubric", item="-", detail=detail))
@@ -359,6 +448,8 @@ def _item_changes(old: Item, new: Item) -> list[Change]:
         "exemplars",
         "context_measures",
         "allow_not_applicable",
+        "quoted",
+        "source_note",
     )
     for field in guidance:
         if getattr(old, field) != getattr(new, field):

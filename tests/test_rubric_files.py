@@ -17,9 +17,11 @@ SEED_TOP = (
 SEED_BOTTOM = "LEA did not attempt to consult on Principle 2 to relevant stakeholders."
 
 
-def test_rubric_folder_has_both_shipped_versions():
+def test_rubric_folder_has_the_shipped_versions_and_their_corrections():
     assert [p.relative_to(CATALOGUE.root).as_posix() for p in PATHS] == [
+        "core-p2/2014-15.1.yaml",
         "core-p2/2014-15.yaml",
+        "core-p2/2015-16.1.yaml",
         "core-p2/2015-16.yaml",
     ]
 

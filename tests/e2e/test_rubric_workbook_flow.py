@@ -32,15 +32,15 @@ def test_coordinator_downloads_edits_uploads_and_publishes_a_rubric_version(
     page.get_by_role("tab", name="Excel").click()
 
     with page.expect_download() as downloading:
-        page.get_by_role("button", name="Download core-p2@2015-16 as a workbook").click()
+        page.get_by_role("button", name="Download core-p2@2015-16.1 as a workbook").click()
     download = downloading.value
-    assert download.suggested_filename == "core-p2_2015-16.xlsx"
+    assert download.suggested_filename == "core-p2_2015-16.1.xlsx"
     workbook = tmp_path / download.suggested_filename
     download.save_as(workbook)
-    shipped = Catalogue(PROJECT_ROOT / "rubrics").get_key("core-p2@2015-16")
-    assert read_workbook(workbook.read_bytes(), rubric_id="core-p2", version="2015-16") == (
+    shipped = Catalogue(PROJECT_ROOT / "rubrics").get_key("core-p2@2015-16.1")
+    assert read_workbook(workbook.read_bytes(), rubric_id="core-p2", version="2015-16.1") == (
         shipped,
-        "2015-16",
+        "2015-16.1",
     )
 
     book = load_workbook(workbook)
@@ -55,7 +55,9 @@ def test_coordinator_downloads_edits_uploads_and_publishes_a_rubric_version(
     version = page.get_by_label("Publish as version")
     version.fill("core-p2@2016-17")
     version.press("Enter")
-    expect(page.get_by_text("1 change(s) from core-p2@2015-16 to core-p2@2016-17")).to_be_visible()
+    expect(
+        page.get_by_text("1 change(s) from core-p2@2015-16.1 to core-p2@2016-17")
+    ).to_be_visible()
     shot("1-diff")
 
     page.get_by_role("button", name="Publish as core-p2@2016-17").click()
@@ -64,4 +66,4 @@ def test_coordinator_downloads_edits_uploads_and_publishes_a_rubric_version(
 
     with demo_server.db.reading() as s:
         row = s.scalars(select(RubricVersion)).one()
-    assert (row.rubric_id, row.version, row.based_on) == ("core-p2", "2016-17", "core-p2@2015-16")
+    assert (row.rubric_id, row.version, row.based_on) == ("core-p2", "2016-17", "core-p2@2015-16.1")

@@ -23,6 +23,7 @@ RECORD_SHEETS = [
     "Summary",
     "Questions and discussion",
     "Context measures",
+    "Rubric wording",
     "Audit trail",
     "Definitions",
 ]

@@ -26,14 +26,16 @@ def test_rubric_list_shows_shipped_versions(env, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[:2] for line in lines] == [
         ["core-p2@2014-15", "published"],
+        ["core-p2@2014-15.1", "published"],
         ["core-p2@2015-16", "published"],
+        ["core-p2@2015-16.1", "published"],
     ]
 
 
 def test_rubric_check_shipped_files_exit_zero(env, capsys):
     files = sorted(str(p) for p in (PROJECT_ROOT / "rubrics").glob("*/*.yaml"))
     assert main(["rubric", "check", *files]) == 0
-    assert capsys.readouterr().out.count("ok: ") == 2
+    assert capsys.readouterr().out.count("ok: ") == 4
 
 
 def test_rubric_check_truncated_file_names_file_and_exits_one(env, capsys, tmp_path):

@@ -41,7 +41,7 @@ def _lengthened(data):
     return out.getvalue()
 
 
-@pytest.mark.parametrize("version", ["2014-15", "2015-16"])
+@pytest.mark.parametrize("version", ["2014-15", "2015-16", "2014-15.1", "2015-16.1"])
 def test_rubric_yaml_to_workbook_to_yaml_is_identical(version, tmp_path):
     rubric = SHIPPED.get("core-p2", version)
 
@@ -71,6 +71,8 @@ def test_workbook_has_protected_ids_and_drop_downs():
         "Evidence",
         "Context measures",
         "Crosswalk",
+        "Sources",
+        "Quotations",
     ]
     items = book["Items"]
     assert items.protection.sheet is True
@@ -82,7 +84,7 @@ def test_workbook_has_protected_ids_and_drop_downs():
     assert [(v.type, v.formula1, str(v.sqref)) for v in items.data_validations.dataValidation] == [
         ("list", "Principles!$A$2:$A$57", "B2:B57"),  # 16 items, 40 spare rows
         ("list", '"TRUE,FALSE"', "E2:G57"),
-        ("textLength", "4000", "A2:A57 C2:D57"),
+        ("textLength", "4000", "A2:A57 C2:D57 H2:H57"),
     ]
     assert book["Descriptors"].cell(1, 5).value == "Level 4"
 
@@ -147,10 +149,10 @@ def _drop_evidence(book):
             ],
         ),
         (
-            _set("Rubric", "B3", 2),
+            _set("Rubric", "B3", 1),
             [
-                "Rubric, row 3, column B (Value): this workbook is format version 2; "
-                "this app reads version 1: export the rubric again"
+                "Rubric, row 3, column B (Value): this workbook is format version 1; "
+                "this app reads version 2: export the rubric again"
             ],
         ),
         (
@@ -440,4 +442,50 @@ def test_a_malformed_new_version_name_is_refused_before_the_workbook_is_read(key
     assert str(refused.value) == (
         f"{key!r}: expected ID@VERSION, e.g. core-p2@2016-17 (a version is letters, digits, "
         "'.', '_' and '-')"
+    )
+
+
+def test_a_quotation_of_an_undeclared_source_or_a_repeated_level_is_refused_at_its_cell():
+    def edit(book):
+        quotes = book["Quotations"]
+        assert [c.value for c in quotes[2]] == [
+            "P2-STAKEHOLDER",
+            1,
+            "pace-2016",
+            'endnote xvi (to the section "Cross-District Collaboration and Peer Review")',
+        ]
+        quotes["C2"] = "memo-16-4"
+        for column, value in zip("ABCD", ["P2-STAKEHOLDER", 4, "pace-2016", "p. 12"], strict=True):
+            quotes[f"{column}4"] = value
+
+    data = _edited("core-p2@2015-16.1", edit)
+
+    with pytest.raises(WorkbookProblems) as refused:
+        preview_import(SHIPPED, data, "core-p2@2016-17")
+
+    assert [str(p) for p in refused.value.problems] == [
+        "Quotations, row 4, column B (Level): level 4 of this item is listed above already"
+    ]
+    fixed = _edited(
+        "core-p2@2015-16.1", lambda book: book["Quotations"].__setitem__("C2", "memo-16-4")
+    )
+    with pytest.raises(WorkbookProblems) as refused:
+        preview_import(SHIPPED, fixed, "core-p2@2016-17")
+    assert [str(p) for p in refused.value.problems] == [
+        "Quotations, row 2, column C (Source id): item P2-STAKEHOLDER: quoted: source "
+        "'memo-16-4' is not declared"
+    ]
+
+
+def test_a_provenance_edit_imports_and_the_diff_names_it():
+    def edit(book):
+        book["Quotations"]["D2"] = "endnote xvi"
+
+    preview = preview_import(SHIPPED, _edited("core-p2@2015-16.1", edit), "core-p2@2016-17")
+
+    assert preview.changes == [
+        Change(kind="guidance", item="P2-STAKEHOLDER", detail="quoted changed")
+    ]
+    assert preview.rubric.provenance(preview.rubric.item("P2-STAKEHOLDER"), 1) == (
+        "Quoted from Marsh et al. (2016), PACE, endnote xvi"
     )

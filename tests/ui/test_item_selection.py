@@ -32,7 +32,7 @@ def test_a_save_changes_the_status_beside_the_picker_never_its_options(app_as, d
     at.radio(key=f"self_level_{ITEM}").set_value("3 Implementing").run()
 
     assert at.selectbox(key="self_item").options == options
-    assert f"{ITEM} · Collaborative structure and meetings of paired schools" in options
+    assert f"{ITEM} · Meetings and collaboration of paired schools" in options
     assert at.selectbox(key="self_item").value == ITEM
     assert _status(at) == "Status: Complete"
     row = next(r for r in overview_rows(at) if r[0] == ITEM)

@@ -154,7 +154,12 @@ def test_the_rubrics_page_sees_a_new_version_and_an_edited_published_one(
     shutil.copytree(PROJECT_ROOT / "rubrics", root)
     monkeypatch.setenv("REVIEW_RUBRICS_DIR", str(root))
     at = app_as("coordinator@core.example", "rubrics")
-    assert at.selectbox(key="rubric_version").options == ["core-p2@2014-15", "core-p2@2015-16"]
+    assert at.selectbox(key="rubric_version").options == [
+        "core-p2@2014-15",
+        "core-p2@2014-15.1",
+        "core-p2@2015-16",
+        "core-p2@2015-16.1",
+    ]
 
     current = root / "core-p2" / "2015-16.yaml"
     text = current.read_text(encoding="utf-8")

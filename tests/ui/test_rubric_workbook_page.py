@@ -12,7 +12,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _workbook(edit):
-    source = Catalogue(PROJECT_ROOT / "rubrics").get_key("core-p2@2015-16")
+    source = Catalogue(PROJECT_ROOT / "rubrics").get_key("core-p2@2015-16.1")
     book = load_workbook(io.BytesIO(write_workbook(source)))
     edit(book)
     out = io.BytesIO()
@@ -28,7 +28,7 @@ def _upload(at, data, version):
 
 def test_coordinator_uploads_sees_the_diff_and_publishes_a_new_version(app_as, demo_db):
     at = app_as("coordinator@core.example", "rubrics")
-    assert at.get("download_button")[0].proto.label == "Download core-p2@2015-16 as a workbook"
+    assert at.get("download_button")[0].proto.label == "Download core-p2@2015-16.1 as a workbook"
 
     def edit(book):
         book["Descriptors"]["C3"] = "LEA told some stakeholders about the index once."
@@ -36,7 +36,7 @@ def test_coordinator_uploads_sees_the_diff_and_publishes_a_new_version(app_as, d
     _upload(at, _workbook(edit), "core-p2@2016-17")
 
     assert not at.exception and not at.error
-    assert at.markdown[-1].value == "1 change(s) from core-p2@2015-16 to core-p2@2016-17"
+    assert at.markdown[-1].value == "1 change(s) from core-p2@2015-16.1 to core-p2@2016-17"
     changes = at.dataframe[-1].value
     assert changes.to_dict("records") == [
         {"Change": "descriptor", "Item": "P2-STAKEHOLDER", "Detail": "level 2 descriptor changed"}
@@ -57,7 +57,7 @@ def test_coordinator_uploads_sees_the_diff_and_publishes_a_new_version(app_as, d
     assert (row.rubric_id, row.version, row.based_on, row.published_by) == (
         "core-p2",
         "2016-17",
-        "core-p2@2015-16",
+        "core-p2@2015-16.1",
         coordinator,
     )
     assert (event.user_id, event.action, event.entity_id) == (

@@ -24,6 +24,7 @@ def render() -> None:
             f"{'published' if key in published else 'draft'} · {len(rubric.items)} items · "
             f"meets at level {rubric.compliance.meets}"
         )
+        descriptors.show_version_notes(rubric)
         browse, compare, excel = st.tabs(["Items", "Compare versions", "Excel"])
         with browse:
             for item in rubric.items:

@@ -329,6 +329,7 @@ def test_index_specs_lists_versions(settings, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[:2] for line in lines] == [
         ["core-sqii@2015-16", "published"],
+        ["core-sqii@2016-17.1", "published"],
         ["core-sqii@2016-17", "published"],
         ["core-sqii-5x20@2016-17", "published"],
     ]

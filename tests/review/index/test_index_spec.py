@@ -10,7 +10,12 @@ from review.errors import NotFound
 from review.index.catalogue import SpecCatalogue, content_hash, parse_spec
 from review.index.spec import SpecError
 
-SHIPPED = ["core-sqii@2015-16", "core-sqii@2016-17", "core-sqii-5x20@2016-17"]
+SHIPPED = [
+    "core-sqii@2015-16",
+    "core-sqii@2016-17",
+    "core-sqii@2016-17.1",
+    "core-sqii-5x20@2016-17",
+]
 
 
 @pytest.fixture
@@ -245,7 +250,7 @@ def test_catalogue_unknown_key_lists_known_specs(specs_dir):
         SpecCatalogue(specs_dir).get_key("core-sqii@1999-00")
 
     assert str(err.value).endswith(
-        "(known: core-sqii@2015-16, core-sqii@2016-17, core-sqii-5x20@2016-17)"
+        "(known: core-sqii@2015-16, core-sqii@2016-17.1, core-sqii@2016-17, core-sqii-5x20@2016-17)"
     )
 
 
