@@ -182,7 +182,7 @@ def peer_suggestion(reviewer: Profile, rated: Profile, item: Item, year: str, n:
     """A reviewer's suggestion; the `n`-th reviewer of a district draws a different one."""
     picks = _rng("suggest", rated.code, item.id, year).sample(range(len(_SUGGESTIONS)), 2)
     text = _fill(_SUGGESTIONS[picks[n % 2]], rated, item, _rng(reviewer.code, item.id))
-    return f"{MARK} From {reviewer.name}: {text}"
+    return f"{MARK} {reviewer.name} to {rated.name}, {year} review: {text}"
 
 
 def consensus_rationale(rated: Profile, item: Item, level: int, levels: list[int]) -> str:
