@@ -76,8 +76,9 @@ DISAGREEMENTS = {("FHU", 0): (4, 2), ("CPU", 1): (1, 3), ("ECU", 2): (4, 1)}
 # 2014-15: settled by consensus, except those a coordinator adjudicated.
 PREVIOUS_DISAGREEMENTS = {("ALV", 7): (4, 2), ("DCU", 4): (1, 3), ("FHU", 10): (2, 4)}
 ADJUDICATED = {("DCU", 4): 2}
-# ECU's open question in reconciliation (reviewer code, item index), unanswered.
-OPEN_QUESTION = ("DCU", 5)
+# ECU's open question in reconciliation (reviewer code, item index), unanswered, on an item
+# not yet decided.
+OPEN_QUESTION = ("DCU", 12)
 
 
 @dataclass(frozen=True)
@@ -386,7 +387,8 @@ def _reconcile(
 ) -> None:
     """Start the district's reconciliation and decide its items as its reviewers would.
 
-    Unless `final`, the first disagreement's consensus proposal waits for the second reviewer.
+    Unless `final`, the reviewers are half way: the items of the rubric's first half are
+    decided, except the disagreement, whose consensus proposal waits for the second reviewer.
     """
     district_id = leads[d.code].district_id or 0
     first, second = (leads[code] for code in _triad_of(d.code) if code != d.code)
@@ -394,7 +396,8 @@ def _reconcile(
     rated = PROFILES[d.code]
     # What each item needs depends on its own ratings only, so the queue is read once.
     entries = {e.item: e for e in reconcile.queue(session, coordinator, cycle, rubric, district_id)}
-    for index, item in enumerate(rubric.items):
+    done = rubric.items if final else rubric.items[: len(rubric.items) // 2]
+    for index, item in enumerate(done):
         entry = entries[item.id]
         where = {"district_id": district_id, "item_id": item.id}
         levels = [level for level in entry.peer_levels.values() if level is not None]

@@ -6,7 +6,8 @@ other e2e modules share the session server. The demo's reviewers have submitted 
 ratings; the coordinator starts FHU's reconciliation and every FHU item but the flagged one is
 decided through the domain API first, so the browser handles only the disagreement:
 CPU (peer reviewer of FHU) posts to the discussion; the coordinator adjudicates and finalizes.
-CPU's reconciliation is started in the browser, by its reviewer ALV, after the confirmation.
+ECU is in reconciliation in the demo (half its items decided): DCU proposes a consensus in the
+browser and BHU confirms it.
 """
 
 from __future__ import annotations
@@ -199,23 +200,16 @@ def _choose_item(page: Page, item: str, title: str) -> None:
 def test_a_consensus_waits_for_the_second_peer(
     page: Page, recon_server: DemoServer, shot: Shot
 ) -> None:
-    code, name = "CPU", "Cedar Plains Unified"
-    item, title = "P2-STAKEHOLDER", "Stakeholder engagement on Principle 2"  # ALV 1, FHU 3
-    rationale = "Forums were held, but only in half the regions."
+    code, name = "ECU", "Elm Creek Unified"
+    # BHU 2, DCU 2, ECU itself 3 ("self above every peer"); undecided in the demo.
+    item, title = "P2-FUNDS", "Use of intervention funds"
+    rationale = "Funds reached every paired school, but the records stop in March."
 
-    _sign_in(page, recon_server.url, OTHER_REVIEWER)
+    _sign_in(page, recon_server.url, "lead@dcu.example")
     _open(page, code, name)
-    start = page.get_by_role("button", name="Start reconciliation")
-    expect(start).to_be_disabled()
-    expect(
-        page.get_by_text("Starting reconciliation locks the peer ratings of Cedar")
-    ).to_be_visible()
-    page.get_by_text("I understand: this locks the peer ratings of Cedar Plains Unified").click()
-    shot("1-confirm-start")
-    start.click()
-    expect(
-        page.get_by_text(f"{name} is now in reconciliation; its peer ratings are")
-    ).to_be_visible()
+    # The demo started ECU's reconciliation; starting it again is not offered.
+    expect(page.get_by_role("button", name="Start reconciliation")).to_have_count(0)
+    shot("1-in-reconciliation")
 
     _choose_item(page, item, title)
     form = page.get_by_test_id("stForm").filter(
@@ -225,32 +219,34 @@ def test_a_consensus_waits_for_the_second_peer(
     form.get_by_label("Rationale: what the peers agreed and why").fill(rationale)
     form.get_by_role("button", name="Propose consensus").click()
     expect(
-        page.get_by_text(f"{code} {item}: level 2 proposed; waiting for FHU to confirm.")
+        page.get_by_text(f"{code} {item}: level 2 proposed; waiting for BHU to confirm.")
     ).to_be_visible()
     expect(
-        page.get_by_text("Waiting for FHU to confirm; until then it is not a decision.")
+        page.get_by_text("Waiting for BHU to confirm; until then it is not a decision.")
     ).to_be_visible()
     expect(page.get_by_role("button", name="Confirm this proposal")).to_have_count(0)
     shot("2-waiting")
     with recon_server.db.reading() as s:
         district_id = s.scalar(select(District.id).where(District.code == code))
-        decided = s.scalars(select(Decision).where(Decision.district_id == district_id)).all()
+        decided = s.scalars(
+            select(Decision).where(Decision.district_id == district_id, Decision.item_id == item)
+        ).all()
     assert decided == []
 
     page.get_by_test_id("stSidebar").get_by_role("button", name="Sign out").click()
     expect(page.get_by_label("E-mail")).to_be_visible()
-    _sign_in(page, recon_server.url, "lead@fhu.example")
+    _sign_in(page, recon_server.url, "lead@bhu.example")
     _open(page, code, name)
     _choose_item(page, item, title)
     expect(
-        page.get_by_text("Waiting for FHU to confirm; until then it is not a decision.")
+        page.get_by_text("Waiting for BHU to confirm; until then it is not a decision.")
     ).to_be_visible()
     page.get_by_role("button", name="Confirm this proposal").click()
     expect(page.get_by_text(f"{code} {item}: final level 2 (peer consensus).")).to_be_visible()
     shot("3-confirmed")
 
     with recon_server.db.reading() as s:
-        alv = _actor(s, OTHER_REVIEWER).user_id
+        dcu = _actor(s, "lead@dcu.example").user_id
         decision = s.scalar(
             select(Decision).where(Decision.district_id == district_id, Decision.item_id == item)
         )
@@ -259,5 +255,5 @@ def test_a_consensus_waits_for_the_second_peer(
             2,
             "consensus",
             rationale,
-            alv,
+            dcu,
         )

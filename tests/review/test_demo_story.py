@@ -139,11 +139,22 @@ def test_2015_16_has_a_district_in_every_phase(demo):
         "ECU": Counter({ratings.SELF: n, ratings.PEER: 2 * n}),
         "FHU": Counter({ratings.SELF: n, ratings.PEER: 2 * n}),
     }
-    waiting = [(e.item, e.proposal) for e in queue if e.needs != reconcile.DECIDED]
-    assert [(item, p.method, p.confirmed_by, p.waiting_for) for item, p in waiting] == [
-        (rubric.items[2].id, "consensus", ("BHU",), ("DCU",))
-    ]
-    assert [(q.item_id, q.id in answered) for q in questions] == [(rubric.items[5].id, False)]
+    # Half way: the first half decided but for the disagreement, whose proposal waits.
+    undecided = {e.item: e.proposal for e in queue if e.needs != reconcile.DECIDED}
+    assert sorted(undecided) == sorted(
+        [rubric.items[2].id, *(i.id for i in rubric.items[n // 2 :])]
+    )
+    proposal = undecided[rubric.items[2].id]
+    assert proposal is not None
+    assert (proposal.method, proposal.confirmed_by, proposal.waiting_for) == (
+        "consensus",
+        ("BHU",),
+        ("DCU",),
+    )
+    assert [p for item, p in undecided.items() if item != rubric.items[2].id] == [None] * (
+        n - n // 2
+    )
+    assert [(q.item_id, q.id in answered) for q in questions] == [(rubric.items[12].id, False)]
     assert cpu_thread[:2] == [("question", rubric.items[0].id), ("answer", rubric.items[0].id)]
 
 
