@@ -431,7 +431,8 @@ def _reconcile(
                 first,
                 cycle,
                 rubric,
-                **where,
+                district_id=district_id,
+                item_id=item.id,
                 body=f"[Synthetic demo text] We read {rated.name}'s files differently on "
                 f"{item.title.lower()}; could we settle on {level}?",
             )

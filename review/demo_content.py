@@ -96,9 +96,9 @@ _MIDDLES = (
     "{count} school teams reported their progress; {share}% did so on time.",
 )
 _HONEST = (
-    "Our strength is that {strength}; our difficulty is that {struggle}.",
+    "Our strength: {strength}. Our difficulty: {struggle}.",
     "What worked: {strength}. What did not yet: {struggle}.",
-    "We are proud that {strength}, and we know that {struggle}.",
+    "Going well: {strength}. Still hard: {struggle}.",
 )
 _CLOSINGS = (
     "The attached files show the records behind these figures.",
@@ -127,7 +127,8 @@ _SUGGESTIONS = (
     "what the school will try next.",
     "Report progress on {title} to the board twice a year, with the figures per school rather "
     "than one district total.",
-    "Since {struggle}, plan {title} for those schools first and record who was reached.",
+    "One difficulty you name ({struggle}) shows in the files: plan {title} for those schools "
+    "first and record who was reached.",
     "Invite a reviewer from our district to one session on {title}; a second pair of eyes "
     "would help {name} calibrate.",
     "Tie {title} to the index results: name the schools whose levels fell and say what each "

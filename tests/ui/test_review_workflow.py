@@ -19,6 +19,11 @@ def _district_id(db, code):
         return s.scalar(select(District.id).where(District.code == code))
 
 
+def _cycle_id(db):
+    with db.reading() as s:
+        return cycles.get_cycle(s, "2015-16").id
+
+
 def _phase(db, code):
     with db.reading() as s:
         cycle = cycles.get_cycle(s, "2015-16")
@@ -93,6 +98,7 @@ def test_reviewer_submits_withdraws_and_resubmits_a_set(app_as, demo_db):
         statuses = set(
             s.scalars(
                 select(Rating.status).where(
+                    Rating.cycle_id == _cycle_id(demo_db),
                     Rating.district_id == _district_id(demo_db, "FHU"),
                     Rating.rater_district_id == _district_id(demo_db, "CPU"),
                 )
@@ -130,9 +136,10 @@ def test_a_consensus_waits_for_the_other_reviewing_district(app_as, demo_db):
     )
     assert cpu.dataframe[0].value.iloc[0]["Status"] == "proposed; waiting for ALV to confirm"
     assert not [b for b in cpu.button if b.key == f"recon_confirm_proposal_FHU_{FLAGGED}"]
-    fhu = _district_id(demo_db, "FHU")
+    fhu, cycle_id = _district_id(demo_db, "FHU"), _cycle_id(demo_db)
+    of_fhu = (Decision.cycle_id == cycle_id, Decision.district_id == fhu)
     with demo_db.reading() as s:
-        assert s.scalars(select(Decision).where(Decision.district_id == fhu)).all() == []
+        assert s.scalars(select(Decision).where(*of_fhu)).all() == []
 
     alv = _on(app_as, "lead@alv.example")
     waiting = (
@@ -143,9 +150,7 @@ def test_a_consensus_waits_for_the_other_reviewing_district(app_as, demo_db):
     alv.button(key=f"recon_confirm_proposal_FHU_{FLAGGED}").click().run()
     assert [s.value for s in alv.success][0] == (f"FHU {FLAGGED}: final level 3 (peer consensus).")
     with demo_db.reading() as s:
-        decision = s.scalar(
-            select(Decision).where(Decision.district_id == fhu, Decision.item_id == FLAGGED)
-        )
+        decision = s.scalar(select(Decision).where(*of_fhu, Decision.item_id == FLAGGED))
     assert (decision.level, decision.method, decision.rationale) == (
         3,
         "consensus",
