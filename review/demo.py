@@ -347,6 +347,7 @@ def _peer_ratings(
         for r in ratings.ratings_of(session, cycle, district_id)
         if r.source == ratings.SELF
     }
+    files = tuple(f.file_name for f in evidence.files_of(session, cycle, district_id))
     for index, item in enumerate(rubric.items):
         forced = disagreements.get((d.code, index))
         for n, reviewer in enumerate(reviewers):
@@ -357,7 +358,7 @@ def _peer_ratings(
             by, rated = PROFILES[_code(reviewer)], PROFILES[d.code]
             data = ratings.RatingInput(
                 level=level,
-                narrative=peer_rationale(by, rated, item, rubric, level, cycle.name),
+                narrative=peer_rationale(by, rated, item, rubric, level, cycle.name, files),
                 suggestions=peer_suggestion(by, rated, item, cycle.name, n),
             )
             ratings.save_peer_rating(

@@ -169,12 +169,19 @@ def self_narrative(profile: Profile, item: Item, year: str) -> str:
 
 
 def peer_rationale(
-    reviewer: Profile, rated: Profile, item: Item, rubric: Rubric, level: int, year: str
+    reviewer: Profile,
+    rated: Profile,
+    item: Item,
+    rubric: Rubric,
+    level: int,
+    year: str,
+    files: tuple[str, ...],
 ) -> str:
+    """A reviewer's rationale, citing one of the files the district attached (`files`)."""
     rng = _rng("rationale", reviewer.code, rated.code, item.id, year)
     descriptor = rubric.text(item.descriptors[level])
     head = rng.choice(_RATIONALES).format(level=level, descriptor=descriptor)
-    file = rng.choice(evidence_names(rated, year))
+    file = rng.choice(files)
     observation = rng.choice(_OBSERVATIONS).format(file=file, share=rng.randint(40, 100))
     return f"{MARK} {reviewer.name} on {rated.name}: {head} {observation}"
 
@@ -233,10 +240,6 @@ class DemoFile:
     data: bytes
     description: str
     items: tuple[str, ...]
-
-
-def evidence_names(profile: Profile, year: str) -> tuple[str, ...]:
-    return tuple(f.name for f in evidence_files(profile, year, schools=3))
 
 
 def evidence_files(profile: Profile, year: str, *, schools: int) -> list[DemoFile]:
