@@ -13,6 +13,7 @@ browser and BHU confirms it.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -212,6 +213,10 @@ def test_a_consensus_waits_for_the_second_peer(
     shot("1-in-reconciliation")
 
     _choose_item(page, item, title)
+    # The item's form is drawn by a rerun: a click before it ends would be lost.
+    expect(page.get_by_test_id("stApp")).to_have_attribute(
+        "data-test-script-state", re.compile("^(notRunning|initial)$")
+    )
     form = page.get_by_test_id("stForm").filter(
         has=page.get_by_role("button", name="Propose consensus")
     )
