@@ -7,9 +7,14 @@ import os
 import sys
 from pathlib import Path
 
+from sqlalchemy import select
+
+from exports.finals import freeze_finals
 from exports.packet import build_all, packet_for, staged, write_atomically
+from review import accounts
 from review.cycles import get_cycle, participants
-from review.db import Database
+from review.db import Database, User
+from review.demo import COORDINATOR_EMAIL
 from review.index.district import district_summaries
 from review.index.models import DistrictSummary
 from review.rubric_store import StoredRubrics
@@ -38,6 +43,17 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         help="packets built at once (default: one per core)",
     )
     every.set_defaults(func=_all)
+
+
+def after_demo(db: Database, settings: Settings) -> list[str]:
+    """Keep the packets of the demo's final districts, as finalizing them in the app would."""
+    with db.reading() as s:
+        user = s.scalar(select(User).where(User.email == COORDINATOR_EMAIL))
+        coordinator = accounts.actor_for(user) if user is not None else None
+    return [
+        f"  kept packet {p.file_name} (SHA-256 {p.sha256[:16]}…)"
+        for p in freeze_finals(db, settings, coordinator)
+    ]
 
 
 def _packet(args: argparse.Namespace, settings: Settings) -> int:

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 from typing import NoReturn
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -120,6 +121,10 @@ def problems_beside(source: Path) -> Iterator[None]:
 def _plugins() -> list[Callable[[argparse._SubParsersAction[_Parser]], None]]:
     """Command groups that live beside their domain (index, discrepancies, export, selfeval,
     peer, triads)."""
+    return [module.register for module in _plugin_modules()]
+
+
+def _plugin_modules() -> list[ModuleType]:
     found = []
     for module in (
         "review.index.cli",
@@ -135,13 +140,21 @@ def _plugins() -> list[Callable[[argparse._SubParsersAction[_Parser]], None]]:
             if exc.name and module.startswith(exc.name):
                 continue
             raise
-        found.append(imported.register)
+        found.append(imported)
     return found
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
     db = Database(settings.database_url)
     report = load_demo(db, settings)
+    # What the loaded network leads to beyond the domain (the packets of its final districts),
+    # done by the plugins, which review/ never imports by name.
+    after = [
+        line
+        for module in _plugin_modules()
+        if hasattr(module, "after_demo")
+        for line in module.after_demo(db, settings)
+    ]
     db.dispose()
     where = _safe_url(settings.database_url)
     if report.created:
@@ -151,6 +164,10 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
     for table in ("districts", "cycles", "users", "ratings", "evidence", "index_results"):
         print(f"  {table:14} {report.counts.get(table, 0)}")
     print(*demo_plan(report), sep="\n")
+    if after:
+        print(
+            "Packets of the final districts (frozen, as finalizing keeps them):", *after, sep="\n"
+        )
     return 0
 
 

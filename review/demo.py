@@ -1,6 +1,14 @@
-"""The demo network: six fictional districts in two triads, one cycle in progress.
+"""The demo network: six fictional districts in two triads, a finished cycle and one in progress.
 
-Everything here is synthetic. Running `load_demo` twice leaves the same state.
+2014-15 is complete: every district's self-evaluation, both peer ratings of every item, the
+flags settled by agreement, choice, consensus or adjudication, and finalization. In 2015-16 each
+district stands in a different phase, from not started to final. Everything is built through the
+domain's own functions, acting as the demo accounts, so the audit trail reads like a real
+network's. The packets of final districts are frozen by the `demo` command after loading
+(`exports.cli.after_demo`: review/ never imports exports/).
+
+Everything here is synthetic (texts and files: `review.demo_content`). Running `load_demo`
+twice leaves the same state.
 """
 
 from __future__ import annotations
@@ -13,9 +21,18 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from review import accounts, cycles, evidence, peer_sets, ratings
+from review import accounts, comments, cycles, evidence, peer_sets, ratings, reconcile
 from review.access import Actor, Phase, Role
 from review.db import Cycle, Database, User
+from review.demo_content import (
+    PROFILES,
+    choice_rationale,
+    consensus_rationale,
+    evidence_files,
+    peer_rationale,
+    peer_suggestion,
+    self_narrative,
+)
 from review.rubrics import Catalogue, Item, Rubric
 from review.settings import PROJECT_ROOT, Settings
 
@@ -37,7 +54,7 @@ class DemoDistrict:
     code: str
     name: str
     enrollment: int
-    stage: str  # empty | draft | submitted | peer_review
+    stage: str  # empty | draft | submitted | peer_review | reconciliation | final (2015-16)
 
 
 # Schools and priority/focus/reward counts are not set anywhere: the app counts them from the
@@ -45,14 +62,23 @@ class DemoDistrict:
 DISTRICTS = (
     DemoDistrict("ALV", "Alder Valley Unified", 11_200, "draft"),
     DemoDistrict("BHU", "Birch Harbor Unified", 48_100, "empty"),
-    DemoDistrict("CPU", "Cedar Plains Unified", 73_500, "peer_review"),
+    DemoDistrict("CPU", "Cedar Plains Unified", 73_500, "final"),
     DemoDistrict("DCU", "Dunmore City Unified", 79_700, "submitted"),
-    DemoDistrict("ECU", "Elm Creek Unified", 56_800, "peer_review"),
+    DemoDistrict("ECU", "Elm Creek Unified", 56_800, "reconciliation"),
     DemoDistrict("FHU", "Fairhaven Unified", 612_400, "peer_review"),
 )
 TRIADS = {"Triad North": ("ALV", "CPU", "FHU"), "Triad South": ("BHU", "DCU", "ECU")}
-# Peer levels that disagree by two or more, so reconciliation has real work on the demo.
+PEER_RATED = ("peer_review", "reconciliation", "final")
+# Peer levels that disagree by two or more (district, item index): (first, second reviewer), so
+# reconciliation has real work. 2015-16: FHU's waits in peer review, CPU's was settled by
+# consensus, ECU's consensus proposal waits for its second reviewer.
 DISAGREEMENTS = {("FHU", 0): (4, 2), ("CPU", 1): (1, 3), ("ECU", 2): (4, 1)}
+# 2014-15: settled by consensus, except those a coordinator adjudicated.
+PREVIOUS_DISAGREEMENTS = {("ALV", 7): (4, 2), ("DCU", 4): (1, 3), ("FHU", 10): (2, 4)}
+ADJUDICATED = {("DCU", 4): 2}
+# ECU's open question in reconciliation (reviewer code, item index), unanswered, on an item
+# not yet decided.
+OPEN_QUESTION = ("DCU", 12)
 
 
 @dataclass(frozen=True)
@@ -139,7 +165,7 @@ def _load(session: Session, settings: Settings, catalogue: Catalogue) -> None:
         password=PASSWORD,
         by=coordinator,
     )
-    _previous_cycle(session, coordinator, catalogue, leads)
+    _previous_cycle(session, settings, coordinator, catalogue, leads)
     cycle = cycles.create_cycle(
         session,
         coordinator,
@@ -158,8 +184,12 @@ def _load(session: Session, settings: Settings, catalogue: Catalogue) -> None:
     for d in DISTRICTS:
         _self_evaluation(session, settings, leads[d.code], cycle, rubric, d, rng)
     for d in DISTRICTS:
-        if d.stage == "peer_review":
-            _peer_ratings(session, leads, cycle, rubric, d, rng)
+        if d.stage in PEER_RATED:
+            _peer_ratings(session, leads, cycle, rubric, d, rng, DISAGREEMENTS)
+    _questions(session, leads, cycle, rubric)
+    for d in DISTRICTS:
+        if d.stage in ("reconciliation", "final"):
+            _reconcile(session, coordinator, leads, cycle, rubric, d, final=d.stage == "final")
 
 
 def _results() -> pd.DataFrame:
@@ -181,42 +211,25 @@ def _index_results(
 
 
 def _previous_cycle(
-    session: Session, coordinator: Actor, catalogue: Catalogue, leads: dict[str, Actor]
+    session: Session,
+    settings: Settings,
+    coordinator: Actor,
+    catalogue: Catalogue,
+    leads: dict[str, Actor],
 ) -> None:
-    """Last year's self-ratings, so carrying a narrative forward can be tried."""
+    """Last year's review, complete: self-evaluations, peer ratings, decisions, finalization."""
     cycle = cycles.create_cycle(
         session, coordinator, catalogue, name=PREVIOUS_CYCLE, rubric_key=PREVIOUS_RUBRIC
     )
     cycles.define_triads(session, coordinator, cycle, TRIADS)
     rubric = cycles.cycle_rubric(catalogue, cycle)
+    rng = random.Random(2014)
     for d in DISTRICTS:
-        for i, item in enumerate(rubric.items):
-            ratings.save_self_rating(
-                session,
-                leads[d.code],
-                cycle,
-                rubric,
-                district_id=leads[d.code].district_id or 0,
-                item_id=item.id,
-                expected_version=None,
-                data=ratings.RatingInput(
-                    level=2 + (i % 2), narrative=_narrative(d, item.title, PREVIOUS_CYCLE)
-                ),
-            )
-        cycles.set_phase(
-            session,
-            coordinator,
-            cycles.participation(session, cycle, leads[d.code].district_id or 0),
-            Phase.FINAL,
-        )
-
-
-def _narrative(d: DemoDistrict, title: str, year: str) -> str:
-    return (
-        f"[Synthetic demo text] In {year}, {d.name} worked on {title.lower()}: the district "
-        f"team documented its actions across its schools and attached the "
-        "agendas, rosters and records listed as evidence."
-    )
+        _self_evaluation(session, settings, leads[d.code], cycle, rubric, d, rng, stage="final")
+    for d in DISTRICTS:
+        _peer_ratings(session, leads, cycle, rubric, d, rng, PREVIOUS_DISAGREEMENTS)
+    for d in DISTRICTS:
+        _reconcile(session, coordinator, leads, cycle, rubric, d, final=True)
 
 
 def _self_evaluation(
@@ -227,17 +240,20 @@ def _self_evaluation(
     rubric: Rubric,
     d: DemoDistrict,
     rng: random.Random,
+    *,
+    stage: str | None = None,
 ) -> None:
-    if d.stage == "empty":
+    stage = stage or d.stage
+    if stage == "empty":
         return
     district_id = lead.district_id or 0
-    _attach_evidence(session, settings, lead, cycle, rubric, district_id)
-    items = rubric.items if d.stage != "draft" else rubric.items[: len(rubric.items) // 2]
+    _attach_evidence(session, settings, lead, cycle, rubric, d)
+    items = rubric.items if stage != "draft" else rubric.items[: len(rubric.items) // 2]
     for item in items:
         level = rng.choice(rubric.levels[1:])
         data = ratings.RatingInput(
             level=level,
-            narrative=_narrative(d, item.title, CYCLE),
+            narrative=self_narrative(PROFILES[d.code], item, cycle.name),
             context_values=_context(item, d),
         )
         ratings.save_self_rating(
@@ -250,7 +266,7 @@ def _self_evaluation(
             data=data,
             expected_version=None,
         )
-    if d.stage != "draft":
+    if stage != "draft":
         ratings.submit_self_evaluation(session, lead, cycle, rubric, district_id=district_id)
 
 
@@ -267,13 +283,15 @@ def _attach_evidence(
     lead: Actor,
     cycle: Cycle,
     rubric: Rubric,
-    district_id: int,
+    d: DemoDistrict,
 ) -> None:
-    manifest = json.loads((SAMPLE_EVIDENCE / "manifest.json").read_text(encoding="utf-8"))
+    """The district's own files: Cedar Plains' sample documents in 2015-16, else small files
+    generated for the district and year."""
+    district_id = lead.district_id or 0
     known = {i.id for i in rubric.items}
     linked: set[str] = set()
-    for entry in manifest:
-        items = tuple(i for i in entry["items"] if i in known)
+    for name, data, description, listed in _files_of(d, cycle.name):
+        items = tuple(i for i in listed if i in known)
         linked.update(items)
         evidence.add_evidence(
             session,
@@ -282,16 +300,35 @@ def _attach_evidence(
             cycle,
             rubric,
             district_id=district_id,
-            file_name=entry["file"],
-            data=(SAMPLE_EVIDENCE / entry["file"]).read_bytes(),
-            description=entry["description"],
+            file_name=name,
+            data=data,
+            description=description,
             items=items,
         )
-    # Items the sample files do not cover still need evidence to submit: reuse the first file.
+    # Items the files do not cover still need evidence to submit: the last file covers them.
     rest = tuple(i.id for i in rubric.items if i.evidence_required and i.id not in linked)
     if rest:
-        first = evidence.files_of(session, cycle, district_id)[0]
-        evidence.link_existing(session, lead, cycle, first.id, rest)
+        last = evidence.files_of(session, cycle, district_id)[-1]
+        evidence.link_existing(session, lead, cycle, last.id, rest)
+
+
+def _files_of(d: DemoDistrict, year: str) -> list[tuple[str, bytes, str, tuple[str, ...]]]:
+    if d.code == "CPU" and year == CYCLE:  # the sample documents are Cedar Plains' 2015-16 ones
+        manifest = json.loads((SAMPLE_EVIDENCE / "manifest.json").read_text(encoding="utf-8"))
+        return [
+            (
+                entry["file"],
+                (SAMPLE_EVIDENCE / entry["file"]).read_bytes(),
+                entry["description"],
+                tuple(entry["items"]),
+            )
+            for entry in manifest
+        ]
+    schools = max(3, d.enrollment // 8_000)
+    return [
+        (f.name, f.data, f.description, f.items)
+        for f in evidence_files(PROFILES[d.code], year, schools=schools)
+    ]
 
 
 def _peer_ratings(
@@ -301,6 +338,7 @@ def _peer_ratings(
     rubric: Rubric,
     d: DemoDistrict,
     rng: random.Random,
+    disagreements: dict[tuple[str, int], tuple[int, int]],
 ) -> None:
     district_id = leads[d.code].district_id or 0
     reviewers = [leads[code] for code in _triad_of(d.code) if code != d.code]
@@ -309,19 +347,19 @@ def _peer_ratings(
         for r in ratings.ratings_of(session, cycle, district_id)
         if r.source == ratings.SELF
     }
+    files = tuple(f.file_name for f in evidence.files_of(session, cycle, district_id))
     for index, item in enumerate(rubric.items):
-        forced = DISAGREEMENTS.get((d.code, index))
+        forced = disagreements.get((d.code, index))
         for n, reviewer in enumerate(reviewers):
             base = own.get(item.id) or 2
             level = (
                 forced[n] if forced else max(1, min(rubric.top_level, base - rng.choice((0, 0, 1))))
             )
+            by, rated = PROFILES[_code(reviewer)], PROFILES[d.code]
             data = ratings.RatingInput(
                 level=level,
-                narrative=f"[Synthetic demo text] The evidence for {item.title.lower()} shows "
-                f"level {level} practice: {rubric.text(item.descriptors[level])}",
-                suggestions="[Synthetic demo text] Share the sign-in sheets by school and "
-                "add a short reflection after each meeting.",
+                narrative=peer_rationale(by, rated, item, rubric, level, cycle.name, files),
+                suggestions=peer_suggestion(by, rated, item, cycle.name, n),
             )
             ratings.save_peer_rating(
                 session,
@@ -333,9 +371,132 @@ def _peer_ratings(
                 data=data,
                 expected_version=None,
             )
-    # Every reviewer submits its set; starting reconciliation stays an explicit step to try.
+    # Every reviewer submits its set; starting reconciliation is a step of its own.
     for reviewer in reviewers:
         peer_sets.submit_peer_ratings(session, reviewer, cycle, rubric, district_id=district_id)
+
+
+def _reconcile(
+    session: Session,
+    coordinator: Actor,
+    leads: dict[str, Actor],
+    cycle: Cycle,
+    rubric: Rubric,
+    d: DemoDistrict,
+    *,
+    final: bool,
+) -> None:
+    """Start the district's reconciliation and decide its items as its reviewers would.
+
+    Unless `final`, the reviewers are half way: the items of the rubric's first half are
+    decided, except the disagreement, whose consensus proposal waits for the second reviewer.
+    """
+    district_id = leads[d.code].district_id or 0
+    first, second = (leads[code] for code in _triad_of(d.code) if code != d.code)
+    reconcile.start_reconciliation(session, first, cycle, rubric, district_id=district_id)
+    rated = PROFILES[d.code]
+    # What each item needs depends on its own ratings only, so the queue is read once.
+    entries = {e.item: e for e in reconcile.queue(session, coordinator, cycle, rubric, district_id)}
+    done = rubric.items if final else rubric.items[: len(rubric.items) // 2]
+    for index, item in enumerate(done):
+        entry = entries[item.id]
+        where = {"district_id": district_id, "item_id": item.id}
+        levels = [level for level in entry.peer_levels.values() if level is not None]
+        adjudicated = ADJUDICATED.get((d.code, index))
+        if cycle.name == PREVIOUS_CYCLE and adjudicated is not None:
+            why = (
+                f"[Synthetic demo text] The reviewers of {rated.name} could not agree; the "
+                f"files show level {adjudicated} practice in most schools."
+            )
+            request = reconcile.DecisionRequest(
+                **where, method=reconcile.Method.ADJUDICATION, level=adjudicated, rationale=why
+            )
+            reconcile.decide(session, coordinator, cycle, rubric, request)
+            continue
+        if entry.needs == reconcile.NEEDS_CONFIRM:
+            request = reconcile.DecisionRequest(**where, method=reconcile.Method.AGREEMENT)
+            reconcile.decide(session, first, cycle, rubric, request)
+            continue
+        if entry.needs == reconcile.NEEDS_CHOICE:
+            level = max(levels)
+            request = reconcile.DecisionRequest(
+                **where,
+                method=reconcile.Method.CHOICE,
+                level=level,
+                rationale=choice_rationale(rated, item, level),
+            )
+        else:
+            level = round(sum(levels) / len(levels) + 0.1)  # the peers' middle, rounded up
+            reconcile.discuss(
+                session,
+                first,
+                cycle,
+                rubric,
+                district_id=district_id,
+                item_id=item.id,
+                body=f"[Synthetic demo text] We read {rated.name}'s files differently on "
+                f"{item.title.lower()}; could we settle on {level}?",
+            )
+            request = reconcile.DecisionRequest(
+                **where,
+                method=reconcile.Method.CONSENSUS,
+                level=level,
+                rationale=consensus_rationale(rated, item, level, levels),
+            )
+        proposal = reconcile.decide(session, first, cycle, rubric, request)
+        assert isinstance(proposal, reconcile.Proposal)
+        if not final and (d.code, index) in DISAGREEMENTS:
+            continue  # waits for the second reviewer's confirmation
+        reconcile.confirm(
+            session,
+            second,
+            cycle,
+            rubric,
+            proposal_id=proposal.id,
+            expected_version=proposal.row_version,
+        )
+    if final:
+        reconcile.finalize_district(session, coordinator, cycle, rubric, district_id=district_id)
+
+
+def _questions(session: Session, leads: dict[str, Actor], cycle: Cycle, rubric: Rubric) -> None:
+    """Asked during peer review: a question the district now final answered, and one the
+    district now in reconciliation has not."""
+    final = next(d for d in DISTRICTS if d.stage == "final")
+    asker = next(code for code in _triad_of(final.code) if code != final.code)
+    item = rubric.items[0]
+    question = comments.ask_question(
+        session,
+        leads[asker],
+        cycle,
+        district_id=leads[final.code].district_id or 0,
+        item_id=item.id,
+        body=f"[Synthetic demo text] Which schools does the {item.title.lower()} record leave out?",
+    )
+    comments.answer_question(
+        session,
+        leads[final.code],
+        cycle,
+        question_id=question.id,
+        body="[Synthetic demo text] Two alternative schools; their surveys are collected on paper "
+        "and were added in May.",
+    )
+    open_code, index = OPEN_QUESTION
+    waiting = next(d for d in DISTRICTS if d.stage == "reconciliation")
+    item = rubric.items[index]
+    comments.ask_question(
+        session,
+        leads[open_code],
+        cycle,
+        district_id=leads[waiting.code].district_id or 0,
+        item_id=item.id,
+        body=f"[Synthetic demo text] Is the {item.title.lower()} record for every school, or "
+        "only the paired ones?",
+    )
+
+
+def _code(actor: Actor) -> str:
+    return next(d.code for d in DISTRICTS if _email(d) == actor.email)
 
 
 def _triad_of(code: str) -> tuple[str, ...]:

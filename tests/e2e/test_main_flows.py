@@ -49,9 +49,11 @@ def _district_id(server: DemoServer, code: str) -> int:
 
 
 def _rating(server: DemoServer, code: str, item: str, rater: str) -> Rating | None:
+    """The 2015-16 rating (the demo's 2014-15 has one of every item too)."""
     with server.db.reading() as s:
         row = s.scalar(
             select(Rating).where(
+                Rating.cycle_id == cycles.get_cycle(s, CYCLE).id,
                 Rating.district_id == _district_id(server, code),
                 Rating.rater_district_id == _district_id(server, rater),
                 Rating.item_id == item,

@@ -132,7 +132,7 @@ def test_demo_prints_each_account_with_whom_it_rates_and_the_triads(env, capsys)
     assert main(["demo"]) == 0
     out = capsys.readouterr().out.splitlines()
     start = out.index("Demo accounts (synthetic; password for all: demo-review-2015):")
-    assert out[start:] == [
+    assert out[start : start + 12] == [
         "Demo accounts (synthetic; password for all: demo-review-2015):",
         "  coordinator@core.example   coordinator",
         "  lead@alv.example           district editor of ALV, peer reviewer of CPU, FHU",
@@ -145,6 +145,13 @@ def test_demo_prints_each_account_with_whom_it_rates_and_the_triads(env, capsys)
         "Who reviews whom in cycle 2015-16 (each district rates the others of its triad):",
         "  Triad North: ALV Alder Valley Unified, CPU Cedar Plains Unified, FHU Fairhaven Unified",
         "  Triad South: BHU Birch Harbor Unified, DCU Dunmore City Unified, ECU Elm Creek Unified",
+    ]
+    # Then the packets kept for the final districts (their checksums cover the load's times).
+    assert [line.split(" (SHA-256 ")[0] for line in out[start + 12 :]] == [
+        "Packets of the final districts (frozen, as finalizing keeps them):",
+        *(f"  kept packet {code}-2014-15-packet-v1.zip" for code in ("ALV", "BHU", "CPU")),
+        *(f"  kept packet {code}-2014-15-packet-v1.zip" for code in ("DCU", "ECU", "FHU")),
+        "  kept packet CPU-2015-16-packet-v1.zip",
     ]
 
 

@@ -101,6 +101,14 @@ def test_editor_and_reviewer_sees_both_lists_soonest_deadline_first(demo):
             district="DCU",
             item="P2-INDEX-DATA",
         ),
+        # BHU reviews ECU, whose reconciliation the demo left half way.
+        Task(
+            kind=TaskKind.DECIDE,
+            text="Reconcile Elm Creek Unified: 8 items waiting for your decision",
+            page="reconciliation",
+            district="ECU",
+            item="P2-WALKTHROUGH",
+        ),
     ]
 
 
@@ -111,14 +119,14 @@ def test_a_late_task_has_negative_days_left(demo):
 
 def test_a_question_waits_for_the_district_and_its_answer_for_the_reviewer(demo):
     db, _ = demo
-    asker, cpu = _actor(db, "lead@alv.example"), _actor(db, "lead@cpu.example")
+    asker, fhu = _actor(db, "lead@alv.example"), _actor(db, "lead@fhu.example")
     with db.session() as s:
         cycle = cycles.get_cycle(s, "2015-16")
         question = comments.ask_question(
-            s, asker, cycle, district_id=_district_id(db, "CPU"), item_id=FLAGGED, body="Which?"
+            s, asker, cycle, district_id=_district_id(db, "FHU"), item_id=FLAGGED, body="Which?"
         )
         question_id = question.id
-    assert _texts(demo, "lead@cpu.example") == [
+    assert _texts(demo, "lead@fhu.example") == [
         f"Answer Alder Valley Unified review lead (demo)'s question on {FLAGGED}"
     ]
     assert _texts(demo, "lead@alv.example") == [
@@ -126,18 +134,20 @@ def test_a_question_waits_for_the_district_and_its_answer_for_the_reviewer(demo)
     ]
     with db.session() as s:
         cycle = cycles.get_cycle(s, "2015-16")
-        comments.answer_question(s, cpu, cycle, question_id=question_id, body="The survey.")
-    assert _texts(demo, "lead@cpu.example") == []
+        comments.answer_question(s, fhu, cycle, question_id=question_id, body="The survey.")
+    assert _texts(demo, "lead@fhu.example") == []
     answer = _tasks(demo, "lead@alv.example")[-1]
     assert answer == Task(
         kind=TaskKind.ANSWER,
-        text=f"Cedar Plains Unified answered your question on {FLAGGED}",
+        text=f"Fairhaven Unified answered your question on {FLAGGED}",
         page="peer_review",
-        district="CPU",
+        district="FHU",
         item=FLAGGED,
     )
-    # Only the reviewer who asked is told: the other reviewer of CPU did not ask.
-    assert _texts(demo, "lead@fhu.example") == []
+    # Only the reviewer who asked is told: the other reviewer of FHU did not ask.
+    assert _texts(demo, "lead@cpu.example") == [
+        "The review packet of Cedar Plains Unified is ready"
+    ]
 
 
 def _start_reconciliation(demo, code: str) -> None:
@@ -199,9 +209,13 @@ def test_reviewers_see_the_decisions_due_once_reconciliation_starts(demo):
         ),
         decide,
     ]
-    assert _tasks(demo, "lead@cpu.example") == [decide]
+    cpu_packet = "The review packet of Cedar Plains Unified is ready"  # CPU is final
+    assert [t.text for t in _tasks(demo, "lead@cpu.example")] == [decide.text, cpu_packet]
+    assert _tasks(demo, "lead@cpu.example")[0] == decide
     assert _texts(demo, "coordinator@core.example") == [
-        "Reconciliation of Fairhaven Unified: 2 open flags"
+        "Reconciliation of Elm Creek Unified: 4 open flags",
+        "Reconciliation of Fairhaven Unified: 2 open flags",
+        cpu_packet,
     ]
 
 
@@ -209,7 +223,8 @@ def test_a_proposal_waits_only_for_the_districts_yet_to_confirm_it(demo):
     _start_reconciliation(demo, "FHU")
     _choose(demo, "lead@cpu.example", "FHU")
     assert _texts(demo, "lead@cpu.example") == [
-        "Reconcile Fairhaven Unified: 15 items waiting for your decision"
+        "Reconcile Fairhaven Unified: 15 items waiting for your decision",
+        "The review packet of Cedar Plains Unified is ready",
     ]
     assert _texts(demo, "lead@alv.example")[-1] == (
         "Reconcile Fairhaven Unified: 16 items waiting for your decision"
@@ -228,9 +243,15 @@ def test_packets_of_final_districts_are_ready_for_observer_editor_and_coordinato
         page="packets",
         district="ECU",
     )
-    assert _tasks(demo, "board@core.example") == [ready]
+    cpu = Task(
+        kind=TaskKind.PACKET,
+        text="The review packet of Cedar Plains Unified is ready",
+        page="packets",
+        district="CPU",
+    )
+    assert _tasks(demo, "board@core.example") == [cpu, ready]
     assert _tasks(demo, "lead@ecu.example")[-1] == ready
-    assert _tasks(demo, "coordinator@core.example") == [ready]
+    assert _tasks(demo, "coordinator@core.example") == [cpu, ready]
     assert ready not in _tasks(demo, "lead@dcu.example")
 
 
@@ -238,4 +259,6 @@ def test_coordinator_sees_every_overdue_phase(demo):
     assert _texts(demo, "coordinator@core.example", date(2016, 3, 1)) == [
         "Alder Valley Unified is late: Self-evaluation in draft was due 2016-02-15",
         "Birch Harbor Unified is late: Self-evaluation in draft was due 2016-02-15",
+        "Reconciliation of Elm Creek Unified: 4 open flags",
+        "The review packet of Cedar Plains Unified is ready",
     ]

@@ -25,10 +25,16 @@ def test_editor_and_reviewer_sees_self_evaluation_and_ratings_to_give(app_as):
             "",
         ),
         ("Rate Dunmore City Unified: 16 of 16 items not rated yet", "peer_review", "district=DCU"),
+        (
+            "Reconcile Elm Creek Unified: 8 items waiting for your decision",
+            "reconciliation",
+            "district=ECU",
+        ),
     ]
-    assert [c.value for c in at.main.caption][-2:] == [
+    assert [c.value for c in at.main.caption][-3:] == [
         f"Due 2016-02-15 · overdue by {_late('2016-02-15')} days",
         f"Due 2016-04-15 · overdue by {_late('2016-04-15')} days",
+        "No deadline",  # the cycle sets none for reconciliation
     ]
 
 
@@ -60,10 +66,11 @@ def test_reviewer_in_reconciliation_is_sent_to_the_district_to_reconcile(app_as,
             "Reconcile Fairhaven Unified: 16 items waiting for your decision",
             "reconciliation",
             "district=FHU",
-        )
+        ),
+        ("The review packet of Cedar Plains Unified is ready", "packets", ""),  # CPU is final
     ]
     coordinator.run()
-    assert _links(coordinator)[-1] == (
+    assert _links(coordinator)[-2] == (
         "Reconciliation of Fairhaven Unified: 2 open flags",
         "reconciliation",
         "district=FHU",
@@ -76,17 +83,27 @@ def test_coordinator_sees_overdue_phases_linked_to_progress(app_as):
     assert _links(at) == [
         (f"Alder Valley Unified is late: {late}", "progress", ""),
         (f"Birch Harbor Unified is late: {late}", "progress", ""),
-        ("Cedar Plains Unified is late: Peer review was due 2016-04-15", "progress", ""),
         ("Dunmore City Unified is late: Peer review was due 2016-04-15", "progress", ""),
-        ("Elm Creek Unified is late: Peer review was due 2016-04-15", "progress", ""),
         ("Fairhaven Unified is late: Peer review was due 2016-04-15", "progress", ""),
+        # Past their peer-review deadline too, but in reconciliation (ECU) or final (CPU).
+        ("Reconciliation of Elm Creek Unified: 4 open flags", "reconciliation", "district=ECU"),
+        ("The review packet of Cedar Plains Unified is ready", "packets", ""),
     ]
 
 
 def test_observer_sees_ready_packets_or_that_nothing_waits(app_as, demo_db):
-    from review import cycles
+    from review import cycles, reconcile
 
     at = app_as("board@core.example", "home")
+    cpu = ("The review packet of Cedar Plains Unified is ready", "packets", "")
+    assert _links(at) == [cpu]  # the demo's final district
+    coordinator = app_as("coordinator@core.example", "home").session_state["actor"]
+    with demo_db.session() as s:
+        cycle = cycles.get_cycle(s, "2015-16")
+        reconcile.reopen_district(
+            s, coordinator, cycle, district_id=_id(demo_db, District, code="CPU"), reason="Test."
+        )
+    at.run()
     assert _links(at) == []
     assert [i.value for i in at.info] == ["Nothing waits for you in this cycle."]
     with demo_db.session() as s:

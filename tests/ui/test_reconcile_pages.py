@@ -27,8 +27,15 @@ def _phase(db, code):
 
 
 def _decisions(db):
+    """FHU's decisions in 2015-16 (the demo decided other districts' items itself)."""
     with db.reading() as s:
-        rows = s.scalars(select(Decision).order_by(Decision.id))
+        cycle = cycles.get_cycle(s, "2015-16")
+        fhu = s.scalar(select(District.id).where(District.code == "FHU"))
+        rows = s.scalars(
+            select(Decision)
+            .where(Decision.cycle_id == cycle.id, Decision.district_id == fhu)
+            .order_by(Decision.id)
+        )
         return [(r.item_id, r.level, r.method, r.rationale, r.decided_by) for r in rows]
 
 
@@ -182,7 +189,7 @@ def test_calibration_page_shows_n_and_the_few_ratings_label(app_as):
         "Peers": "ALV 4, CPU 2",
         "Final": "–",
         "Flags": "peer disagreement",
-        "Evidence": "climate_survey_summary.xlsx, data_walkthrough_photo.png",
+        "Evidence": "fhu-2015-16-survey-participation.csv",
     }
 
 
@@ -216,25 +223,28 @@ def _decided_at_the_top(db):
 
 def test_practice_library_shows_only_decided_items(app_as, demo_db):
     at = app_as("lead@alv.example", "practice")
-    assert at.caption[1].value == "0 practice(s) found."  # every peer rated 4, none decided
+    # CPU's and ECU's items the demo decided at level 4; none of FHU's, though peers rated 4.
+    assert at.caption[1].value == "8 practice(s) found."
     _decided_at_the_top(demo_db)
     at.run()
-    assert at.caption[1].value == "2 practice(s) found."
-    at.text_input(key="practice_keyword").input("PROBLEM_OF_PRACTICE").run()
+    assert at.caption[1].value == "10 practice(s) found."
+    at.text_input(key="practice_keyword").input("problems of practice").run()
     assert at.caption[1].value == "1 practice(s) found."
     assert at.markdown[0].value == "**P2-PROBLEMS · Problems of practice** — level 4"
     assert at.text[0].value == (
         "FHU · Fairhaven Unified · large (over 100,000 students) · cycle 2015-16 · decided"
     )
     assert not [c.value for c in at.caption if c.value.startswith("Peer ")]  # not released
-    assert at.text[-1].value == "problem_of_practice.txt"
+    assert at.text[-1].value == "fhu-2015-16-improvement-notes.txt"
 
 
 def test_practice_library_filters_by_size_band(app_as, demo_db):
     _decided_at_the_top(demo_db)
     at = app_as("lead@alv.example", "practice")
-    at.selectbox(key="practice_size").set_value("medium").run()
+    at.selectbox(key="practice_size").set_value("small").run()
     assert at.caption[1].value == "0 practice(s) found."
+    at.selectbox(key="practice_size").set_value("medium").run()
+    assert at.caption[1].value == "8 practice(s) found."  # CPU's and ECU's
     at.selectbox(key="practice_size").set_value("large").run()
     assert at.caption[1].value == "2 practice(s) found."
 

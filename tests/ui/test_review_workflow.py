@@ -19,6 +19,11 @@ def _district_id(db, code):
         return s.scalar(select(District.id).where(District.code == code))
 
 
+def _cycle_id(db):
+    with db.reading() as s:
+        return cycles.get_cycle(s, "2015-16").id
+
+
 def _phase(db, code):
     with db.reading() as s:
         cycle = cycles.get_cycle(s, "2015-16")
@@ -65,42 +70,43 @@ def test_start_reconciliation_is_confirmed_naming_what_it_locks(app_as, demo_db)
 
 
 def test_start_waits_for_every_reviewer_to_submit(app_as, demo_db):
-    reviewer = app_as("lead@dcu.example", "peer_review")
-    reviewer.selectbox(key="peer_district").set_value("ECU").run()
-    reviewer.button(key="peer_set_ECU_withdraw").click().run()
-    at = _on(app_as, COORDINATOR, "ECU")
+    reviewer = app_as("lead@cpu.example", "peer_review")
+    reviewer.selectbox(key="peer_district").set_value("FHU").run()
+    reviewer.button(key="peer_set_FHU_withdraw").click().run()
+    at = _on(app_as, COORDINATOR, "FHU")
     assert at.dataframe[0].value.to_dict("records") == [
-        {"Reviewer": "BHU", "Ratings": "submitted", "Items rated": "16"},
-        {"Reviewer": "DCU", "Ratings": "withdrawn (not submitted)", "Items rated": "16"},
+        {"Reviewer": "ALV", "Ratings": "submitted", "Items rated": "16"},
+        {"Reviewer": "CPU", "Ratings": "withdrawn (not submitted)", "Items rated": "16"},
     ]
     assert [i.value for i in at.info][0] == (
-        "Waiting for DCU to submit their ratings; reconciliation starts once every reviewing "
+        "Waiting for CPU to submit their ratings; reconciliation starts once every reviewing "
         "district has submitted."
     )
     assert not [b for b in at.button if b.key == "recon_start_ECU"]
 
 
 def test_reviewer_submits_withdraws_and_resubmits_a_set(app_as, demo_db):
-    at = app_as("lead@dcu.example", "peer_review")
-    at.selectbox(key="peer_district").set_value("ECU").run()
-    assert at.subheader[-1].value == "Submit my ratings of Elm Creek Unified"
+    at = app_as("lead@cpu.example", "peer_review")
+    at.selectbox(key="peer_district").set_value("FHU").run()
+    assert at.subheader[-1].value == "Submit my ratings of Fairhaven Unified"
     assert "Your ratings: submitted · 16 of 16 items rated" in [t.value for t in at.text]
-    at.button(key="peer_set_ECU_withdraw").click().run()
+    at.button(key="peer_set_FHU_withdraw").click().run()
     assert [s.value for s in at.success] == [
-        "Withdrew your ratings of Elm Creek Unified: they are drafts again."
+        "Withdrew your ratings of Fairhaven Unified: they are drafts again."
     ]
     with demo_db.reading() as s:
         statuses = set(
             s.scalars(
                 select(Rating.status).where(
-                    Rating.district_id == _district_id(demo_db, "ECU"),
-                    Rating.rater_district_id == _district_id(demo_db, "DCU"),
+                    Rating.cycle_id == _cycle_id(demo_db),
+                    Rating.district_id == _district_id(demo_db, "FHU"),
+                    Rating.rater_district_id == _district_id(demo_db, "CPU"),
                 )
             )
         )
     assert statuses == {"withdrawn"}
-    at.button(key="peer_set_ECU_submit").click().run()
-    assert [s.value for s in at.success] == ["Submitted your ratings of Elm Creek Unified."]
+    at.button(key="peer_set_FHU_submit").click().run()
+    assert [s.value for s in at.success] == ["Submitted your ratings of Fairhaven Unified."]
 
 
 def test_submitting_an_incomplete_set_lists_what_is_unrated(app_as):
@@ -130,8 +136,10 @@ def test_a_consensus_waits_for_the_other_reviewing_district(app_as, demo_db):
     )
     assert cpu.dataframe[0].value.iloc[0]["Status"] == "proposed; waiting for ALV to confirm"
     assert not [b for b in cpu.button if b.key == f"recon_confirm_proposal_FHU_{FLAGGED}"]
+    fhu, cycle_id = _district_id(demo_db, "FHU"), _cycle_id(demo_db)
+    of_fhu = (Decision.cycle_id == cycle_id, Decision.district_id == fhu)
     with demo_db.reading() as s:
-        assert s.scalars(select(Decision)).all() == []
+        assert s.scalars(select(Decision).where(*of_fhu)).all() == []
 
     alv = _on(app_as, "lead@alv.example")
     waiting = (
@@ -142,7 +150,7 @@ def test_a_consensus_waits_for_the_other_reviewing_district(app_as, demo_db):
     alv.button(key=f"recon_confirm_proposal_FHU_{FLAGGED}").click().run()
     assert [s.value for s in alv.success][0] == (f"FHU {FLAGGED}: final level 3 (peer consensus).")
     with demo_db.reading() as s:
-        decision = s.scalar(select(Decision).where(Decision.item_id == FLAGGED))
+        decision = s.scalar(select(Decision).where(*of_fhu, Decision.item_id == FLAGGED))
     assert (decision.level, decision.method, decision.rationale) == (
         3,
         "consensus",

@@ -14,7 +14,7 @@ from review.db import AuditEvent, Database, SignInSession, User
 from review.demo import PASSWORD
 from review.settings import Settings
 
-LEAD = "lead@fhu.example"
+LEAD = "lead@cpu.example"
 COORDINATOR = "coordinator@core.example"
 
 
@@ -31,10 +31,10 @@ def _events(db: Database, action: str) -> int:
 
 
 def _rate(tab, item: int, text: str) -> None:
-    """Fill in a rating of CPU's `item`-th item, unsaved (CPU is in peer review; each tab rates
+    """Fill in a rating of FHU's `item`-th item, unsaved (FHU is in peer review; each tab rates
     its own item, so neither meets the other's save as a conflict)."""
-    tab.selectbox(key="peer_district").set_value("CPU").run()
-    chosen = tab.selectbox(key="peer_item_CPU")
+    tab.selectbox(key="peer_district").set_value("FHU").run()
+    chosen = tab.selectbox(key="peer_item_FHU")
     chosen.set_value(chosen.options[item].split(" · ")[0]).run()
     rationale = next(t for t in tab.text_area if t.key and t.key.startswith("peer_rationale_"))
     rationale.input(text)
@@ -51,8 +51,8 @@ def _signed_out_because(tab) -> list[str]:
 
 def test_a_removed_role_is_gone_at_the_next_click_in_another_tab(app_as, demo_db):
     one, two = app_as(LEAD, "peer_review"), app_as(LEAD, "peer_review")
-    one.selectbox(key="peer_district").set_value("CPU").run()
-    one.button(key="peer_set_CPU_withdraw").click().run()  # the demo's set is submitted
+    one.selectbox(key="peer_district").set_value("FHU").run()
+    one.button(key="peer_set_FHU_withdraw").click().run()  # the demo's set is submitted
     before = _events(demo_db, "save peer rating")
     _rate(two, 1, "Saved from a tab whose role was taken away.")
     _rate(one, 0, "Graduation data cited in the evidence binder.")
@@ -64,9 +64,9 @@ def test_a_removed_role_is_gone_at_the_next_click_in_another_tab(app_as, demo_db
             s,
             Settings.from_env(),
             email=LEAD,
-            name="Lead FHU",
+            name="Lead CPU",
             roles=[Role.DISTRICT_EDITOR],
-            district_code="FHU",
+            district_code="CPU",
             password=None,
             by=_coordinator(demo_db),
         )
@@ -103,9 +103,9 @@ def test_a_password_change_signs_the_other_tabs_out_and_the_new_password_works(a
             s,
             Settings.from_env(),
             email=LEAD,
-            name="Lead FHU",
+            name="Lead CPU",
             roles=[Role.DISTRICT_EDITOR, Role.PEER_REVIEWER],
-            district_code="FHU",
+            district_code="CPU",
             password="a-new-password-1",
             by=_coordinator(demo_db),
         )
