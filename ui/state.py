@@ -16,6 +16,9 @@ from ui.markup import inert
 ACTOR = "actor"
 CYCLE = "cycle"
 CYCLE_PICKER = "cycle_picker"
+# A cycle chosen by a page (a new one just created): the sidebar applies it to its picker at the
+# start of the next run, because a widget's key cannot be set once the widget is drawn.
+CYCLE_CHOSEN = "cycle_chosen"
 COOKIE = "review_session"
 TOKEN = "session_token"
 SIGNED_OUT = "signed_out_because"
@@ -158,7 +161,7 @@ def _browser_cookie() -> str | None:
 def choose_cycle(name: str) -> None:
     """Make `name` the sidebar's cycle (its picker widget included) from the next run on."""
     st.session_state[CYCLE] = name
-    st.session_state[CYCLE_PICKER] = name
+    st.session_state[CYCLE_CHOSEN] = name
 
 
 def cycle_name() -> str | None:

@@ -1,10 +1,11 @@
 """Every page renders for its role without an exception; the sign-in gate holds."""
 
 import pytest
+from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from review import accounts
-from review.db import Database
+from review.db import Cycle, Database
 from review.settings import PROJECT_ROOT
 from tests.ui.conftest import APP, TIMEOUT
 from ui.shell import PAGES as SPECS
@@ -233,3 +234,14 @@ def test_cycle_setup_shows_roles_in_words(app_as):
         "Coordinator",
         "Observer",
     ]
+
+
+def test_creating_a_cycle_on_cycle_setup_makes_it_the_sidebar_cycle(app_as, demo_db):
+    at = app_as("coordinator@core.example", "setup")
+    at.text_input(key="cycle_name").input("2016-17")
+    at = next(b for b in at.button if b.label == "Create cycle").click().run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="cycle_picker").value == "2016-17"
+    assert [s.value for s in at.success] == ["Cycle 2016-17 created; now define its triads."]
+    with demo_db.session() as s:
+        assert s.scalar(select(Cycle.name).where(Cycle.name == "2016-17")) == "2016-17"

@@ -21,6 +21,8 @@ def picker() -> None:
     chosen = None
     if cycles:
         names = list(cycles)
+        if (wanted := st.session_state.pop(state.CYCLE_CHOSEN, None)) in names:
+            st.session_state[state.CYCLE_PICKER] = wanted
         if st.session_state.get(state.CYCLE_PICKER) not in names:
             remembered = state.cycle_name()
             st.session_state[state.CYCLE_PICKER] = remembered if remembered in names else names[0]
