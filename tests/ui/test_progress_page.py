@@ -25,11 +25,10 @@ def test_progress_lists_every_district_with_its_figures(app_as):
          "CPU 0%, FHU 0%"],
         ["BHU · Birch Harbor Unified", DRAFT_LATE, "Self-evaluation in draft", 0, 15, 0,
          "DCU 0%, ECU 0%"],
-        ["CPU · Cedar Plains Unified", PEER_LATE, "Peer review", 100, 0, 5,
-         "ALV 100%, FHU 100%"],
+        ["CPU · Cedar Plains Unified", "–", "Final", 100, 0, 0, "ALV 100%, FHU 100%"],
         ["DCU · Dunmore City Unified", PEER_LATE, "Self-evaluation submitted", 100, 0, 0,
          "BHU 0%, ECU 0%"],
-        ["ECU · Elm Creek Unified", PEER_LATE, "Peer review", 100, 0, 5,
+        ["ECU · Elm Creek Unified", "–", "Reconciliation", 100, 0, 4,
          "BHU 100%, DCU 100%"],
         ["FHU · Fairhaven Unified", PEER_LATE, "Peer review", 100, 0, 2,
          "ALV 100%, CPU 100%"],
@@ -42,10 +41,10 @@ def test_progress_columns_fit_beside_the_sidebar_at_1400_px_with_the_district_pi
     columns = {k: v for k, v in json.loads(table.columns).items() if k != "_index"}
     assert {name: (c.get("label", name), c["width"]) for name, c in columns.items()} == {
         "District": ("District", 170),
-        "Overdue": ("Overdue", 270),
+        "Overdue": ("Overdue", 250),
         "Phase": ("Phase", 140),
         "Self-evaluation": ("Self", 90),
-        "Need evidence": ("Evidence", 65),
+        "Need evidence": ("No evidence", 85),
         "Open flags": ("Flags", 50),
         "Peer ratings": ("Peers", 145),
     }

@@ -17,7 +17,7 @@ from ui.markup import inert
 COLUMNS = {
     "District": st.column_config.TextColumn(width=170, pinned=True),
     "Overdue": st.column_config.TextColumn(
-        width=270, help="Phases whose deadline passed while the district was still in them"
+        width=250, help="Phases whose deadline passed while the district was still in them"
     ),
     "Phase": st.column_config.TextColumn(width=140),
     "Self-evaluation": st.column_config.ProgressColumn(
@@ -29,7 +29,7 @@ COLUMNS = {
         help="Share of the items the district has rated in its self-evaluation",
     ),
     "Need evidence": st.column_config.NumberColumn(
-        "Evidence", width=65, help="Items that need evidence and have none linked"
+        "No evidence", width=85, help="Items that need evidence and have none linked"
     ),
     "Open flags": st.column_config.TextColumn("Flags", width=50, help="Open flags"),
     "Peer ratings": st.column_config.TextColumn(
