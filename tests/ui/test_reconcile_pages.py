@@ -1,5 +1,6 @@
 """Reconciliation, calibration and practice-library pages on a copy of the demo network."""
 
+import pytest
 from sqlalchemy import select
 
 from review import accounts, cycles, reconcile
@@ -317,3 +318,17 @@ def test_the_queue_shows_a_dash_where_an_item_has_no_spread(app_as):
         "Final": "",
     }
     assert set(queue["Spread"]) == {"–"}
+
+
+@pytest.mark.parametrize(
+    "email, first",
+    [
+        ("coordinator@core.example", "ECU"),  # the demo's one district in reconciliation
+        ("lead@alv.example", "FHU"),  # CPU is final; FHU waits in peer review
+        ("lead@ecu.example", "BHU"),  # neither BHU nor DCU has reached peer review
+    ],
+)
+def test_the_district_first_shown_is_where_the_readers_work_is(app_as, email, first):
+    at = app_as(email, "reconciliation")
+    assert not at.exception and not at.error
+    assert at.selectbox(key="recon_district").value == first

@@ -38,11 +38,20 @@ def pick(actor: Actor, cycle: Cycle) -> tuple[District, Phase]:
         sorted(allowed),
         key="recon_district",
         format_func=lambda c: f"{c} · {allowed[c][0].name}",
-        default=asked if asked in allowed else None,
+        default=asked if asked in allowed else _first_to_settle(allowed),
     )
     district, phase = allowed[code]
     st.caption(f"Cycle {inert(cycle.name)} · {inert(district.name)} · {PHASE_LABELS[phase]}")
     return district, phase
+
+
+def _first_to_settle(allowed: dict[str, tuple[District, Phase]]) -> str | None:
+    """Where the reader's work is: the first district in reconciliation, else in peer review."""
+    for phase in (Phase.RECONCILIATION, Phase.PEER_REVIEW):
+        waiting = sorted(code for code, (_, p) in allowed.items() if p == phase)
+        if waiting:
+            return waiting[0]
+    return None
 
 
 def _refuse(actor: Actor, cycle: Cycle, asked: str) -> None:
