@@ -1,6 +1,6 @@
 """Frozen packets: what a final district's packet was, kept so it can be proven later.
 
-The packet is built by `exports.frozen` (review/ never imports exports/) in its own unit of
+The packet is built by `exports.packet.freeze` (review/ never imports exports/) in its own unit of
 work once the finalization has committed, and stored here with its SHA-256. Every later
 download returns those bytes. Reopening keeps them; finalizing again makes the next version.
 """
