@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from review import figures
 from review.errors import NotFound
 from review.index._details import school_details, school_rows
 from review.index._numbers import median_decimal
@@ -235,7 +236,8 @@ def _lagging(results: IndexResults, rows: Ints, y: int) -> tuple[LaggingFlag, ..
         if far[k, m]:
             below = median[m] - levels[k, m]
             reasons.append(
-                f"{_plain(below)} levels below the network median of {_plain(median[m])}"
+                f"{_one_decimal(below)} levels below the network median of "
+                f"{_one_decimal(median[m])}"
             )
         flags.append(
             LaggingFlag(
@@ -249,6 +251,11 @@ def _lagging(results: IndexResults, rows: Ints, y: int) -> tuple[LaggingFlag, ..
             )
         )
     return tuple(flags)
+
+
+def _one_decimal(number: float) -> str:
+    """A gap or median of levels as the packet and the command line write it (7.0, 4.5)."""
+    return figures.written(figures.level(Decimal(_plain(number))) or Decimal(0))
 
 
 def _plain(number: float) -> str:

@@ -136,13 +136,13 @@ def test_summary_lagging_schools_give_each_reason(d1):
             "A",
             "academic_performance",
             2,
-            ("level 2 is at or below 2", "5 levels below the network median of 7"),
+            ("level 2 is at or below 2", "5.0 levels below the network median of 7.0"),
         ),
         (
             "C",
             "chronic_absence",
             2,
-            ("level 2 is at or below 2", "5 levels below the network median of 7"),
+            ("level 2 is at or below 2", "5.0 levels below the network median of 7.0"),
         ),
     ]
 
