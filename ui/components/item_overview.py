@@ -9,8 +9,8 @@ import streamlit as st
 from review.overview import ItemLine
 from review.rubrics import Rubric
 from ui.components import item_picker
-from ui.components.table import NO_VALUE
 from ui.components.descriptors import short_level
+from ui.components.table import NO_VALUE
 
 _WIDTHS = (2, 3.3, 1, 1.7, 1.3, 1.4)
 
@@ -66,7 +66,9 @@ def show(
             cells[2].text(short_level(line.level, line.not_applicable))
             cells[3].text(status(line))
             cells[4].text(_count(line.evidence, "file"))
-            cells[5].text(f"{line.questions_waiting} waiting" if line.questions_waiting else NO_VALUE)
+            cells[5].text(
+                f"{line.questions_waiting} waiting" if line.questions_waiting else NO_VALUE
+            )
 
 
 def missing(rubric: Rubric, lines: Sequence[ItemLine], *, picker: str) -> None:
