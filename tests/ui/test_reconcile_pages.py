@@ -79,7 +79,7 @@ def test_reviewer_sees_the_flagged_item_first(app_as, demo_db):
         "Peers": "ALV 4, CPU 2",
         "Spread": "2",
         "Status": "needs consensus",
-        "Final": "",
+        "Final": "–",
     }
     assert [w.value for w in at.warning] == ["⚑ peer disagreement: Peers rated 2 and 4 (spread 2)"]
     assert at.radio(key=f"recon_consensus_level_FHU_{FLAGGED}").options == [
@@ -293,7 +293,7 @@ def test_coordinator_reopens_a_final_district_with_a_reason(app_as, demo_db):
 def test_a_decision_made_in_another_browser_shows_at_the_next_rerun(app_as, demo_db):
     _started(demo_db)
     reviewer = _on_fhu(app_as, "lead@cpu.example")
-    assert reviewer.dataframe[0].value.iloc[0]["Final"] == ""
+    assert reviewer.dataframe[0].value.iloc[0]["Final"] == "–"
     coordinator = _on_fhu(app_as, "coordinator@core.example")
     coordinator.radio(key=f"recon_adjudicate_level_FHU_{FLAGGED}").set_value("3 Implementing")
     coordinator.text_area(key=f"recon_adjudicate_rationale_FHU_{FLAGGED}").input("Agreed.")
@@ -315,7 +315,7 @@ def test_the_queue_shows_a_dash_where_an_item_has_no_spread(app_as):
         "Peers": "",
         "Spread": "–",
         "Status": "waiting for ratings",
-        "Final": "",
+        "Final": "–",
     }
     assert set(queue["Spread"]) == {"–"}
 

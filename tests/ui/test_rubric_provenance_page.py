@@ -72,3 +72,20 @@ def test_descriptor_text_from_a_workbook_is_shown_as_written(app_as, tmp_path, m
     assert at.selectbox(key="rubric_version").value == "core-p2@2016-17"
     escaped = "\\*\\*bold\\*\\* !\\[x\\](http://example.invalid/x.png) \\<b\\>tag\\</b\\>"
     assert escaped in [m.value for m in at.markdown]
+
+
+def test_calibration_descriptors_say_whose_words_they_are(app_as):
+    at = app_as("coordinator@core.example", "calibration")
+    assert at.selectbox(key="calibration_item").value == "P2-INDEX-DATA"
+
+    box = next(e for e in at.expander if e.label == "Level descriptors")
+    assert _wording(box) == [WRITTEN] * 4
+    assert (
+        box.markdown[0].value
+        == "**P2-INDEX-DATA · Collection of School Quality Improvement Index data**"
+    )
+
+    at.selectbox(key="calibration_item").set_value("P2-STAKEHOLDER").run()
+    box = next(e for e in at.expander if e.label == "Level descriptors")
+    assert _wording(box) == [QUOTED, WRITTEN, WRITTEN, QUOTED]
+    assert CITATION in [c.value for c in box.caption]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from review.rubrics import Item, Rubric
+from ui.components.table import NO_VALUE
 from ui.markup import inert
 
 NOT_RECORDED = "This version does not record which descriptors are quoted from a source."
@@ -72,7 +73,7 @@ def parse_level(rubric: Rubric, choice: str | None) -> tuple[int | None, bool]:
 
 def short_level(level: int | None, not_applicable: bool = False) -> str:
     """A level as a table cell: the number, N/A, or a dash when not rated."""
-    return "N/A" if not_applicable else ("–" if level is None else str(level))
+    return "N/A" if not_applicable else (NO_VALUE if level is None else str(level))
 
 
 def choice_for(rubric: Rubric, level: int | None, not_applicable: bool) -> str:

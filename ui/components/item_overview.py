@@ -10,6 +10,7 @@ from review.overview import ItemLine
 from review.rubrics import Rubric
 from ui.components import item_picker
 from ui.components.descriptors import short_level
+from ui.components.table import NO_VALUE
 
 _WIDTHS = (2, 3.3, 1, 1.7, 1.3, 1.4)
 
@@ -65,7 +66,9 @@ def show(
             cells[2].text(short_level(line.level, line.not_applicable))
             cells[3].text(status(line))
             cells[4].text(_count(line.evidence, "file"))
-            cells[5].text(f"{line.questions_waiting} waiting" if line.questions_waiting else "–")
+            cells[5].text(
+                f"{line.questions_waiting} waiting" if line.questions_waiting else NO_VALUE
+            )
 
 
 def missing(rubric: Rubric, lines: Sequence[ItemLine], *, picker: str) -> None:
@@ -83,7 +86,7 @@ def missing(rubric: Rubric, lines: Sequence[ItemLine], *, picker: str) -> None:
 
 
 def _count(n: int, noun: str) -> str:
-    return "–" if n == 0 else f"{n} {noun}{'' if n == 1 else 's'}"
+    return NO_VALUE if n == 0 else f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _open(picker: str, fold: str, item_id: str) -> None:

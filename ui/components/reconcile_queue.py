@@ -40,7 +40,9 @@ def rated(rating: RatingView) -> str:
 
 
 def final(decision: Decision | None) -> str:
-    return "" if decision is None else short_level(decision.level, decision.not_applicable)
+    if decision is None:
+        return table_view.NO_VALUE
+    return short_level(decision.level, decision.not_applicable)
 
 
 def status(entry: QueueEntry) -> str:

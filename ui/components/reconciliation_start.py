@@ -13,6 +13,7 @@ from review.access import Actor
 from review.db import Cycle, District
 from review.rubrics import Rubric
 from ui import context
+from ui.components import table
 from ui.guard import act
 
 
@@ -22,16 +23,15 @@ def show(actor: Actor, cycle: Cycle, rubric: Rubric, district: District) -> None
         sets = peer_sets.rating_sets(s, actor, cycle, rubric, district.id)
     with st.container(border=True, key=f"recon_start_section_{district.code}"):
         st.markdown("**Start reconciliation**")
-        st.dataframe(
+        table.show(
             [
                 {
                     "Reviewer": one.rater,
                     "Ratings": peer_sets.SET_LABELS[one.status],
-                    "Items rated": "–" if one.rated is None else f"{one.rated}",
+                    "Items rated": table.cell(one.rated),
                 }
                 for one in sets
             ],
-            hide_index=True,
             key=f"recon_sets_{district.code}",
         )
         waiting = [one.rater for one in sets if not one.submitted]

@@ -11,6 +11,7 @@ from review import cycles, roster
 from review.access import Actor
 from review.db import Cycle
 from ui import context
+from ui.components import table
 from ui.guard import act, shown_errors
 from ui.markup import inert
 
@@ -50,17 +51,15 @@ def show(actor: Actor, cycle: Cycle) -> None:
         return
     preview: roster.TriadsPreview = shown[1]
     st.info(f"Preview, nothing saved yet: {inert(preview.summary())}")
-    st.dataframe(
+    table.show(
         [
             {
                 "Triad": change.name,
-                "Now": ", ".join(change.before) or "–",
+                "Now": ", ".join(change.before) or table.NO_VALUE,
                 "Becomes": ", ".join(change.after) or "removed",
             }
             for change in preview.changes
-        ],
-        hide_index=True,
-        width="stretch",
+        ]
     )
     if st.button("Apply", key="import_triads", type="primary"):
         st.session_state.pop(PREVIEW, None)
