@@ -48,7 +48,8 @@ def packet(tmp_path_factory):
             DISTRICT,
         )
         flags = _run("discrepancies", "--cycle", CYCLE, "--district", DISTRICT)
-    with zipfile.ZipFile(folder / f"{DISTRICT}-{CYCLE}-packet.zip") as archive:
+    # CPU is final in the demo, so the command writes the packet kept at its finalization.
+    with zipfile.ZipFile(folder / f"{DISTRICT}-{CYCLE}-packet-v1.zip") as archive:
         pdf = archive.read(f"{DISTRICT}-{CYCLE}-packet.pdf")
         book = load_workbook(io.BytesIO(archive.read(f"{DISTRICT}-{CYCLE}-packet.xlsx")))
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
@@ -165,11 +166,14 @@ def test_school_scores_and_levels_agree(packet):
 
 def test_item_levels_and_statuses_agree(packet):
     text, sheets, _, _ = packet
+    # A final packet shows both peers' levels between the district's own and the final one.
+    assert sheets["Ratings"][0] == [
+        "Item", "Title", "Self level", "Peer ALV", "Peer FHU", "Final level", "Status"
+    ]  # fmt: skip
     ratings = _data(sheets["Ratings"])
-    assert sheets["Ratings"][0] == ["Item", "Title", "Self level", "Final level", "Status"]
     selves = re.findall(r"Self-rating: (not applicable|not rated|\d+)", text)
     assert selves == [{"N/A": "not applicable", "": "not rated"}.get(r[2], r[2]) for r in ratings]
-    for item, title, _self, final, status in ratings:
+    for item, title, _self, _alv, _fhu, final, status in ratings:
         assert _in_pdf(text, item, title, final, status), item
     overall = dict(_data(sheets["Summary"])[:1])["Overall compliance status"]
     assert f"Overall compliance status: {overall}. Data as of" in text  # summary page
@@ -181,8 +185,11 @@ def test_item_levels_and_statuses_agree(packet):
 
 def test_flags_agree(packet):
     text, sheets, _, flags = packet
-    count = int(re.search(r"(\d+) open flags? in cycle", flags).group(1))
-    assert f"Open flags: {count}." in text
+    found = re.search(r"(\d+|No) open flags? in cycle", flags)
+    count = 0 if found.group(1) == "No" else int(found.group(1))
+    # CPU is final: no flag is open, and only a draft's cover counts open flags.
+    assert count == 0
+    assert "Phase Final" in text and "Open flags:" not in text
     for item, shown, *_ in _data(sheets["Reconciliation"]):
         for flag in filter(None, shown.split("; ")):
             assert _in_pdf(text, f"⚑ {flag}"), (item, flag)
