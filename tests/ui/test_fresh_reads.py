@@ -41,7 +41,9 @@ def test_a_deadline_the_coordinator_moves_shows_at_the_next_rerun_of_progress(ap
     assert _overdue(progress, "ALV") == ALV_LATE
 
     setup = app_as("coordinator@core.example", "setup")  # another browser of the coordinator
-    setup.text_input(key="deadline_draft").input("2099-02-15")
+    next(t for t in setup.text_input if t.label == "Deadline: self-evaluation submitted").input(
+        "2099-02-15"
+    )
     next(b for b in setup.button if b.label == "Save deadlines and release").click().run()
     assert [s.value for s in setup.success] == ["Saved."]
 

@@ -243,5 +243,13 @@ def test_creating_a_cycle_on_cycle_setup_makes_it_the_sidebar_cycle(app_as, demo
     assert not at.exception and not at.error
     assert at.selectbox(key="cycle_picker").value == "2016-17"
     assert [s.value for s in at.success] == ["Cycle 2016-17 created; now define its triads."]
+    # The new cycle's form starts from its own (empty) settings, not 2015-16's shown before.
+    deadlines = {t.label: t.value for t in at.text_input if t.label.startswith("Deadline")}
+    assert deadlines == {
+        "Deadline: self-evaluation submitted": "",
+        "Deadline: peer ratings given": "",
+        "Deadline: reconciliation decided": "",
+    }
+    assert [c.value for c in at.checkbox if c.label.startswith("Districts may read")] == [False]
     with demo_db.session() as s:
         assert s.scalar(select(Cycle.name).where(Cycle.name == "2016-17")) == "2016-17"

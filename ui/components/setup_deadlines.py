@@ -20,25 +20,28 @@ def show(actor: Actor, current: Cycle) -> None:
         f"**Cycle {inert(current.name)}** · rubric {current.rubric_id}@"
         f"{current.rubric_version} (pinned, hash {current.rubric_hash[:12]}…)"
     )
+    # The version these fields were filled from: a save over someone else's change since then
+    # is refused, not silently applied.
+    version_key = f"cycle_version_{current.name}"
+    shown = st.session_state.setdefault(version_key, current.row_version)
+    # Keys name the cycle and that version: a widget with a key keeps what it holds when its
+    # default changes, so shared keys would carry one cycle's dates into another's form.
+    prefix = f"cycle_{current.name}_v{shown}"
     with st.form("deadlines"):
         dates = {
             p.value: st.text_input(
                 f"Deadline: {DEADLINE_LABELS[p]}",
                 value=current.deadlines.get(p.value, ""),
                 placeholder="YYYY-MM-DD",
-                key=f"deadline_{p.value}",
+                key=f"{prefix}_deadline_{p.value}",
             )
             for p in PHASES
         }
         released = st.checkbox(
             "Districts may read the peer ratings of their own district",
             value=current.released,
-            key="released",
+            key=f"{prefix}_released",
         )
-        # The version these fields were filled from: a save over someone else's change since
-        # then is refused, not silently applied.
-        version_key = f"cycle_version_{current.name}"
-        shown = st.session_state.setdefault(version_key, current.row_version)
         if st.form_submit_button("Save deadlines and release"):
             act(
                 lambda s: _save(s, actor, current.name, dates, released, shown),
