@@ -25,7 +25,9 @@ def render() -> None:
             f"meets at level {rubric.compliance.meets}"
         )
         descriptors.show_version_notes(rubric)
-        browse, compare, excel = st.tabs(["Items", "Compare versions", "Excel"])
+        browse, compare, excel = st.tabs(
+            ["Items", "Compare versions", "Excel"], key="rubrics_tab", on_change="rerun"
+        )
         with browse:
             for item in rubric.items:
                 with st.expander(inert(f"{item.id} · {item.title}")):

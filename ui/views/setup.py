@@ -18,7 +18,11 @@ def render() -> None:
     st.title("Cycle setup")
     state.show_flash()
     tab_cycle, tab_districts, tab_triads, tab_index, tab_users = st.tabs(
-        ["Cycle", "Districts", "Triads", "Index results", "Users"]
+        ["Cycle", "Districts", "Triads", "Index results", "Users"],
+        # Keyed and tracked, so a rerun that changes what is above the tabs (a message shown
+        # once) keeps the tab the coordinator is working in.
+        key="setup_tab",
+        on_change="rerun",
     )
     with tab_cycle:
         setup_cycle.create(actor)
