@@ -105,6 +105,10 @@ def test_component_medians_and_lagging(at):
         ["–", "–"],
     ]
     lagging = _frame(at, "Why")
+    assert lagging["Network median"].tolist() == ["4.5"]
+    # Medians and gaps to one decimal, as the packet and the command line write them.
+    gaps = next(d.value for d in at.dataframe if d.value.index.name == "Metric")
+    assert gaps.values.tolist()[0][:2] == ["–", "2.0"]
     assert lagging["School"].tolist() == ["Alder Elementary"]
     assert lagging["Why"].tolist() == ["level 2 is at or below 2"]
 

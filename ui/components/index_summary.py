@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from review import figures
 from review.index.models import DistrictSummary, SchoolDetail
 from ui.components import table as table_view
 
@@ -78,8 +79,8 @@ def _medians(summary: DistrictSummary) -> None:
             "Domain": [m.domain_name for m in summary.metrics],
             "Counts this year": ["yes" if m.counts else "no" for m in summary.metrics],
             "Schools with a level": [m.schools_with_level for m in summary.metrics],
-            "District median": [_number(m.median_level) for m in summary.metrics],
-            "Network median": [_number(m.network_median_level) for m in summary.metrics],
+            "District median": [_median(m.median_level) for m in summary.metrics],
+            "Network median": [_median(m.network_median_level) for m in summary.metrics],
         }
     )
     _dataframe(table)
@@ -92,7 +93,7 @@ def _gaps(summary: DistrictSummary) -> None:
     st.caption("Median of the all-students level minus the group's level, where both are reported.")
     names = {m.metric_id: m.name for m in summary.metrics}
     rows = [
-        {"Metric": names[g.metric_id], "Group": g.group_name, "gap": _number(g.median_gap)}
+        {"Metric": names[g.metric_id], "Group": g.group_name, "gap": _median(g.median_gap)}
         for g in summary.group_gaps
     ]
     table = pd.DataFrame(rows).pivot(index="Metric", columns="Group", values="gap")
@@ -145,7 +146,7 @@ def _lagging(summary: DistrictSummary) -> None:
             "School": [f.school_name for f in summary.lagging],
             "Metric": [f.metric_name for f in summary.lagging],
             "Level": [f.level for f in summary.lagging],
-            "Network median": [_number(f.network_median_level) for f in summary.lagging],
+            "Network median": [_median(f.network_median_level) for f in summary.lagging],
             "Why": ["; ".join(f.reasons) for f in summary.lagging],
         }
     )
@@ -251,6 +252,12 @@ def _dataframe(
     table: pd.DataFrame, columns: dict[str, Any] | None = None, *, hide_index: bool = True
 ) -> None:
     table_view.show(table, columns, hide_index=hide_index)
+
+
+def _median(value: Decimal | None) -> str:
+    """A median level or gap as the packet and the command line write it (7.0, -1.5)."""
+    shown = figures.level(value)
+    return table_view.NO_VALUE if shown is None else figures.written(shown)
 
 
 def _number(value: Decimal | None) -> float | None:
