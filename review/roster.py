@@ -100,12 +100,14 @@ def _xlsx_rows(data: bytes, name: str, max_rows: int) -> list[list[str]]:
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many types for a damaged file
+        # Read-only sheets inflate as they are read, so damage can surface while iterating.
+        try:
+            sheet = workbook.worksheets[0].iter_rows(values_only=True)
+            return [[_cell(v) for v in row] for row in islice(sheet, max_rows + 2)]
+        finally:
+            workbook.close()
+    except Exception:  # openpyxl and zipfile raise many types for a damaged file
         raise InvalidInput(f"{name}: not a readable Excel workbook") from None
-    sheet = workbook.worksheets[0].iter_rows(values_only=True)
-    rows = [[_cell(v) for v in row] for row in islice(sheet, max_rows + 2)]
-    workbook.close()
-    return rows
 
 
 def _cell(value: object) -> str:

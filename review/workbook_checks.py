@@ -78,7 +78,7 @@ def open_workbook(data: bytes, limits: Limits) -> Workbook:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(member.file_size for member in archive.infolist())
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, NotImplementedError, EOFError):  # not a ZIP, or a damaged one
         _refuse_file("the file is not an Excel workbook (.xlsx)")
     if unpacked > limits.unpacked_bytes:
         _refuse_file(

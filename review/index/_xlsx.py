@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from review.errors import ReviewError
 from review.index._raw import (
     NUMBER_COLUMNS,
     HeaderProblems,
@@ -38,6 +39,12 @@ def read_xlsx(source: bytes | Path, *, max_rows: int | None = None) -> RawTable:
     try:
         sheet = workbook.worksheets[0]
         return _read_sheet(sheet.iter_rows(min_row=1), max_rows)
+    except ReviewError:
+        raise
+    except Exception as exc:  # read-only sheets inflate as they are read: damage shows here
+        raise HeaderProblems(
+            [Problem(1, "", f"not a readable XLSX workbook ({escaped(exc, limit=200)})")]
+        ) from None
     finally:
         workbook.close()
 

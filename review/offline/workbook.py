@@ -12,6 +12,7 @@ import hashlib
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -255,6 +256,10 @@ def _write_about(about: Worksheet, meta: Meta, choices: list[str]) -> None:
     about.protection.sheet = True
 
 
+# What reading a damaged ZIP raises besides the errors each check turns into a message.
+_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, UnicodeDecodeError)
+
+
 def read_workbook(
     data: bytes,
     file_name: str,
@@ -269,8 +274,14 @@ def read_workbook(
         FileProblems: every problem of the Items sheet, with its row and column.
     """
     limits.check_size(len(data), file_name)
-    _check_unpacked(data, file_name)
-    _check_rows(data, file_name, limits, layout)
+    try:
+        _check_unpacked(data, file_name)
+        _check_rows(data, file_name, limits, layout)
+    except _DAMAGED as exc:  # bytes changed in transit or on disk: the ZIP cannot be inflated
+        raise InvalidInput(
+            f"{escaped(file_name, limit=200)} is damaged and cannot be read "
+            f"({escaped(exc, limit=200)}); download it again. Nothing was saved."
+        ) from None
     from openpyxl import load_workbook
 
     try:
@@ -364,6 +375,11 @@ def _sheet_parts(archive: zipfile.ZipFile, name: str) -> dict[str, str]:
 
 
 def _read_about(book: object, file_name: str, layout: Layout) -> Meta:
+    if ABOUT not in book.sheetnames:  # type: ignore[attr-defined]
+        raise InvalidInput(
+            f"{escaped(file_name, limit=200)} has no readable {ABOUT} sheet: upload the "
+            f"workbook downloaded from {layout.page}. Nothing was saved."
+        )
     sheet = book[ABOUT]  # type: ignore[index]
     found = {
         str(name): "" if value is None else str(value)

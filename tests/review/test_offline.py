@@ -1,8 +1,10 @@
 import hashlib
 import io
+import random
 import re
 import time
 import zipfile
+from collections import Counter
 from datetime import UTC, datetime
 
 import openpyxl
@@ -521,3 +523,21 @@ def test_small_file_that_unpacks_past_the_limit_is_refused_before_parsing():
         "bomb.xlsx unpacks to 101 MB, more than the 100 MB an offline workbook may; "
         "nothing was saved"
     )
+
+
+def test_a_damaged_workbook_is_refused_with_a_message_never_an_exception(world):
+    """Bytes changed in transit: every damaged copy is read or refused as a ReviewError."""
+    _, data = _export(world)
+    chance = random.Random(14)
+    outcomes = Counter()
+    for _ in range(300):
+        damaged = bytearray(data)
+        for _ in range(chance.randint(1, 4)):
+            damaged[chance.randrange(len(damaged))] = chance.randrange(256)
+        try:
+            read_workbook(bytes(damaged), "filled.xlsx")
+            outcomes["read"] += 1
+        except (InvalidInput, FileProblems) as refused:
+            assert "filled.xlsx" in str(refused)
+            outcomes["refused"] += 1
+    assert outcomes["refused"] > 100  # the damage was real: most copies are refused
