@@ -15,6 +15,7 @@ from sqlalchemy import select, text
 
 from review import evidence
 from review.db import MIGRATIONS, AuditEvent, Evidence, make_engine, migrating
+from review.demo import SAMPLE_EVIDENCE
 
 TEXT = b"Minutes of the parent evening\n"
 PDF = b"%PDF-1.4\n%minutes\n"
@@ -128,3 +129,60 @@ def test_names_stored_before_13_are_renamed_by_their_type_and_audited(world, cap
         "scores.csv",
         "tool.exe",
     ]
+
+
+def _unreadable_docx() -> bytes:
+    """A real .docx whose directory asks for a ZIP version no reader has: opening it raises
+    NotImplementedError, as damaged files stored before uploads were checked can."""
+    data = bytearray((SAMPLE_EVIDENCE / "facilitator_training_notes.docx").read_bytes())
+    entry = data.index(b"PK\x01\x02")
+    data[entry + 6 : entry + 8] = (99).to_bytes(2, "little")  # version needed to extract: 9.9
+    return bytes(data)
+
+
+def test_a_stored_file_that_cannot_be_read_keeps_its_name_and_the_upgrade_goes_on(world, caplog):
+    a = world.district_id("A")
+    with world.db.session() as s:
+        kept = evidence.add_evidence(
+            s,
+            world.settings,
+            world.leads["A"],
+            world.cycle(s),
+            world.rubric,
+            district_id=a,
+            file_name="minutes.txt",
+            data=TEXT,
+        ).id
+    url = world.settings.database_url
+    world.db.dispose()
+    _migrate(url, "0013", down=True)
+    engine = make_engine(url)
+    broken = _unreadable_docx()
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE evidence SET file_name = 'minutes.bat' WHERE id = :id"), {"id": kept}
+        )
+        conn.execute(
+            text("INSERT INTO blobs (sha256, size, media_type, data) VALUES (:h, :n, :t, :d)"),
+            {"h": "e" * 64, "n": len(broken), "t": "application/octet-stream", "d": broken},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO evidence (cycle_id, district_id, sha256, file_name, description, "
+                "uploaded_at, row_version) SELECT cycle_id, district_id, :h, 'notes.docx', '', "
+                ":at, 1 FROM evidence WHERE id = :id"
+            ),
+            {"h": "e" * 64, "at": datetime(2015, 9, 1, tzinfo=UTC), "id": kept},
+        )
+    engine.dispose()
+    damaged = max(_names(world))
+
+    caplog.set_level(logging.INFO, logger="alembic.runtime.migration")
+    _migrate(url, "head")
+
+    assert _names(world) == {kept: ("minutes.txt", 2), damaged: ("notes.docx", 1)}
+    logged = [r.getMessage() for r in caplog.records if r.name == "alembic.runtime.migration"]
+    assert any(
+        m.startswith(f"evidence {damaged} keeps its name 'notes.docx': its content cannot be read")
+        for m in logged
+    ), logged

@@ -54,17 +54,21 @@ audit_events = sa.table(
 
 def upgrade() -> None:
     bind = op.get_bind()
+    # Names first, then one blob at a time: the files together may not fit in memory.
     rows = bind.execute(
-        sa.select(evidence.c.id, evidence.c.file_name, blobs.c.data)
-        .join(blobs, blobs.c.sha256 == evidence.c.sha256)
-        .order_by(evidence.c.id)
+        sa.select(evidence.c.id, evidence.c.file_name, evidence.c.sha256).order_by(evidence.c.id)
     ).all()
     now = datetime.now(UTC)
-    for evidence_id, name, data in rows:
+    for evidence_id, name, sha256 in rows:
+        data = bind.scalar(sa.select(blobs.c.data).where(blobs.c.sha256 == sha256))
         try:
-            renamed = stored_name(name, sniff(bytes(data), name))
+            renamed = stored_name(name, sniff(bytes(data or b''), name))
         except InvalidInput as refused:
             log.warning('evidence %s keeps its name %r: %s', evidence_id, name, refused)
+            continue
+        except Exception as damaged:  # stored before uploads were checked: may be any bytes
+            log.warning('evidence %s keeps its name %r: its content cannot be read (%r)',
+                        evidence_id, name, damaged)
             continue
         if renamed == name:
             continue
