@@ -153,12 +153,21 @@ def define_triads(
             or a cycle whose reviews have already started.
     """
     require(actor, Action.MANAGE_CYCLE)
+    # Lock the cycle's participations before their phases are checked: a submission that
+    # commits first is then seen and refuses the change, and one that comes later waits,
+    # instead of its row being deleted and put back as a draft. populate_existing: a preview in
+    # this session may hold the rows as they were before the lock.
+    kept = {
+        p.district_id: (p.phase, dict(p.context or {}))
+        for p in session.scalars(
+            select(Participation)
+            .where(Participation.cycle_id == cycle.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    }
     check_triads(session, cycle, triads)
     districts = {code: get_district(session, code) for codes in triads.values() for code in codes}
-    old = {
-        p.district_id: p.phase
-        for p in session.scalars(select(Participation).where(Participation.cycle_id == cycle.id))
-    }
     for table in (Assignment, Participation, Triad):
         session.execute(delete(table).where(table.cycle_id == cycle.id))
     assignments = []
@@ -173,8 +182,8 @@ def define_triads(
                     cycle_id=cycle.id,
                     district_id=district.id,
                     triad_id=triad.id,
-                    phase=old.get(district.id, Phase.DRAFT),
-                    context={},
+                    phase=kept.get(district.id, (Phase.DRAFT, {}))[0],
+                    context=kept.get(district.id, (Phase.DRAFT, {}))[1],
                 )
             )
         for reviewer, reviewed in permutations(codes, 2):

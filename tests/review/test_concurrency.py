@@ -21,7 +21,7 @@ from sqlalchemy.exc import OperationalError
 from review import accounts, audit, cycles, evidence, ratings
 from review.access import Actor, Phase
 from review.db import Database, Rating
-from review.errors import Busy, ConflictError, InvalidInput, PermissionDenied
+from review.errors import Busy, ConflictError, InvalidInput, PermissionDenied, ReviewError
 from review.ratings import RatingInput
 from review.rubrics import Catalogue
 
@@ -29,11 +29,11 @@ PAUSE = 0.3  # seconds a writer waits after reading the rating, holding its tran
 
 
 @contextmanager
-def _slow_reads(db: Database) -> Iterator[None]:
-    """Every SELECT of the ratings table is followed by a pause: writers overlap."""
+def _slow_reads(db: Database, table: str = "FROM ratings") -> Iterator[None]:
+    """Every SELECT of `table` is followed by a pause: writers overlap."""
 
     def pause(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and "FROM ratings" in statement:
+        if statement.lstrip().upper().startswith("SELECT") and table in statement:
             time.sleep(PAUSE)
 
     event.listen(db.engine, "after_cursor_execute", pause)
@@ -212,6 +212,40 @@ def test_a_self_rating_saved_while_the_evaluation_is_submitted_is_refused_or_sub
         assert "submitted" in str(results[1])
     else:  # the save came first; the submission then included it
         assert results[1] == 2
+
+
+def test_triads_changed_while_a_district_submits_never_undo_the_submission(world):
+    """Either the submission wins and the triads are refused, or the triads win and the
+    submission is refused: never a submitted district put back to draft by the new triads."""
+    _complete_but_unsubmitted(world)
+
+    def redefine() -> str:
+        with world.db.session() as s:
+            cycles.define_triads(
+                s,
+                world.coordinator,
+                world.cycle(s),
+                {"North": ["A", "B", "C"], "South": ["D", "E"]},
+            )
+        return "redefined"
+
+    with _slow_reads(world.db, "FROM participations"):
+        results = _race(redefine, _submitter(world))
+    with world.db.session() as s:
+        phase = cycles.participation(s, world.cycle(s), world.district_id("A")).phase
+        submitted = [
+            e
+            for e in audit.events(s, entity="participation")
+            if e.action == "change phase" and e.after == {"phase": Phase.SELF_SUBMITTED.value}
+        ]
+    if results[1] == "submitted":
+        assert isinstance(results[0], InvalidInput), results
+        assert "triads cannot change once a district has submitted" in str(results[0])
+        assert (phase, len(submitted)) == (Phase.SELF_SUBMITTED, 1)
+    else:
+        assert results[0] == "redefined", results
+        assert isinstance(results[1], ReviewError), results
+        assert (phase, submitted) == (Phase.DRAFT, [])
 
 
 def _submitter(world: Any) -> Callable[[], str]:
