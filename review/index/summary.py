@@ -255,7 +255,9 @@ def _lagging(results: IndexResults, rows: Ints, y: int) -> tuple[LaggingFlag, ..
 
 def _one_decimal(number: float) -> str:
     """A gap or median of levels as the packet and the command line write it (7.0, 4.5)."""
-    return figures.written(figures.level(Decimal(_plain(number))) or Decimal(0))
+    shown = figures.level(Decimal(_plain(number)))
+    assert shown is not None  # a number in, a number out
+    return figures.written(shown)
 
 
 def _plain(number: float) -> str:

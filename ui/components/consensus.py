@@ -13,6 +13,7 @@ from ui.components import descriptors, reconcile_queue
 from ui.components.decision_form import Case, decide, decided, level_form
 from ui.components.descriptors import short_level
 from ui.guard import act
+from ui.markup import inert
 
 
 def show(case: Case, *, reviewer: bool) -> None:
@@ -50,7 +51,7 @@ def waiting(proposal: Proposal) -> str:
 
 def _pending(case: Case, proposal: Proposal, *, reviewer: bool) -> None:
     """A proposal not yet decided; the reader's district confirms it when it is asked to."""
-    st.info(waiting(proposal))
+    st.info(inert(waiting(proposal)))
     st.text(proposal.rationale)
     if not (reviewer and proposal.status == reconcile.ProposalStatus.PROPOSED):
         return

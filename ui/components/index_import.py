@@ -47,7 +47,7 @@ def show(actor: Actor, cycle: Cycle) -> None:
         st.session_state.pop(PREVIEW, None)
         act(
             lambda s: _apply(s, actor, cycle, upload, shown[1]),
-            done=lambda done: inert(f"Imported {done.summary()}"),
+            done=lambda done: f"Imported {done.summary()}",
             rerun=True,
         )
 

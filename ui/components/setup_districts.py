@@ -98,7 +98,7 @@ def _upload(actor: Actor) -> None:
     preview: roster.DistrictsPreview = kept[1]
     st.info(f"Preview, nothing saved yet: {inert(preview.summary())}")
     if kept[2]:
-        st.caption(kept[2])
+        st.caption(inert(kept[2]))
     st.dataframe(
         [
             {
@@ -122,6 +122,6 @@ def _upload(actor: Actor) -> None:
                 upload.getvalue(),
                 preview,
             ),
-            done=lambda done: inert(f"Imported {done.summary()}.{note}"),
+            done=lambda done: f"Imported {done.summary()}.{note}",
             rerun=True,
         )

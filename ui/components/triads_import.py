@@ -73,7 +73,7 @@ def show(actor: Actor, cycle: Cycle) -> None:
                 data,
                 preview,
             ),
-            done=lambda done: inert(f"Imported {done.summary()}."),
+            done=lambda done: f"Imported {done.summary()}.",
             rerun=True,
         )
 
