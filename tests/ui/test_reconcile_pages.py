@@ -192,6 +192,15 @@ def test_calibration_page_shows_n_and_the_few_ratings_label(app_as):
         "Flags": "peer disagreement",
         "Evidence": "fhu-2015-16-survey-participation.csv",
     }
+    bhu = at.dataframe[0].value.to_dict("records")[1]  # nothing submitted, nothing rated yet
+    assert [bhu[c] for c in ("Code", "Self", "Peers", "Final", "Flags", "Evidence")] == [
+        "BHU",
+        "–",
+        "–",
+        "–",
+        "–",
+        "–",
+    ]
 
 
 def test_calibration_review_blocks_and_then_resolves(app_as):
@@ -302,7 +311,7 @@ def test_a_decision_made_in_another_browser_shows_at_the_next_rerun(app_as, demo
     assert reviewer.dataframe[0].value.iloc[0]["Final"] == "3"
 
 
-def test_the_queue_shows_a_dash_where_an_item_has_no_spread(app_as):
+def test_the_queue_shows_a_dash_where_an_item_has_no_spread_flags_or_peers(app_as):
     # No peer rating of ALV is submitted in the demo, so no item of it has a spread.
     at = app_as("coordinator@core.example", "reconciliation")
     at.selectbox(key="recon_district").set_value("ALV").run()
@@ -310,9 +319,9 @@ def test_the_queue_shows_a_dash_where_an_item_has_no_spread(app_as):
     assert queue.iloc[0].to_dict() == {
         "Item": "P2-INDEX-DATA",
         "Title": "Collection of School Quality Improvement Index data",
-        "Flags": "",
+        "Flags": "–",
         "Self": "4",
-        "Peers": "",
+        "Peers": "–",
         "Spread": "–",
         "Status": "waiting for ratings",
         "Final": "–",

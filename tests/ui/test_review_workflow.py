@@ -134,7 +134,7 @@ def test_a_consensus_waits_for_the_other_reviewing_district(app_as, demo_db):
     assert [s.value for s in cpu.success][0] == (
         f"FHU {FLAGGED}: level 3 proposed; waiting for ALV to confirm."
     )
-    assert cpu.dataframe[0].value.iloc[0]["Status"] == "proposed; waiting for ALV to confirm"
+    assert cpu.dataframe[0].value.iloc[0]["Status"] == "waiting for ALV to confirm"
     assert not [b for b in cpu.button if b.key == f"recon_confirm_proposal_FHU_{FLAGGED}"]
     fhu, cycle_id = _district_id(demo_db, "FHU"), _cycle_id(demo_db)
     of_fhu = (Decision.cycle_id == cycle_id, Decision.district_id == fhu)

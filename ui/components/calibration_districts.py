@@ -41,10 +41,10 @@ def show(cycle: Cycle, view: ItemCalibration) -> None:
                 "Size band": d.size_band,
                 "Triad": d.triad,
                 "Self": short_level(d.self_level),
-                "Peers": ", ".join(f"{c} {short_level(v)}" for c, v in d.peer_levels.items()),
+                "Peers": table.listed(f"{c} {short_level(v)}" for c, v in d.peer_levels.items()),
                 "Final": short_level(d.final_level, d.final_not_applicable),
-                "Flags": ", ".join(reconcile.RULE_LABELS.get(f.rule, f.rule) for f in d.flags),
-                "Evidence": ", ".join(e.file_name for e in d.evidence),
+                "Flags": table.listed(reconcile.RULE_LABELS.get(f.rule, f.rule) for f in d.flags),
+                "Evidence": table.listed(e.file_name for e in d.evidence),
             }
             for d in view.districts
         ],

@@ -30,8 +30,8 @@ COLUMNS = {
     "Self": st.column_config.TextColumn(width=45),
     "Peers": st.column_config.TextColumn(width=105),
     "Spread": st.column_config.TextColumn(width=55),
-    "Status": st.column_config.TextColumn(width=140),
-    "Final": st.column_config.TextColumn(width=110),
+    "Status": st.column_config.TextColumn(width=195),
+    "Final": st.column_config.TextColumn(width=55),
 }
 
 
@@ -52,7 +52,7 @@ def status(entry: QueueEntry) -> str:
         if proposal.status == reconcile.ProposalStatus.SENT_TO_COORDINATOR:
             return "proposal sent to a coordinator"
         if proposal.status == reconcile.ProposalStatus.PROPOSED:
-            return f"proposed; waiting for {', '.join(proposal.waiting_for)} to confirm"
+            return f"waiting for {', '.join(proposal.waiting_for)} to confirm"
     return NEEDS[entry.needs]
 
 
@@ -65,9 +65,11 @@ def show(entries: Sequence[QueueEntry], code: str) -> None:
             {
                 "Item": e.item,
                 "Title": e.title,
-                "Flags": ", ".join(reconcile.RULE_LABELS.get(f.rule, f.rule) for f in e.flags),
+                "Flags": table_view.listed(
+                    reconcile.RULE_LABELS.get(f.rule, f.rule) for f in e.flags
+                ),
                 "Self": short_level(e.self_level),
-                "Peers": ", ".join(f"{r.rater} {rated(r)}" for r in e.peer_ratings),
+                "Peers": table_view.listed(f"{r.rater} {rated(r)}" for r in e.peer_ratings),
                 "Spread": table_view.cell(e.spread),
                 "Status": status(e),
                 "Final": final(e.decision),

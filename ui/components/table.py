@@ -7,7 +7,7 @@ One rule for every table: a column with a gap is shown as text (each value as pe
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -21,6 +21,11 @@ def cell(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return NO_VALUE
     return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def listed(values: Iterable[str]) -> str:
+    """Values as one cell, comma-separated: "–" when there are none (never a blank cell)."""
+    return ", ".join(values) or NO_VALUE
 
 
 def show(
