@@ -1,5 +1,7 @@
 """Reconciliation, calibration and practice-library pages on a copy of the demo network."""
 
+import json
+
 import pytest
 from sqlalchemy import select
 
@@ -8,6 +10,7 @@ from review.access import Phase
 from review.db import Comment, Decision, District, User
 from review.rubrics import Catalogue
 from review.settings import Settings
+from tests.ui.test_progress_page import MAIN_WIDTH_AT_1400
 
 FLAGGED = "P2-INDEX-DATA"  # FHU's item rated 4 by ALV and 2 by CPU in the demo
 
@@ -341,3 +344,12 @@ def test_the_district_first_shown_is_where_the_readers_work_is(app_as, email, fi
     at = app_as(email, "reconciliation")
     assert not at.exception and not at.error
     assert at.selectbox(key="recon_district").value == first
+
+
+def test_calibration_districts_fit_beside_the_sidebar_at_1400_px(app_as):
+    at = app_as("coordinator@core.example", "calibration")
+    columns = {k: v for k, v in json.loads(at.dataframe[0].proto.columns).items() if k != "_index"}
+    assert sum(c["width"] for c in columns.values()) <= MAIN_WIDTH_AT_1400
+    assert [name for name, c in columns.items() if c.get("pinned")] == ["Code"]
+    assert columns["Enrollment"]["label"] == "Students"
+    assert at.caption[0].value == "Cycle 2015-16 · network median of peer levels: 3.0"

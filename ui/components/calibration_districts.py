@@ -24,13 +24,28 @@ def choose_item(rubric: Rubric) -> str:
     return item_id
 
 
+# Every column beside the sidebar at 1400 px (936 px wide), so nothing scrolls sideways.
+COLUMNS = {
+    "Code": st.column_config.TextColumn(width=55, pinned=True),
+    "District": st.column_config.TextColumn(width=150),
+    "Enrollment": st.column_config.NumberColumn("Students", width=85, format="localized"),
+    "Size band": st.column_config.TextColumn("Size", width=70),
+    "Triad": st.column_config.TextColumn(width=100),
+    "Self": st.column_config.TextColumn(width=45),
+    "Peers": st.column_config.TextColumn(width=100),
+    "Final": st.column_config.TextColumn(width=50),
+    "Flags": st.column_config.TextColumn(width=130),
+    "Evidence": st.column_config.TextColumn(width=150),
+}
+
+
 def show(cycle: Cycle, view: ItemCalibration) -> None:
     """The network median, then one row per district: its own, its peers' and its final level,
     the item's flags and the evidence linked to it."""
     median = view.network_median
     st.caption(
         f"Cycle {inert(cycle.name)} · network median of peer levels: "
-        + (f"{median:g}" if median is not None else "too few districts")
+        + (f"{median:.1f}" if median is not None else "too few districts")
     )
     table.show(
         [
@@ -48,5 +63,6 @@ def show(cycle: Cycle, view: ItemCalibration) -> None:
             }
             for d in view.districts
         ],
+        COLUMNS,
         key="calibration_districts",
     )
