@@ -58,7 +58,7 @@ def test_text_typed_before_a_reload_is_offered_back_and_saved_once(
 ) -> None:
     _open(page, server, "lead@alv.example", "Self-evaluation")
     field = page.get_by_label(NARRATIVE)
-    expect(field).to_be_visible()
+    expect(field).to_have_attribute("data-draft-kept", "yes")  # the browser keeps drafts now
     before, events = _narratives(server), _rating_events(server)
 
     field.click()
@@ -90,7 +90,7 @@ def test_a_rationale_typed_in_the_rating_form_is_offered_back_after_a_reload(
 ) -> None:
     _open(page, server, "lead@bhu.example", "Rate a district")
     field = page.get_by_label("Rationale: why this level, citing the evidence")
-    expect(field).to_be_visible()
+    expect(field).to_have_attribute("data-draft-kept", "yes")
     field.fill("")
     field.press_sequentially("The minutes show forums in two schools only.", delay=5)
     page.reload()

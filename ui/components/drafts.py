@@ -65,6 +65,9 @@ export default function ({ data, parentElement }) {
       offer(draft);
     }
     field.addEventListener("input", keep);
+    // Text typed before this ran (a slow page) is kept too, not only what comes after.
+    if (field.value !== data.saved) keep();
+    field.dataset.draftKept = "yes";  // tests wait for this before typing
   };
   attach();
   return () => { if (field) field.removeEventListener("input", keep); };
