@@ -51,7 +51,7 @@ def served_app(log: Path, env: Mapping[str, str], *, port: int | None = None) ->
                 "--server.fileWatcherType=none",
             ],
             cwd=ROOT,
-            env={**os.environ, **env},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
             stdout=out,
             stderr=subprocess.STDOUT,
         )
@@ -80,7 +80,9 @@ def _wait_healthy(server: subprocess.Popen[bytes], address: str, log: Path) -> N
     while True:
         try:
             with urllib.request.urlopen(f"{address}/_stcore/health", timeout=1) as response:
-                if response.read() == b"ok":
+                # Another server may have taken the port between free_port() and our bind: the
+                # answer counts only once our own process says it serves that address.
+                if response.read() == b"ok" and _serves(server, address, log):
                     return
         except OSError:
             pass
@@ -89,3 +91,8 @@ def _wait_healthy(server: subprocess.Popen[bytes], address: str, log: Path) -> N
             tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
             raise RuntimeError(f"streamlit did not become healthy at {address}:\n{tail}")
         time.sleep(0.1)
+
+
+def _serves(server: subprocess.Popen[bytes], address: str, log: Path) -> bool:
+    host_port = address.removeprefix("http://")
+    return server.poll() is None and host_port in log.read_text(encoding="utf-8", errors="replace")
