@@ -228,6 +228,10 @@ def _previous_cycle(
         _self_evaluation(session, settings, leads[d.code], cycle, rubric, d, rng, stage="final")
     for d in DISTRICTS:
         _peer_ratings(session, leads, cycle, rubric, d, rng, PREVIOUS_DISAGREEMENTS)
+    # Peer review is over: districts read what their reviewers said before reconciling it.
+    cycle = cycles.update_cycle(
+        session, coordinator, cycle, expected_version=cycle.row_version, released=True
+    )
     for d in DISTRICTS:
         _reconcile(session, coordinator, leads, cycle, rubric, d, final=True)
 

@@ -45,6 +45,7 @@ def test_every_2014_15_district_is_final_from_peer_ratings_and_decisions(demo):
     db, settings = demo
     with db.reading() as s:
         cycle = cycles.get_cycle(s, PREVIOUS_CYCLE)
+        assert cycle.released  # the coordinator released the peer ratings after peer review
         rubric = cycles.cycle_rubric(Catalogue(settings.rubrics_dir), cycle)
         coordinator = _coordinator(s)
         methods: Counter[str] = Counter()
