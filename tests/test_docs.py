@@ -23,3 +23,10 @@ def test_quick_start_is_two_commands_that_exist():
 
 def test_ci_runs_the_readme_test_command():
     assert "scripts/test" in (PROJECT_ROOT / ".ci" / "run").read_text()
+
+
+def test_each_role_has_one_row_in_what_people_do():
+    """Merged branches once left six coordinator rows, and two editor rows that disagreed."""
+    table = README.split("## What people do with it", 1)[1].split("\n\n", 2)[1]
+    roles = [row.split("|")[1].strip() for row in table.splitlines()[2:]]
+    assert roles == ["district editor", "peer reviewer", "coordinator", "everyone"]
